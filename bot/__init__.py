@@ -1,0 +1,1 @@
+"""personabot: the conversation core and the command layer."""

@@ -1,0 +1,143 @@
+"""Configuration: config.yaml loaded once into pydantic models, overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "PERSONABOT__"
+CONFIG_ENV = "PERSONABOT_CONFIG"
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LLMConfig(_Section):
+    model: str = Field("embedded/smollm2-135m", min_length=1)
+    api_base: str = ""
+    api_key_env: str = ""
+    temperature: float = Field(0.7, ge=0, le=2)
+    max_tokens: int = Field(400, ge=1, le=32768)
+    timeout_s: float = Field(60, gt=0)
+    stream: bool = True
+    retries: int = Field(2, ge=0, le=10)
+    backoff_s: float = Field(0.5, ge=0)
+    fallbacks: list[str] = Field(default_factory=list)
+    embedded_context: int = Field(4096, ge=256)
+    embedded_threads: int = Field(0, ge=0)
+
+
+class PersonasConfig(_Section):
+    default: str = "assistant"
+    presets_dir: str = ""
+
+
+class AdminsConfig(_Section):
+    console: list[str] = Field(default_factory=list)
+    discord: list[str] = Field(default_factory=list)
+    telegram: list[str] = Field(default_factory=list)
+
+    def ids(self, platform: str) -> list[str]:
+        """Admin ids configured for one platform."""
+        return [str(x) for x in getattr(self, platform, [])]
+
+
+class LimitsConfig(_Section):
+    name: int = Field(32, ge=3, le=100)
+    display_name: int = Field(64, ge=1)
+    bio: int = Field(500, ge=1)
+    prompt: int = Field(4000, ge=1)
+    greeting: int = Field(1000, ge=1)
+    example_dialogue: int = Field(4000, ge=1)
+    post_history: int = Field(1000, ge=1)
+    style: int = Field(500, ge=1)
+    domains: int = Field(12, ge=0)
+    message: int = Field(4000, ge=1)
+    recent_turns: int = Field(20, ge=0)
+    history_chars: int = Field(6000, ge=0)
+    personas_per_user: int = Field(50, ge=1)
+
+
+class ConsoleAdapterConfig(_Section):
+    enabled: Literal["auto", True, False] = "auto"
+
+
+class AdaptersConfig(_Section):
+    console: ConsoleAdapterConfig = ConsoleAdapterConfig()
+
+
+class Settings(_Section):
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    llm: LLMConfig = LLMConfig()  # type: ignore[call-arg]
+    personas: PersonasConfig = PersonasConfig()
+    admins: AdminsConfig = AdminsConfig()
+    limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
+    adapters: AdaptersConfig = AdaptersConfig()
+
+    @property
+    def db_url(self) -> str:
+        """The effective database URL (SQLite under data_dir unless set)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'personabot.db'}"
+
+
+def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
+    for var, raw in sorted(environ.items()):
+        if not var.startswith(ENV_PREFIX):
+            continue
+        path = [p.lower() for p in var[len(ENV_PREFIX):].split("__") if p]
+        if not path:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config error: {var}: not a valid value ({exc.problem})") from None
+        node = data
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"config error: {var}: {part} is not a section")
+            node = child
+        node[path[-1]] = value
+
+
+def _format(err: ValidationError) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif "input" in first and not isinstance(first["input"], dict):
+        msg = f"{msg} (got {first['input']!r})"
+    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
+    return f"config error: {key}: {msg}{more}"
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the YAML file, apply PERSONABOT__* overrides and validate; raise ConfigError."""
+    env = dict(os.environ if environ is None else environ)
+    file = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config error: file not found: {file}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config error: {file}: invalid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {file}: the top level must be a mapping")
+    _apply_env(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format(err)) from None

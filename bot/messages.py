@@ -1,0 +1,84 @@
+"""The frozen values that cross the adapter boundary: Incoming / CommandCall in, Reply out."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SpaceKind = Literal["dm", "group", "console"]
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who is talking and where: the identity an adapter vouches for."""
+
+    platform: str  # console | discord | telegram | test
+    user_ref: str  # the platform's user id
+    user_name: str
+    space_ref: str  # guild / chat id, or "local" for the console
+    space_kind: SpaceKind = "dm"
+    space_admin: bool = False  # the platform says this user administers the space
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file coming in or going out."""
+
+    filename: str
+    content_type: str
+    data: bytes = b""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A plain chat message (a turn with the active persona)."""
+
+    who: Who
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """A parsed command: its path (e.g. ("persona", "create")) and typed arguments."""
+
+    who: Who
+    path: tuple[str, ...]
+    args: Mapping[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Look:
+    """How the replying persona presents itself."""
+
+    name: str
+    display_name: str
+    avatar_url: str = ""
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """A pending yes/no question; answer it with Core.confirm(token, ...)."""
+
+    token: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers; adapters render it in their platform's idiom."""
+
+    text: str
+    persona: Look | None = None
+    ephemeral: bool = False  # only the asking user should see it, where the platform can
+    confirm: Confirm | None = None
+    attachments: tuple[Attachment, ...] = ()
+    error: bool = False
+
+
+# Adapters that stream pass one of these to receive text chunks as the model produces them.
+ChunkSink = Callable[[str], Awaitable[None]]

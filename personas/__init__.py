@@ -1,0 +1,1 @@
+"""The persona domain: what a persona is, presets, templates, traits and prompt building."""

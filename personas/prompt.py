@@ -1,0 +1,62 @@
+"""One prompt builder: persona + traits + style + domains + recent turns → chat messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from personas.model import Persona
+from personas.traits import describe_traits
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One earlier turn of this (user, persona)."""
+
+    role: str  # "user" | "assistant"
+    content: str
+
+
+def system_text(persona: Persona, user_name: str = "") -> str:
+    """The system message that sets up the persona."""
+    lines = [persona.system_prompt.strip() or f"You are {persona.display_name}."]
+    if persona.display_name and persona.display_name not in lines[0]:
+        lines.append(f"Your name is {persona.display_name}.")
+    personality = describe_traits(persona.traits, persona.custom_traits)
+    if personality:
+        lines.append(f"Personality: {personality}.")
+    if persona.style:
+        lines.append(f"Conversation style: {persona.style.strip()}")
+    if persona.domains:
+        lines.append(f"Areas of knowledge: {', '.join(persona.domains)}.")
+    if user_name:
+        lines.append(f"You are talking with {user_name}.")
+    if persona.example_dialogue:
+        lines.append("Example of how you talk:\n" + persona.example_dialogue.strip())
+    return "\n".join(lines)
+
+
+def build_messages(
+    persona: Persona,
+    history: Sequence[HistoryItem],
+    user_text: str,
+    *,
+    user_name: str = "",
+    history_chars: int = 6000,
+) -> list[dict[str, str]]:
+    """Messages for the LLM; the oldest history is dropped first to fit history_chars."""
+    kept: list[HistoryItem] = []
+    budget = history_chars
+    for item in reversed(history):
+        budget -= len(item.content)
+        if budget < 0:
+            break
+        kept.append(item)
+    kept.reverse()
+    messages = [{"role": "system", "content": system_text(persona, user_name)}]
+    messages += [{"role": h.role, "content": h.content} for h in kept]
+    messages.append({"role": "user", "content": user_text})
+    if persona.post_history:
+        # Placed after the history so it outweighs drift in long chats (SillyTavern's idea).
+        messages.append({"role": "system", "content": persona.post_history.strip()})
+    return messages

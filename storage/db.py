@@ -1,0 +1,79 @@
+"""The async engine, its session factory, and automatic Alembic migrations."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers run beside the single writer; NORMAL sync is safe under WAL.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+class Database:
+    """Owns the engine; hands out sessions to repositories."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    async def migrate(self, revision: str = "head") -> None:
+        """Bring the schema up to `revision` (creates it on an empty database)."""
+
+        def upgrade(conn: Connection) -> None:
+            command.upgrade(_alembic_config(conn), revision)
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(upgrade)
+        log.info("database at revision %s", await self.revision())
+
+    async def revision(self) -> str | None:
+        """The schema revision the database is at (None when empty)."""
+        from alembic.runtime.migration import MigrationContext
+
+        def current(conn: Connection) -> str | None:
+            return MigrationContext.configure(conn).get_current_revision()
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(current)
+
+    async def close(self) -> None:
+        """Dispose of every pooled connection."""
+        await self.engine.dispose()

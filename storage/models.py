@@ -1,0 +1,154 @@
+"""SQLAlchemy table definitions (the schema the migrations create)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC (SQLite keeps no zone; everything stored is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+    __table_args__ = (UniqueConstraint("platform", "platform_space_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_space_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # dm | group | console
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PersonaRow(Base):
+    __tablename__ = "personas"
+    # scope_key makes "unique name per scope" one constraint: global, space:<id> or user:<id>.
+    __table_args__ = (UniqueConstraint("scope_key", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope_key: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(200))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    avatar_url: Mapped[str] = mapped_column(Text, default="")
+    system_prompt: Mapped[str] = mapped_column(Text, default="")
+    greeting: Mapped[str] = mapped_column(Text, default="")
+    example_dialogue: Mapped[str] = mapped_column(Text, default="")
+    post_history: Mapped[str] = mapped_column(Text, default="")
+    traits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    custom_traits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    style: Mapped[str] = mapped_column(Text, default="")
+    voice: Mapped[str] = mapped_column(String(100), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
+    template: Mapped[str] = mapped_column(String(64), default="")
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), nullable=True
+    )
+    is_preset: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(16), default="user")  # shipped | admin | user
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
+    usage_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ActivePersona(Base):
+    __tablename__ = "active_personas"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+    __table_args__ = (Index("ix_turns_owner", "user_id", "persona_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spaces.id", ondelete="SET NULL"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # user | assistant
+    content: Mapped[str] = mapped_column(Text)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    model: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UsageLog(Base):
+    """Token use per model call; kept when turns are wiped so /usage stays truthful."""
+
+    __tablename__ = "usage_log"
+    __table_args__ = (Index("ix_usage_user", "user_id", "persona_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int | None] = mapped_column(
+        ForeignKey("personas.id", ondelete="SET NULL"), nullable=True
+    )
+    persona_name: Mapped[str] = mapped_column(String(100), default="")
+    space_id: Mapped[int | None] = mapped_column(
+        ForeignKey("spaces.id", ondelete="SET NULL"), nullable=True
+    )
+    model: Mapped[str] = mapped_column(String(200), default="")
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SpaceSettings(Base):
+    """Per-space overrides set with /model."""
+
+    __tablename__ = "space_settings"
+
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(200), default="")
+    temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,359 @@
+"""Repositories: the only code that reads or writes tables. Turn reads need an OwnerKey."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import Conflict
+from personas.model import Persona
+from storage.models import (
+    ActivePersona,
+    PersonaRow,
+    Space,
+    SpaceSettings,
+    Turn,
+    UsageLog,
+    User,
+    utcnow,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class OwnerKey:
+    """The (user, persona) pair that owns a memory; every memory read is keyed by it."""
+
+    user_id: int
+    persona_id: int
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One stored message."""
+
+    id: int
+    role: str
+    content: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """Token totals of one persona for one user."""
+
+    persona_name: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
+_PERSONA_FIELDS = {f.name for f in fields(Persona)}
+
+
+def _persona(row: PersonaRow) -> Persona:
+    values = {k: getattr(row, k) for k in _PERSONA_FIELDS}
+    values["domains"] = tuple(row.domains or ())
+    values["traits"] = dict(row.traits or {})
+    values["custom_traits"] = dict(row.custom_traits or {})
+    return Persona(**values)
+
+
+def _turn(row: Turn) -> TurnRecord:
+    return TurnRecord(
+        row.id, row.role, row.content, row.model, row.prompt_tokens, row.completion_tokens,
+        row.created_at,
+    )
+
+
+class Identities:
+    """Users and spaces, created on first sight."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def user(self, platform: str, ref: str, display_name: str = "") -> int:
+        """The id of this platform account, created if new."""
+        async with self._sessions() as s:
+            found = await s.scalar(
+                select(User.id).where(User.platform == platform, User.platform_user_id == ref)
+            )
+            if found is not None:
+                return found
+            user = User(platform=platform, platform_user_id=ref, display_name=display_name[:100])
+            s.add(user)
+            try:
+                await s.commit()
+            except IntegrityError:  # created concurrently by another turn
+                await s.rollback()
+                return await self.user(platform, ref, display_name)
+            return user.id
+
+    async def space(self, platform: str, ref: str, kind: str) -> int:
+        """The id of this chat place, created if new."""
+        async with self._sessions() as s:
+            found = await s.scalar(
+                select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref)
+            )
+            if found is not None:
+                return found
+            space = Space(platform=platform, platform_space_id=ref, kind=kind)
+            s.add(space)
+            try:
+                await s.commit()
+            except IntegrityError:
+                await s.rollback()
+                return await self.space(platform, ref, kind)
+            return space.id
+
+
+class PersonaRepo:
+    """Personas and presets, and which one is active per (user, space)."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def get(self, persona_id: int) -> Persona | None:
+        """One persona by id."""
+        async with self._sessions() as s:
+            row = await s.get(PersonaRow, persona_id)
+            return _persona(row) if row else None
+
+    async def visible(self, user_id: int, space_id: int) -> list[Persona]:
+        """Everything this user may talk to here: presets, own personas, others' public ones."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(PersonaRow)
+                .where(
+                    or_(
+                        PersonaRow.is_preset.is_(True)
+                        & (PersonaRow.space_id.is_(None) | (PersonaRow.space_id == space_id)),
+                        PersonaRow.owner_id == user_id,
+                        (PersonaRow.visibility == "public") & (PersonaRow.space_id == space_id),
+                    )
+                )
+                .order_by(PersonaRow.is_preset.desc(), PersonaRow.name)
+            )
+            return [_persona(r) for r in rows]
+
+    async def by_scope(self, scope_key: str, name: str) -> Persona | None:
+        """The persona with this handle in one scope (global, space:<id>, user:<id>)."""
+        async with self._sessions() as s:
+            row = await s.scalar(
+                select(PersonaRow).where(PersonaRow.scope_key == scope_key, PersonaRow.name == name)
+            )
+            return _persona(row) if row else None
+
+    async def presets(self, space_id: int) -> list[Persona]:
+        """Global presets and this space's, disabled ones included."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(PersonaRow)
+                .where(
+                    PersonaRow.is_preset.is_(True),
+                    PersonaRow.space_id.is_(None) | (PersonaRow.space_id == space_id),
+                )
+                .order_by(PersonaRow.name)
+            )
+            return [_persona(r) for r in rows]
+
+    async def count_owned(self, user_id: int) -> int:
+        """How many personas this user owns."""
+        async with self._sessions() as s:
+            n = await s.scalar(select(func.count()).where(PersonaRow.owner_id == user_id))
+            return int(n or 0)
+
+    async def create(self, scope_key: str, values: dict[str, Any]) -> Persona:
+        """Insert a persona; a name taken in the scope raises Conflict."""
+        now = utcnow()
+        row = PersonaRow(scope_key=scope_key, created_at=now, updated_at=now, **values)
+        async with self._sessions() as s:
+            s.add(row)
+            try:
+                await s.commit()
+            except IntegrityError:
+                raise Conflict(f"the name '{values['name']}' is already taken here") from None
+            return _persona(row)
+
+    async def ensure_shipped(self, values: dict[str, Any]) -> bool:
+        """Insert a shipped global preset unless one by that name exists (admin edits win)."""
+        if await self.by_scope("global", values["name"]) is not None:
+            return False
+        await self.create("global", {**values, "is_preset": True, "source": "shipped"})
+        return True
+
+    async def update(self, persona_id: int, values: dict[str, Any]) -> Persona:
+        """Change fields of one persona."""
+        async with self._sessions() as s:
+            await s.execute(
+                update(PersonaRow)
+                .where(PersonaRow.id == persona_id)
+                .values(**values, updated_at=utcnow())
+            )
+            await s.commit()
+            row = await s.get(PersonaRow, persona_id, populate_existing=True)
+            assert row is not None
+            return _persona(row)
+
+    async def delete(self, persona_id: int) -> None:
+        """Remove a persona; its turns and active-persona entries go with it."""
+        async with self._sessions() as s:
+            await s.execute(delete(PersonaRow).where(PersonaRow.id == persona_id))
+            await s.commit()
+
+    async def active(self, user_id: int, space_id: int) -> int | None:
+        """The persona this user last switched to in this space."""
+        async with self._sessions() as s:
+            return await s.scalar(
+                select(ActivePersona.persona_id).where(
+                    ActivePersona.user_id == user_id, ActivePersona.space_id == space_id
+                )
+            )
+
+    async def set_active(self, user_id: int, space_id: int, persona_id: int) -> None:
+        """Remember the persona this user talks to in this space."""
+        async with self._sessions() as s:
+            await s.merge(ActivePersona(user_id=user_id, space_id=space_id, persona_id=persona_id))
+            await s.commit()
+
+
+class TurnRepo:
+    """The short-term chat log, always addressed by OwnerKey."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def add_user(self, owner: OwnerKey, space_id: int, content: str) -> int:
+        """Store the user's message (before any model call) and count the persona's use."""
+        async with self._sessions() as s:
+            turn = Turn(
+                user_id=owner.user_id, persona_id=owner.persona_id, space_id=space_id,
+                role="user", content=content, created_at=utcnow(),
+            )
+            s.add(turn)
+            await s.execute(
+                update(PersonaRow)
+                .where(PersonaRow.id == owner.persona_id)
+                .values(usage_count=PersonaRow.usage_count + 1)
+            )
+            await s.commit()
+            return turn.id
+
+    async def add_assistant(
+        self, owner: OwnerKey, space_id: int, content: str, *, model: str, persona_name: str,
+        prompt_tokens: int, completion_tokens: int,
+    ) -> int:
+        """Store the reply together with its token usage."""
+        now = utcnow()
+        async with self._sessions() as s:
+            turn = Turn(
+                user_id=owner.user_id, persona_id=owner.persona_id, space_id=space_id,
+                role="assistant", content=content, model=model, prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens, created_at=now,
+            )
+            s.add(turn)
+            s.add(UsageLog(
+                user_id=owner.user_id, persona_id=owner.persona_id, persona_name=persona_name,
+                space_id=space_id, model=model, prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens, created_at=now,
+            ))
+            await s.commit()
+            return turn.id
+
+    async def recent(self, owner: OwnerKey, limit: int, before_id: int | None = None) -> list[TurnRecord]:
+        """The last `limit` turns of this owner, oldest first."""
+        if limit <= 0:
+            return []
+        query = select(Turn).where(
+            Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+        )
+        if before_id is not None:
+            query = query.where(Turn.id < before_id)
+        async with self._sessions() as s:
+            rows = await s.scalars(query.order_by(Turn.id.desc()).limit(limit))
+            return [_turn(r) for r in reversed(list(rows))]
+
+    async def count(self, owner: OwnerKey) -> int:
+        """How many turns this owner has."""
+        async with self._sessions() as s:
+            n = await s.scalar(
+                select(func.count()).where(
+                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+                )
+            )
+            return int(n or 0)
+
+    async def wipe(self, owner: OwnerKey) -> int:
+        """Delete every turn of this owner; returns how many."""
+        async with self._sessions() as s:
+            result = await s.execute(
+                delete(Turn).where(
+                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+                )
+            )
+            await s.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+class UsageRepo:
+    """Token totals for /usage."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def by_persona(self, user_id: int) -> Sequence[UsageLine]:
+        """This user's calls and tokens per persona, most used first."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(
+                    UsageLog.persona_name,
+                    func.count(),
+                    func.sum(UsageLog.prompt_tokens),
+                    func.sum(UsageLog.completion_tokens),
+                )
+                .where(UsageLog.user_id == user_id)
+                .group_by(UsageLog.persona_name)
+                .order_by(func.sum(UsageLog.prompt_tokens + UsageLog.completion_tokens).desc())
+            )
+            return [UsageLine(n, int(c), int(p or 0), int(o or 0)) for n, c, p, o in rows]
+
+
+class SpaceSettingsRepo:
+    """Per-space model and temperature overrides."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def get(self, space_id: int) -> tuple[str, float | None]:
+        """(model, temperature) overrides; empty model / None mean unset."""
+        async with self._sessions() as s:
+            row = await s.get(SpaceSettings, space_id)
+            return (row.model, row.temperature) if row else ("", None)
+
+    async def set(self, space_id: int, **values: Any) -> None:
+        """Set model and/or temperature for a space."""
+        async with self._sessions() as s:
+            row = await s.get(SpaceSettings, space_id)
+            if row is None:
+                row = SpaceSettings(space_id=space_id, model="", temperature=None)
+                s.add(row)
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            await s.commit()
+
+    async def reset(self, space_id: int) -> None:
+        """Drop the space's overrides."""
+        async with self._sessions() as s:
+            await s.execute(delete(SpaceSettings).where(SpaceSettings.space_id == space_id))
+            await s.commit()
