@@ -1,4 +1,4 @@
-"""Configuration: config.yaml loaded once into pydantic models, overridable from the environment."""
+"""Configuration: config.yaml loaded once into pydantic models, with environment overrides."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class LLMConfig(_Section):
     api_base: str = ""
     api_key_env: str = ""
     temperature: float = Field(0.7, ge=0, le=2)
-    max_tokens: int = Field(400, ge=1, le=32768)
+    max_tokens: int = Field(300, ge=1, le=32768)
     timeout_s: float = Field(60, gt=0)
     stream: bool = True
     retries: int = Field(2, ge=0, le=10)
@@ -96,13 +96,13 @@ def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
     for var, raw in sorted(environ.items()):
         if not var.startswith(ENV_PREFIX):
             continue
-        path = [p.lower() for p in var[len(ENV_PREFIX):].split("__") if p]
+        path = [p.lower() for p in var[len(ENV_PREFIX) :].split("__") if p]
         if not path:
             continue
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config error: {var}: not a valid value ({exc.problem})") from None
+            raise ConfigError(f"config error: {var}: not a valid value ({exc})") from None
         node = data
         for part in path[:-1]:
             child = node.setdefault(part, {})
@@ -124,7 +124,9 @@ def _format(err: ValidationError) -> str:
     return f"config error: {key}: {msg}{more}"
 
 
-def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Read the YAML file, apply PERSONABOT__* overrides and validate; raise ConfigError."""
     env = dict(os.environ if environ is None else environ)
     file = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG)

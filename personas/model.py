@@ -104,9 +104,7 @@ def validate_name(name: str, limits: FieldLimits) -> str:
     if len(handle) > limits.name:
         raise BadInput(f"persona name is too long: {len(handle)} characters (limit {limits.name})")
     if not _NAME.match(handle):
-        raise BadInput(
-            f"persona name '{name}' may use only letters, digits, - and _ (no spaces)"
-        )
+        raise BadInput(f"persona name '{name}' may use only letters, digits, - and _ (no spaces)")
     return handle
 
 

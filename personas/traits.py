@@ -7,8 +7,13 @@ import re
 from bot.errors import BadInput
 
 BIG_FIVE = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
-_ALIASES = {"o": "openness", "c": "conscientiousness", "e": "extraversion",
-            "a": "agreeableness", "n": "neuroticism"}
+_ALIASES = {
+    "o": "openness",
+    "c": "conscientiousness",
+    "e": "extraversion",
+    "a": "agreeableness",
+    "n": "neuroticism",
+}
 # (low description, high description) for each Big-Five trait.
 _POLES = {
     "openness": ("practical and conventional", "curious and imaginative"),

@@ -71,7 +71,12 @@ def _persona(row: PersonaRow) -> Persona:
 
 def _turn(row: Turn) -> TurnRecord:
     return TurnRecord(
-        row.id, row.role, row.content, row.model, row.prompt_tokens, row.completion_tokens,
+        row.id,
+        row.role,
+        row.content,
+        row.model,
+        row.prompt_tokens,
+        row.completion_tokens,
         row.created_at,
     )
 
@@ -150,7 +155,9 @@ class PersonaRepo:
         """The persona with this handle in one scope (global, space:<id>, user:<id>)."""
         async with self._sessions() as s:
             row = await s.scalar(
-                select(PersonaRow).where(PersonaRow.scope_key == scope_key, PersonaRow.name == name)
+                select(PersonaRow).where(
+                    PersonaRow.scope_key == scope_key, PersonaRow.name == name
+                )
             )
             return _persona(row) if row else None
 
@@ -237,8 +244,12 @@ class TurnRepo:
         """Store the user's message (before any model call) and count the persona's use."""
         async with self._sessions() as s:
             turn = Turn(
-                user_id=owner.user_id, persona_id=owner.persona_id, space_id=space_id,
-                role="user", content=content, created_at=utcnow(),
+                user_id=owner.user_id,
+                persona_id=owner.persona_id,
+                space_id=space_id,
+                role="user",
+                content=content,
+                created_at=utcnow(),
             )
             s.add(turn)
             await s.execute(
@@ -250,27 +261,49 @@ class TurnRepo:
             return turn.id
 
     async def add_assistant(
-        self, owner: OwnerKey, space_id: int, content: str, *, model: str, persona_name: str,
-        prompt_tokens: int, completion_tokens: int,
+        self,
+        owner: OwnerKey,
+        space_id: int,
+        content: str,
+        *,
+        model: str,
+        persona_name: str,
+        prompt_tokens: int,
+        completion_tokens: int,
     ) -> int:
         """Store the reply together with its token usage."""
         now = utcnow()
         async with self._sessions() as s:
             turn = Turn(
-                user_id=owner.user_id, persona_id=owner.persona_id, space_id=space_id,
-                role="assistant", content=content, model=model, prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens, created_at=now,
+                user_id=owner.user_id,
+                persona_id=owner.persona_id,
+                space_id=space_id,
+                role="assistant",
+                content=content,
+                model=model,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                created_at=now,
             )
             s.add(turn)
-            s.add(UsageLog(
-                user_id=owner.user_id, persona_id=owner.persona_id, persona_name=persona_name,
-                space_id=space_id, model=model, prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens, created_at=now,
-            ))
+            s.add(
+                UsageLog(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    persona_name=persona_name,
+                    space_id=space_id,
+                    model=model,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    created_at=now,
+                )
+            )
             await s.commit()
             return turn.id
 
-    async def recent(self, owner: OwnerKey, limit: int, before_id: int | None = None) -> list[TurnRecord]:
+    async def recent(
+        self, owner: OwnerKey, limit: int, before_id: int | None = None
+    ) -> list[TurnRecord]:
         """The last `limit` turns of this owner, oldest first."""
         if limit <= 0:
             return []

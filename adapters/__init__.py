@@ -1,0 +1,1 @@
+"""Platform adapters: they translate events to Incoming/CommandCall and render Replies."""

@@ -1,0 +1,116 @@
+"""The console adapter: a terminal chat, or line-by-line processing of piped input."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import TextIO
+
+from bot.core import Core
+from bot.errors import BotError
+from bot.messages import Reply, Who
+
+log = logging.getLogger(__name__)
+
+QUIT = {"/quit", "/exit"}
+YES = {"y", "yes"}
+
+
+class ConsoleAdapter:
+    """Reads lines; `/…` is a command, anything else a turn with the active persona."""
+
+    name = "console"
+
+    def __init__(
+        self,
+        core: Core,
+        user: str,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self.core = core
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.interactive = self.stdin.isatty() if interactive is None else interactive
+        self.who = Who("console", user, user, "local", "console")
+        self._streamed = False
+
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    async def _read(self, prompt: str = "") -> str | None:
+        if self.interactive:
+            try:
+                return await asyncio.to_thread(input, prompt)
+            except EOFError:
+                return None
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line.rstrip("\n") if line else None
+
+    async def _chunk(self, text: str) -> None:
+        if not self.interactive:
+            return  # piped output prints whole replies, one per line
+        if not self._streamed:
+            look = await self.core.active_look(self.who)
+            self._write(f"{look.display_name}: ")
+            self._streamed = True
+        self._write(text)
+
+    def render(self, reply: Reply) -> None:
+        """Print a reply: `Name: text` for persona speech, `! text` for errors."""
+        if self._streamed:
+            self._write("\n" if not reply.error else f"\n! {reply.text}\n")
+            return
+        if reply.error:
+            self._write(f"! {reply.text}\n")
+        elif reply.persona is not None:
+            self._write(f"{reply.persona.display_name}: {reply.text}\n")
+        else:
+            self._write(reply.text + "\n")
+
+    async def _confirm(self, reply: Reply) -> None:
+        assert reply.confirm is not None
+        answer = await self._read("[yes/no] ") if self.interactive else await self._read()
+        if not self.interactive:
+            self._write("[yes/no] " + (answer or "") + "\n")
+        accept = (answer or "").strip().lower() in YES
+        try:
+            self.render(await self.core.confirm(reply.confirm.token, self.who, accept))
+        except BotError as err:
+            self.render(Reply(text=err.message, error=True))
+
+    async def handle(self, line: str) -> None:
+        """Process one input line and print what comes back."""
+        self._streamed = False
+        reply = await self.core.handle_text(self.who, line, self._chunk)
+        self.render(reply)
+        self._streamed = False
+        if reply.confirm is not None:
+            await self._confirm(reply)
+
+    async def run(self) -> None:
+        """Until end of input or /quit."""
+        if self.interactive:
+            look = await self.core.active_look(self.who)
+            self._write(
+                f"personabot — chatting with {look.display_name} as {self.who.user_name}. "
+                "/help lists commands, /quit leaves.\n"
+            )
+        while True:
+            prompt = ""
+            if self.interactive:
+                prompt = f"[{(await self.core.active_look(self.who)).name}] you> "
+            line = await self._read(prompt)
+            if line is None or line.strip() in QUIT:
+                break
+            if not line.strip():
+                continue
+            try:
+                await self.handle(line)
+            except Exception:  # the adapter edge: log it, answer briefly, keep going
+                log.exception("console: failed to handle a line")
+                self.render(Reply(text="Something went wrong; it has been logged.", error=True))

@@ -1,0 +1,48 @@
+"""`python -m bot` / `personabot`: start the bot (console by default)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+# litellm otherwise fetches a price list from the internet when it is first imported.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from bot import logs
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, load config (one clear line on a bad key) and run."""
+    parser = argparse.ArgumentParser(prog="personabot", description=__doc__)
+    parser.add_argument(
+        "--config", help="config file (default: $PERSONABOT_CONFIG or config.yaml)"
+    )
+    sub = parser.add_subparsers(dest="cmd")
+    console = sub.add_parser("console", help="chat in this terminal (or process piped lines)")
+    console.add_argument("--user", help="console user name (default: your OS user)")
+    sub.add_parser("run", help="start every enabled adapter (the default)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as err:
+        print(f"personabot: {err}", file=sys.stderr)
+        return 2
+    logs.setup(settings.log_level)
+    from bot import app
+
+    try:
+        return asyncio.run(
+            app.run(
+                settings, user=getattr(args, "user", None), force_console=args.cmd == "console"
+            )
+        )
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

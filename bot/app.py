@@ -1,0 +1,76 @@
+"""Wiring: build the core from settings, start the enabled adapters, shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+
+from bot.config import Settings
+from bot.core import Core
+from bot.llm import LLM, is_embedded, litellm_module
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_core(settings: Settings) -> Core:
+    """The core with its collaborators chosen by config."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Core(settings, Database(settings.db_url), LLM(settings.llm))
+
+
+async def warm_up(settings: Settings) -> None:
+    """Import litellm (seconds) and load the embedded model off the start-up path."""
+    try:
+        litellm = await asyncio.to_thread(
+            litellm_module, settings.llm.embedded_context, settings.llm.embedded_threads
+        )
+        if is_embedded(settings.llm.model):
+            handler = litellm.custom_provider_map[0]["custom_handler"]
+            await asyncio.to_thread(handler.warm, settings.llm.model.split("/", 1)[1])
+    except Exception as exc:  # a missing model is reported on the first turn, clearly
+        log.warning("warm-up skipped: %s", type(exc).__name__)
+
+
+def console_user(name: str | None) -> str:
+    """The console user: --user, else the OS account name."""
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "console"
+
+
+async def run(settings: Settings, *, user: str | None = None, force_console: bool = False) -> int:
+    """Start every enabled adapter in this event loop; returns the exit code."""
+    from adapters.console import ConsoleAdapter
+
+    core = build_core(settings)
+    await core.start()
+    warm = asyncio.create_task(warm_up(settings))
+    enabled = settings.adapters.console.enabled
+    adapters = []
+    if force_console or enabled is True or enabled == "auto":
+        adapters.append(ConsoleAdapter(core, console_user(user)))
+    if not adapters:
+        print("personabot: no adapter is enabled (see adapters.* in config.yaml)", file=sys.stderr)
+        await core.close()
+        return 1
+    loop = asyncio.get_running_loop()
+    tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    for task in (*tasks, stopper, warm):
+        task.cancel()
+    await asyncio.gather(*tasks, stopper, warm, return_exceptions=True)
+    await core.close()
+    return 0

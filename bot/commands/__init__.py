@@ -1,0 +1,1 @@
+"""Command declarations; importing bot.commands.spec.all_commands() loads every module."""

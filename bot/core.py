@@ -1,0 +1,168 @@
+"""The conversation core: resolves who and where, runs turns and commands, returns Replies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.commands.parse import parse
+from bot.commands.spec import REGISTRY, all_commands
+from bot.config import Settings
+from bot.confirm import Confirmations
+from bot.context import Context
+from bot.errors import BadInput, BotError
+from bot.llm import LLM, LLMFailure
+from bot.locks import KeyedLocks
+from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
+from bot.persona_service import PersonaService
+from personas.catalog import load_templates
+from personas.model import Persona
+from personas.prompt import HistoryItem, build_messages
+from storage.db import Database
+from storage.repos import (
+    Identities,
+    OwnerKey,
+    PersonaRepo,
+    SpaceSettingsRepo,
+    TurnRepo,
+    UsageRepo,
+)
+
+log = logging.getLogger(__name__)
+
+
+def look(p: Persona) -> Look:
+    """How a persona presents itself in a Reply."""
+    return Look(p.name, p.display_name, p.avatar_url)
+
+
+class Core:
+    """Platform-neutral bot: adapters hand it Incoming/CommandCall and render its Replies."""
+
+    def __init__(self, settings: Settings, db: Database, llm: LLM) -> None:
+        self.settings = settings
+        self.db = db
+        self.llm = llm
+        self.identities = Identities(db.sessions)
+        self.turns = TurnRepo(db.sessions)
+        self.usage = UsageRepo(db.sessions)
+        self.space_settings = SpaceSettingsRepo(db.sessions)
+        self.personas = PersonaService(PersonaRepo(db.sessions), settings, load_templates())
+        self.confirmations = Confirmations()
+        self.locks = KeyedLocks()
+        self.commands = {c.path: c for c in all_commands()}
+        self._users: dict[tuple[str, str], int] = {}
+        self._spaces: dict[tuple[str, str], int] = {}
+
+    async def start(self) -> None:
+        """Migrate the schema and install shipped presets."""
+        await self.db.migrate()
+        added = await self.personas.sync_presets()
+        log.info("core ready (%d presets added)", added)
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.db.close()
+
+    async def context(self, who: Who) -> Context:
+        """Resolve platform identity to ids (cached: ids never change)."""
+        ukey = (who.platform, who.user_ref)
+        if ukey not in self._users:
+            self._users[ukey] = await self.identities.user(
+                who.platform, who.user_ref, who.user_name
+            )
+        skey = (who.platform, who.space_ref)
+        if skey not in self._spaces:
+            self._spaces[skey] = await self.identities.space(
+                who.platform, who.space_ref, who.space_kind
+            )
+        admins = self.settings.admins.ids(who.platform)
+        return Context(who, self._users[ukey], self._spaces[skey], who.user_ref in admins)
+
+    async def model_for(self, ctx: Context, persona: Persona) -> tuple[str, float, dict[str, str]]:
+        """Model and temperature: space override → persona → config; plus where each came from."""
+        space_model, space_temp = await self.space_settings.get(ctx.space_id)
+        cfg = self.settings.llm
+        model, msrc = (
+            (space_model, "space")
+            if space_model
+            else (persona.model, "persona")
+            if persona.model
+            else (cfg.model, "config")
+        )
+        temp, tsrc = (
+            (space_temp, "space")
+            if space_temp is not None
+            else (persona.temperature, "persona")
+            if persona.temperature is not None
+            else (cfg.temperature, "config")
+        )
+        return model, temp, {"model": msrc, "temperature": tsrc}
+
+    async def chat(self, incoming: Incoming, on_chunk: ChunkSink | None = None) -> Reply:
+        """One turn with the active persona; the user's message is stored before the model runs."""
+        text = incoming.text.strip()
+        if not text:
+            raise BadInput("the message is empty")
+        limit = self.settings.limits.message
+        if len(text) > limit:
+            raise BadInput(f"the message is too long: {len(text)} characters (limit {limit})")
+        ctx = await self.context(incoming.who)
+        persona = await self.personas.active(ctx)
+        owner = OwnerKey(ctx.user_id, persona.id)
+        async with self.locks.hold(owner):
+            limits = self.settings.limits
+            history = await self.turns.recent(owner, limits.recent_turns)
+            await self.turns.add_user(owner, ctx.space_id, text)
+            model, temperature, _ = await self.model_for(ctx, persona)
+            messages = build_messages(
+                persona,
+                [HistoryItem(t.role, t.content) for t in history],
+                text,
+                user_name=incoming.who.user_name,
+                history_chars=limits.history_chars,
+            )
+            try:
+                done = await self.llm.complete(messages, model, temperature, on_chunk)
+            except LLMFailure as failure:
+                return Reply(text=failure.message, persona=look(persona), error=True)
+            await self.turns.add_assistant(
+                owner,
+                ctx.space_id,
+                done.text,
+                model=done.model,
+                persona_name=persona.name,
+                prompt_tokens=done.prompt_tokens,
+                completion_tokens=done.completion_tokens,
+            )
+        return Reply(text=done.text.strip() or "…", persona=look(persona))
+
+    async def command(self, call: CommandCall) -> Reply:
+        """Run a declared command with already-typed arguments."""
+        spec = self.commands.get(call.path)
+        if spec is None:
+            raise BadInput(f"unknown command /{' '.join(call.path)} — /help lists the commands")
+        ctx = await self.context(call.who)
+        return await spec.handler(self, ctx, dict(call.args))
+
+    async def confirm(self, token: str, who: Who, accept: bool) -> Reply:
+        """Answer a pending confirmation (buttons, or yes/no on text surfaces)."""
+        return await self.confirmations.answer(token, who, accept)
+
+    async def handle_text(self, who: Who, text: str, on_chunk: ChunkSink | None = None) -> Reply:
+        """Text surfaces: a leading / is a command in the shared grammar, anything else a turn."""
+        try:
+            if text.lstrip().startswith("/"):
+                spec, args = parse(text, REGISTRY)
+                return await self.command(CommandCall(who, spec.path, args))
+            return await self.chat(Incoming(who, text), on_chunk)
+        except BotError as err:
+            return Reply(text=err.message, error=True, ephemeral=True)
+
+    async def active_look(self, who: Who) -> Look:
+        """The persona this user currently talks to here."""
+        return look(await self.personas.active(await self.context(who)))
+
+    def command_list(self) -> list[Any]:
+        """Declared commands, for adapters that build menus."""
+        return list(self.commands.values())

@@ -1,0 +1,54 @@
+"""Logging set-up with a filter that keeps secrets out of every log line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+_SECRET_NAME = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD)", re.IGNORECASE)
+
+
+def secret_values(environ: dict[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names say they are secrets."""
+    env = os.environ if environ is None else environ
+    return sorted(
+        {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 6},
+        key=len,
+        reverse=True,
+    )
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any secret value in a record's final message with ***."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        text = message
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+            if record.exc_text:
+                record.exc_text = record.exc_text.replace(secret, "***")
+        if text != message:
+            record.msg, record.args = text, None
+        return True
+
+
+def setup(level: str) -> None:
+    """Log to stderr at `level`; third-party chatter only from WARNING up."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secret_values()))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx", "aiosqlite", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,205 @@
+"""Persona rules: who sees which persona, name resolution, ownership and preset rights."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.config import Settings
+from bot.context import Context
+from bot.errors import BotError, Conflict, PermissionDenied, PersonaNotFound
+from personas.catalog import Template, apply_template, load_presets
+from personas.model import Persona, validate_fields, validate_name
+from storage.repos import PersonaRepo
+
+log = logging.getLogger(__name__)
+
+
+def _display(name: str) -> str:
+    name = name.strip()
+    return name[:1].upper() + name[1:]
+
+
+class PersonaService:
+    """Reads and changes personas on behalf of a Context, enforcing every rule."""
+
+    def __init__(self, repo: PersonaRepo, settings: Settings, templates: dict[str, Template]):
+        self.repo = repo
+        self.settings = settings
+        self.templates = templates
+
+    async def sync_presets(self) -> int:
+        """Insert shipped presets that are missing; returns how many were added."""
+        added = 0
+        for preset in load_presets(self.settings.personas.presets_dir):
+            values = apply_template(dict(preset), self.templates)
+            values["name"] = values["name"].lower()
+            added += await self.repo.ensure_shipped(values)
+        return added
+
+    def usable(self, ctx: Context, p: Persona) -> bool:
+        """May this user talk to `p` here?"""
+        if p.status != "active":
+            return False
+        if p.is_preset:
+            return p.enabled and p.space_id in (None, ctx.space_id)
+        return p.owner_id == ctx.user_id or (
+            p.visibility == "public" and p.space_id == ctx.space_id
+        )
+
+    async def find(self, ctx: Context, name: str) -> Persona:
+        """Resolve a name: own personas, then this space's presets, global ones, shared ones."""
+        handle = name.strip().lower()
+        for scope in (ctx.user_scope, ctx.space_scope, "global"):
+            found = await self.repo.by_scope(scope, handle)
+            if found is not None and self.usable(ctx, found):
+                return found
+        for p in await self.repo.visible(ctx.user_id, ctx.space_id):
+            if p.name == handle and self.usable(ctx, p):
+                return p
+        raise PersonaNotFound(f"no persona named '{handle}' here — /persona list shows yours")
+
+    async def listing(self, ctx: Context) -> list[Persona]:
+        """Everything usable here, presets first."""
+        return [
+            p for p in await self.repo.visible(ctx.user_id, ctx.space_id) if self.usable(ctx, p)
+        ]
+
+    async def default(self, ctx: Context) -> Persona:
+        """The configured default preset, or any enabled preset if that one is off."""
+        try:
+            return await self.find(ctx, self.settings.personas.default)
+        except PersonaNotFound:
+            presets = [p for p in await self.repo.presets(ctx.space_id) if self.usable(ctx, p)]
+            if not presets:
+                raise BotError(
+                    "no persona is available here — ask an admin to enable a preset"
+                ) from None
+            return presets[0]
+
+    async def active(self, ctx: Context) -> Persona:
+        """The persona this user talks to in this space (the default if none or gone)."""
+        pid = await self.repo.active(ctx.user_id, ctx.space_id)
+        persona = await self.repo.get(pid) if pid is not None else None
+        if persona is not None and self.usable(ctx, persona):
+            return persona
+        return await self.default(ctx)
+
+    async def switch(self, ctx: Context, name: str) -> Persona:
+        """Make `name` the active persona for this user here."""
+        persona = await self.find(ctx, name)
+        await self.repo.set_active(ctx.user_id, ctx.space_id, persona.id)
+        return persona
+
+    def _fields(self, options: dict[str, Any]) -> dict[str, Any]:
+        values = validate_fields(options, self.settings.limits)
+        return apply_template(values, self.templates) if "template" in values else values
+
+    async def _check_free(self, ctx: Context, handle: str, scope: str) -> None:
+        for other in (scope, ctx.space_scope, "global"):
+            clash = await self.repo.by_scope(other, handle)
+            if clash is not None and (other == scope or clash.is_preset):
+                where = "you already have one" if other == ctx.user_scope else "a preset has it"
+                raise Conflict(f"the name '{handle}' is taken ({where}) — pick another name")
+
+    async def create(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
+        """Create a custom persona owned by this user."""
+        handle = validate_name(name, self.settings.limits)
+        values = self._fields(options)
+        limit = self.settings.limits.personas_per_user
+        if await self.repo.count_owned(ctx.user_id) >= limit:
+            raise Conflict(f"you already own {limit} personas (limits.personas_per_user)")
+        await self._check_free(ctx, handle, ctx.user_scope)
+        values.setdefault("display_name", _display(name))
+        values.update(name=handle, owner_id=ctx.user_id, space_id=ctx.space_id, source="user")
+        return await self.repo.create(ctx.user_scope, values)
+
+    def _own(self, ctx: Context, p: Persona) -> None:
+        if p.is_preset:
+            raise PermissionDenied(
+                f"'{p.name}' is a preset — admins change presets with /preset edit"
+            )
+        if p.owner_id != ctx.user_id:
+            raise PermissionDenied(f"only the owner of '{p.name}' can change or delete it")
+
+    async def edit(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
+        """Change fields of a persona this user owns."""
+        persona = await self.find(ctx, name)
+        self._own(ctx, persona)
+        values = self._fields(options)
+        if values.get("visibility") == "public":
+            values["space_id"] = ctx.space_id  # shared where the owner said so
+        return await self.repo.update(persona.id, values)
+
+    async def owned(self, ctx: Context, name: str) -> Persona:
+        """A persona this user owns (for delete), or a clear refusal."""
+        persona = await self.find(ctx, name)
+        self._own(ctx, persona)
+        return persona
+
+    # Presets -----------------------------------------------------------------------------
+
+    async def preset(self, ctx: Context, name: str) -> Persona:
+        """A preset visible here (this space's first), enabled or not."""
+        handle = name.strip().lower()
+        for scope in (ctx.space_scope, "global"):
+            found = await self.repo.by_scope(scope, handle)
+            if found is not None and found.is_preset:
+                return found
+        raise PersonaNotFound(f"no preset named '{handle}' here — /preset list shows them")
+
+    def admin_of(
+        self, ctx: Context, preset: Persona | None = None, *, global_: bool = False
+    ) -> None:
+        """Refuse unless this user may manage `preset` (or create one, global or not)."""
+        is_global = global_ or (preset is not None and preset.space_id is None)
+        if is_global and not ctx.bot_admin:
+            raise PermissionDenied(
+                "only bot admins (admins."
+                f"{ctx.who.platform} in config.yaml) can change global presets"
+            )
+        if not ctx.space_admin:
+            raise PermissionDenied("only admins of this space can manage presets")
+
+    async def add_preset(
+        self, ctx: Context, name: str, options: dict[str, Any], global_: bool
+    ) -> Persona:
+        """Create a preset for this space (or everywhere, for bot admins)."""
+        self.admin_of(ctx, global_=global_)
+        handle = validate_name(name, self.settings.limits)
+        values = self._fields(options)
+        scope = "global" if global_ else ctx.space_scope
+        await self._check_free(ctx, handle, scope)
+        values.setdefault("display_name", _display(name))
+        values.update(
+            name=handle,
+            is_preset=True,
+            source="admin",
+            visibility="public",
+            space_id=None if global_ else ctx.space_id,
+        )
+        return await self.repo.create(scope, values)
+
+    async def edit_preset(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
+        """Change a preset's fields (admins)."""
+        preset = await self.preset(ctx, name)
+        self.admin_of(ctx, preset)
+        values = self._fields(options)
+        values.pop("visibility", None)
+        return await self.repo.update(preset.id, values)
+
+    async def set_enabled(self, ctx: Context, name: str, enabled: bool) -> Persona:
+        """Enable or disable a preset (admins)."""
+        preset = await self.preset(ctx, name)
+        self.admin_of(ctx, preset)
+        return await self.repo.update(preset.id, {"enabled": enabled})
+
+    async def removable_preset(self, ctx: Context, name: str) -> Persona:
+        """A preset this admin may delete; shipped ones can only be disabled."""
+        preset = await self.preset(ctx, name)
+        self.admin_of(ctx, preset)
+        if preset.source == "shipped":
+            raise PermissionDenied(
+                f"'{preset.name}' ships with personabot — disable it with /preset disable"
+            )
+        return preset
