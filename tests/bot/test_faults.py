@@ -1,0 +1,154 @@
+"""Model failures: the user's message is kept, the reply is a clear sentence, the next turn works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_core
+from bot.core import Core
+from storage.repos import OwnerKey
+from tests.conftest import make_settings, who
+from tests.support.fake_openai import FakeOpenAI
+
+
+async def _turns(core: Core, adapter: Any) -> list[tuple[str, str]]:
+    ctx = await core.context(adapter.who)
+    persona = await core.personas.active(ctx)
+    return [
+        (t.role, t.content) for t in await core.turns.recent(OwnerKey(ctx.user_id, persona.id), 50)
+    ]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_server_error_keeps_the_message(
+    core: Core, user: Any, fake_llm: FakeOpenAI, stream: bool
+) -> None:
+    alice = user("alice", stream=stream)
+    fake_llm.fail_next("500", "500")  # retries=1: both attempts fail
+    reply = await alice.say("are you there?")
+    assert reply.error
+    assert "failed to answer" in reply.text and "Your message is saved" in reply.text
+    assert len(fake_llm.requests) == 2  # one call plus one retry, then give up
+    assert await _turns(core, alice) == [("user", "are you there?")]
+    ok = await alice.say("second try")
+    assert ok.text == "echo: second try" and not ok.error
+    # The unanswered message is still part of the conversation the model sees.
+    contents = [m["content"] for m in fake_llm.requests[-1]["messages"]]
+    assert "are you there?" in contents
+
+
+async def test_a_retry_recovers_from_one_error(
+    core: Core, user: Any, fake_llm: FakeOpenAI
+) -> None:
+    alice = user("alice")
+    fake_llm.fail_next("500")
+    reply = await alice.say("hello")
+    assert reply.text == "echo: hello" and not reply.error
+    assert len(fake_llm.requests) == 2
+
+
+async def test_timeout_is_reported_with_the_setting(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    settings = make_settings(tmp_path, fake_llm.base_url, llm={"timeout_s": 0.3, "retries": 0})
+    fake_llm.server.hang_s = 1.5
+    core = build_core(settings)
+    await core.start()
+    try:
+        fake_llm.fail_next("hang")
+        reply = await core.handle_text(who("alice"), "slow question")
+        assert reply.error and "did not answer within 0.3s" in reply.text
+        assert "llm.timeout_s" in reply.text
+        nxt = await core.handle_text(who("alice"), "next")
+        assert nxt.text == "echo: next"
+    finally:
+        await core.close()
+
+
+async def test_stream_dropped_mid_way(core: Core, user: Any, fake_llm: FakeOpenAI) -> None:
+    alice = user("alice")
+    fake_llm.fail_next("drop")
+    reply = await alice.say("tell me a long story")
+    assert reply.error and "dropped mid-reply" in reply.text
+    assert alice.chunks  # part of the answer had arrived before the break
+    assert await _turns(core, alice) == [("user", "tell me a long story")]
+    ok = await alice.say("again please")
+    assert ok.text == "echo: again please"
+
+
+async def test_fallback_model_answers_when_the_main_one_fails(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    settings = make_settings(
+        tmp_path, fake_llm.base_url, llm={"retries": 0, "fallbacks": ["openai/backup-model"]}
+    )
+    core = build_core(settings)
+    await core.start()
+    try:
+        fake_llm.fail_next("500")
+        reply = await core.handle_text(who("alice"), "hi")
+        assert reply.text == "echo: hi"
+        assert [r["model"] for r in fake_llm.requests] == ["test-model", "backup-model"]
+        ctx = await core.context(who("alice"))
+        persona = await core.personas.active(ctx)
+        turns = await core.turns.recent(OwnerKey(ctx.user_id, persona.id), 5)
+        assert turns[-1].model == "openai/backup-model"
+    finally:
+        await core.close()
+
+
+async def test_unreachable_model_explains_how_to_configure(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, "http://127.0.0.1:9/v1", llm={"retries": 0})
+    core = build_core(settings)
+    await core.start()
+    try:
+        listing = await core.handle_text(who("alice"), "/persona list")
+        assert not listing.error and "assistant" in listing.text  # commands still work
+        reply = await core.handle_text(who("alice"), "hello?")
+        assert reply.error
+        assert "can't reach the model `openai/test-model`" in reply.text
+        assert "llm.model" in reply.text and "llm.api_base" in reply.text
+        assert "\n" not in reply.text and "Traceback" not in reply.text
+    finally:
+        await core.close()
+
+
+async def test_auth_failure_names_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real local server that refuses every key with 401, like a provider does.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Deny(BaseHTTPRequestHandler):
+        def log_message(self, *a: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deny)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = "sk-test-SECRET-value-1234567890"
+    monkeypatch.setenv("MY_LLM_KEY", secret)
+    settings = make_settings(
+        tmp_path,
+        f"http://127.0.0.1:{server.server_address[1]}/v1",
+        llm={"api_key_env": "MY_LLM_KEY"},
+    )
+    core = build_core(settings)
+    await core.start()
+    try:
+        reply = await core.handle_text(who("alice"), "hi")
+        assert reply.error and "refused the credentials" in reply.text
+        assert secret not in reply.text
+    finally:
+        await core.close()
+        server.shutdown()

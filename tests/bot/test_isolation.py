@@ -1,0 +1,77 @@
+"""Isolation as a property: the prompt for (user, persona) holds only that pair's turns."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import build_core
+from storage.repos import OwnerKey
+from tests.conftest import make_settings, who
+from tests.support.fake_openai import FakeOpenAI
+
+USERS = ["ann", "ben", "cat"]
+PERSONAS = ["assistant", "coder", "friend", "mine"]  # "mine" is each user's own custom persona
+SPACES = ["local", "guild"]
+
+op = st.tuples(st.sampled_from(USERS), st.sampled_from(PERSONAS), st.sampled_from(SPACES))
+
+
+async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        core = build_core(make_settings(Path(tmp), fake.base_url))
+        await core.start()
+        start = len(fake.requests)
+        expected: dict[tuple[str, str], list[str]] = defaultdict(list)
+        try:
+            for name in USERS:  # every user owns a persona with the same name "mine"
+                for space in SPACES:
+                    await core.handle_text(who(name, space, "group"), "/persona list")
+                await core.handle_text(
+                    who(name, "local", "group"), '/persona create mine prompt="x"'
+                )
+
+            async def run_user(name: str) -> None:
+                for i, (u, persona, space) in enumerate(ops):
+                    if u != name:
+                        continue
+                    w = who(name, space, "group")
+                    switched = await core.handle_text(w, f"/persona switch {persona}")
+                    assert not switched.error, switched.text
+                    marker = f"{name}|{persona}|{i}"
+                    expected[(name, persona)].append(marker)
+                    reply = await core.handle_text(w, marker)
+                    assert reply.text == f"echo: {marker}"
+
+            await asyncio.gather(*(run_user(n) for n in USERS))
+
+            for body in fake.requests[start:]:
+                chat = [m["content"] for m in body["messages"] if m["role"] != "system"]
+                name, persona, _ = chat[-1].split("|")
+                sent_markers = [c.removeprefix("echo: ") for c in chat]
+                mine = expected[(name, persona)]
+                # Exactly this pair's earlier messages, in order, each with its reply.
+                upto = mine[: mine.index(chat[-1]) + 1]
+                assert sent_markers == [m for m in upto for _ in (0, 1)][:-1]
+            for (name, persona), markers in expected.items():
+                ctx = await core.context(who(name, "local", "group"))
+                p = await core.personas.find(ctx, persona)
+                stored = await core.turns.recent(OwnerKey(ctx.user_id, p.id), 1000)
+                assert [t.content for t in stored if t.role == "user"] == markers
+        finally:
+            await core.close()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(op, min_size=1, max_size=14))
+def test_prompts_never_mix_pairs(fake_llm: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
+    asyncio.run(_scenario(fake_llm, ops))

@@ -1,0 +1,77 @@
+"""Shared fixtures: a loopback OpenAI-compatible server, settings on tmp folders, a live core."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from collections.abc import AsyncIterator, Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from adapters.collecting import CollectingAdapter  # noqa: E402
+from bot.app import build_core  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.core import Core  # noqa: E402
+from bot.messages import SpaceKind, Who  # noqa: E402
+from tests.support.fake_openai import FakeOpenAI  # noqa: E402
+
+
+def make_settings(data_dir: Path, api_base: str, **overrides: Any) -> Settings:
+    """Settings pointing at a tmp data dir and the loopback model server."""
+    llm = {
+        "model": "openai/test-model",
+        "api_base": api_base,
+        "retries": 1,
+        "backoff_s": 0.01,
+        "timeout_s": 2,
+        **overrides.pop("llm", {}),
+    }
+    return Settings.model_validate({"data_dir": str(data_dir), "llm": llm, **overrides})
+
+
+def who(
+    user: str,
+    space: str = "local",
+    kind: SpaceKind = "console",
+    *,
+    admin: bool = False,
+    platform: str = "console",
+) -> Who:
+    """An identity as an adapter would build it."""
+    return Who(platform, user, user.title(), space, kind, admin)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+    return make_settings(tmp_path / "data", fake_llm.base_url, admins={"console": ["root"]})
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[Core]:
+    core = build_core(settings)
+    await core.start()
+    yield core
+    await core.close()
+
+
+@pytest.fixture
+def user(core: Core) -> Callable[..., CollectingAdapter]:
+    """Make a collecting adapter for a user: user("alice"), user("bob", space="g1", kind="group")."""
+
+    def make(
+        name: str, space: str = "local", kind: SpaceKind = "console", **kw: Any
+    ) -> CollectingAdapter:
+        stream = kw.pop("stream", True)
+        return CollectingAdapter(core, who(name, space, kind, **kw), stream=stream)
+
+    return make
