@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from typing import TextIO
@@ -35,6 +36,10 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
+        if self.interactive:
+            # Line editing and history for input(); without it the prompt goes to stderr.
+            with contextlib.suppress(ImportError):
+                import readline  # noqa: F401
         self.who = Who("console", user, user, "local", "console")
         self._streamed = False
 

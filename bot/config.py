@@ -129,9 +129,13 @@ def load_settings(
 ) -> Settings:
     """Read the YAML file, apply PERSONABOT__* overrides and validate; raise ConfigError."""
     env = dict(os.environ if environ is None else environ)
-    file = Path(path or env.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    chosen = path or env.get(CONFIG_ENV)
+    if chosen:
+        file = Path(chosen)
+    else:  # ./config.yaml, else the one beside the source tree, else built-in defaults
+        file = next((f for f in (Path("config.yaml"), DEFAULT_CONFIG) if f.exists()), Path())
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {} if file.name else {}
     except FileNotFoundError:
         raise ConfigError(f"config error: file not found: {file}") from None
     except yaml.YAMLError as exc:

@@ -87,7 +87,10 @@ def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
         "not installed" in str(exc)
     ):
         return "unreachable", True
-    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
+    statuses = {getattr(e, "status_code", None) for e in chain}
+    if statuses & {401, 403} or isinstance(
+        exc, litellm.AuthenticationError | litellm.PermissionDeniedError
+    ):
         return "auth", False
     if isinstance(exc, litellm.NotFoundError | litellm.BadRequestError):
         return "rejected", False

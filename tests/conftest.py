@@ -6,18 +6,18 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from collections.abc import AsyncIterator, Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
-from adapters.collecting import CollectingAdapter  # noqa: E402
-from bot.app import build_core  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.core import Core  # noqa: E402
-from bot.messages import SpaceKind, Who  # noqa: E402
-from tests.support.fake_openai import FakeOpenAI  # noqa: E402
+from adapters.collecting import CollectingAdapter
+from bot.app import build_core
+from bot.config import Settings
+from bot.core import Core
+from bot.messages import SpaceKind, Who
+from tests.support.fake_openai import FakeOpenAI
 
 
 def make_settings(data_dir: Path, api_base: str, **overrides: Any) -> Settings:
@@ -66,7 +66,7 @@ async def core(settings: Settings) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def user(core: Core) -> Callable[..., CollectingAdapter]:
-    """Make a collecting adapter for a user: user("alice"), user("bob", space="g1", kind="group")."""
+    """Make a collecting adapter: user("alice"), user("bob", space="g1", kind="group")."""
 
     def make(
         name: str, space: str = "local", kind: SpaceKind = "console", **kw: Any

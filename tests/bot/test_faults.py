@@ -1,4 +1,4 @@
-"""Model failures: the user's message is kept, the reply is a clear sentence, the next turn works."""
+"""Model failures: the message is kept, the reply is a clear sentence, the next turn works."""
 
 from __future__ import annotations
 
@@ -121,13 +121,16 @@ async def test_auth_failure_names_no_secret(
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+    seen_auth: list[str] = []
+
     class Deny(BaseHTTPRequestHandler):
         def log_message(self, *a: Any) -> None:
             pass
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = b'{"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}'
+            seen_auth.append(self.headers.get("Authorization", ""))
+            body = b'{"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}'
             self.send_response(401)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -149,6 +152,7 @@ async def test_auth_failure_names_no_secret(
         reply = await core.handle_text(who("alice"), "hi")
         assert reply.error and "refused the credentials" in reply.text
         assert secret not in reply.text
+        assert seen_auth == [f"Bearer {secret}"]  # the key came from llm.api_key_env, once
     finally:
         await core.close()
         server.shutdown()

@@ -1,0 +1,149 @@
+"""The console adapter as a real subprocess with piped stdin against the loopback model server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_console(
+    lines: list[str], env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PERSONABOT_CONFIG": str(ROOT / "config.yaml"), **env},
+    )
+
+
+@pytest.mark.parametrize("stream", ["true", "false"])
+def test_piped_session(tmp_path: Path, fake_llm: FakeOpenAI, stream: str) -> None:
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+        "PERSONABOT__LLM__STREAM": stream,
+    }
+    proc = run_console(
+        [
+            "hello there",
+            '/persona create luna prompt="You are Luna, a moon spirit." greeting="Hi, I am Luna."',
+            "how are you?",
+            "/persona switch luna",
+            "/memory wipe",
+            "yes",
+            "/memory list",
+            "/persona edit assistant bio=x",
+        ],
+        env,
+        "console",
+        "--user",
+        "alice",
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert out[0] == "Assistant: echo: hello there"
+    assert out[1] == "Created Luna (luna), private to you. You are now talking to it."
+    assert out[2] == "Luna: echo: how are you?"
+    assert out[3] == "Luna: Hi, I am Luna."
+    assert out[4].startswith("Delete all 2 messages between you and Luna?")
+    assert out[5] == "[yes/no] yes"
+    assert out[6] == "Deleted 2 messages with Luna."
+    assert out[7] == "You have no messages with Luna yet."
+    assert out[8] == "! 'assistant' is a preset — admins change presets with /preset edit"
+    assert len(out) == 9
+    bodies = fake_llm.requests
+    assert len(bodies) == 2
+    assert all(bool(b.get("stream")) is (stream == "true") for b in bodies)
+    assert bodies[1]["messages"][0]["content"].startswith("You are Luna, a moon spirit.")
+    assert {"role": "user", "content": "how are you?"} in bodies[1]["messages"]
+    # Luna's prompt never carries the chat held with Assistant.
+    assert all("hello there" not in m["content"] for m in bodies[1]["messages"])
+
+
+def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    run_console(["/persona switch tutor", "my name is Ann"], env, "console", "--user", "ann")
+    proc = run_console(["what is my name?"], env, "console", "--user", "ann")
+    assert proc.stdout.splitlines() == ["Tutor Ada: echo: what is my name?"]
+    contents = [m["content"] for m in fake_llm.requests[-1]["messages"]]
+    assert "my name is Ann" in contents
+    other = run_console(["/memory list"], env, "console", "--user", "bob")
+    assert "no messages" in other.stdout
+
+
+def test_console_admins_come_from_config(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__ADMINS__CONSOLE": "[root]",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    refused = run_console(["/preset disable coder"], env, "console", "--user", "alice")
+    assert refused.stdout.startswith("! only bot admins")
+    done = run_console(["/preset disable coder"], env, "console", "--user", "root")
+    assert done.stdout.strip() == "Disabled preset coder."
+
+
+def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    """A real pseudo-terminal: prompt with the persona, streamed reply, /quit."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {
+        **os.environ,
+        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--user", "alice"],
+        cwd=ROOT,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 60) -> None:
+        nonlocal seen
+        import time
+
+        end = time.monotonic() + timeout
+        while marker not in seen and time.monotonic() < end:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                seen += os.read(master, 4096)
+        assert marker in seen, seen.decode(errors="replace")
+
+    try:
+        read_until(b"[assistant] you> ")
+        assert b"chatting with Assistant as alice" in seen
+        os.write(master, b"hi\n")
+        read_until(b"Assistant: echo: hi")
+        os.write(master, b"/persona switch coder\n")
+        read_until(b"[coder] you> ")
+        os.write(master, b"/quit\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        os.close(master)

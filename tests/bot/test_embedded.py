@@ -1,0 +1,56 @@
+"""The bundled offline model really answers through litellm's custom-provider path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import build_core
+from bot.config import Settings
+from bot.embedded import model_file
+from tests.conftest import who
+
+
+def test_the_weights_ship_in_an_installed_package() -> None:
+    path = model_file("smollm2-135m")
+    assert path is not None and path.stat().st_size > 50_000_000
+    assert model_file("no-such-model") is None
+
+
+async def test_embedded_model_chats_offline_streamed_and_not(tmp_path: Path) -> None:
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(tmp_path),
+            "llm": {
+                "model": "embedded/smollm2-135m",
+                "max_tokens": 24,
+                "temperature": 0.0,
+                "api_base": "http://127.0.0.1:9/v1",
+            },  # ignored for embedded models
+        }
+    )
+    core = build_core(settings)
+    await core.start()
+    try:
+        chunks: list[str] = []
+
+        async def sink(text: str) -> None:
+            chunks.append(text)
+
+        reply = await core.handle_text(who("ann"), "Say hello to me.", sink)
+        assert not reply.error, reply.text
+        assert reply.text.strip() and "".join(chunks).strip() == reply.text
+        assert len(chunks) > 1  # really streamed, token by token
+        usage = await core.usage.by_persona((await core.context(who("ann"))).user_id)
+        assert usage[0].completion_tokens > 0 and usage[0].prompt_tokens > 10
+    finally:
+        await core.close()
+
+    core = build_core(
+        settings.model_copy(update={"llm": settings.llm.model_copy(update={"stream": False})})
+    )
+    await core.start()
+    try:
+        reply = await core.handle_text(who("ann"), "And once more?")
+        assert not reply.error and reply.text.strip()
+    finally:
+        await core.close()
