@@ -52,7 +52,8 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
 
     core = build_core(settings)
     await core.start()
-    warm = asyncio.create_task(warm_up(settings))
+    # Piped runs pay the import on their first turn; warming would only delay their exit.
+    warm = asyncio.create_task(warm_up(settings) if sys.stdin.isatty() else asyncio.sleep(0))
     enabled = settings.adapters.console.enabled
     adapters = []
     if force_console or enabled is True or enabled == "auto":

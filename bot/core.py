@@ -43,11 +43,11 @@ class Core:
         self.settings = settings
         self.db = db
         self.llm = llm
-        self.identities = Identities(db.sessions)
-        self.turns = TurnRepo(db.sessions)
-        self.usage = UsageRepo(db.sessions)
-        self.space_settings = SpaceSettingsRepo(db.sessions)
-        self.personas = PersonaService(PersonaRepo(db.sessions), settings, load_templates())
+        self.identities = Identities(db)
+        self.turns = TurnRepo(db)
+        self.usage = UsageRepo(db)
+        self.space_settings = SpaceSettingsRepo(db)
+        self.personas = PersonaService(PersonaRepo(db), settings, load_templates())
         self.confirmations = Confirmations()
         self.locks = KeyedLocks()
         self.commands = {c.path: c for c in all_commands()}

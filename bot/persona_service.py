@@ -50,9 +50,10 @@ class PersonaService:
     async def find(self, ctx: Context, name: str) -> Persona:
         """Resolve a name: own personas, then this space's presets, global ones, shared ones."""
         handle = name.strip().lower()
-        for scope in (ctx.user_scope, ctx.space_scope, "global"):
-            found = await self.repo.by_scope(scope, handle)
-            if found is not None and self.usable(ctx, found):
+        for found in await self.repo.in_scopes(
+            (ctx.user_scope, ctx.space_scope, "global"), handle
+        ):
+            if self.usable(ctx, found):
                 return found
         for p in await self.repo.visible(ctx.user_id, ctx.space_id):
             if p.name == handle and self.usable(ctx, p):
@@ -79,8 +80,7 @@ class PersonaService:
 
     async def active(self, ctx: Context) -> Persona:
         """The persona this user talks to in this space (the default if none or gone)."""
-        pid = await self.repo.active(ctx.user_id, ctx.space_id)
-        persona = await self.repo.get(pid) if pid is not None else None
+        persona = await self.repo.active(ctx.user_id, ctx.space_id)
         if persona is not None and self.usable(ctx, persona):
             return persona
         return await self.default(ctx)

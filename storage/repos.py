@@ -7,12 +7,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import Conflict
 from personas.model import Persona
+from storage.db import Database
 from storage.models import (
     ActivePersona,
     PersonaRow,
@@ -23,8 +23,6 @@ from storage.models import (
     User,
     utcnow,
 )
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclass(frozen=True)
@@ -84,32 +82,39 @@ def _turn(row: Turn) -> TurnRecord:
 class Identities:
     """Users and spaces, created on first sight."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
 
     async def user(self, platform: str, ref: str, display_name: str = "") -> int:
         """The id of this platform account, created if new."""
+        query = select(User.id).where(User.platform == platform, User.platform_user_id == ref)
         async with self._sessions() as s:
-            found = await s.scalar(
-                select(User.id).where(User.platform == platform, User.platform_user_id == ref)
-            )
+            found = await s.scalar(query)
+        if found is not None:
+            return found
+        async with self._write() as s:
+            found = await s.scalar(query)  # another task may have created it meanwhile
             if found is not None:
                 return found
             user = User(platform=platform, platform_user_id=ref, display_name=display_name[:100])
             s.add(user)
             try:
                 await s.commit()
-            except IntegrityError:  # created concurrently by another turn
+            except IntegrityError:  # created by another process
                 await s.rollback()
-                return await self.user(platform, ref, display_name)
+                return int(await s.scalar(query) or 0)
             return user.id
 
     async def space(self, platform: str, ref: str, kind: str) -> int:
         """The id of this chat place, created if new."""
+        query = select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref)
         async with self._sessions() as s:
-            found = await s.scalar(
-                select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref)
-            )
+            found = await s.scalar(query)
+        if found is not None:
+            return found
+        async with self._write() as s:
+            found = await s.scalar(query)
             if found is not None:
                 return found
             space = Space(platform=platform, platform_space_id=ref, kind=kind)
@@ -118,15 +123,16 @@ class Identities:
                 await s.commit()
             except IntegrityError:
                 await s.rollback()
-                return await self.space(platform, ref, kind)
+                return int(await s.scalar(query) or 0)
             return space.id
 
 
 class PersonaRepo:
     """Personas and presets, and which one is active per (user, space)."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
 
     async def get(self, persona_id: int) -> Persona | None:
         """One persona by id."""
@@ -150,6 +156,17 @@ class PersonaRepo:
                 .order_by(PersonaRow.is_preset.desc(), PersonaRow.name)
             )
             return [_persona(r) for r in rows]
+
+    async def in_scopes(self, scopes: Sequence[str], name: str) -> list[Persona]:
+        """Personas with this handle in any of `scopes`, in the order the scopes are given."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(PersonaRow).where(
+                    PersonaRow.scope_key.in_(list(scopes)), PersonaRow.name == name
+                )
+            )
+            found = {r.scope_key: _persona(r) for r in rows}
+        return [found[k] for k in scopes if k in found]
 
     async def by_scope(self, scope_key: str, name: str) -> Persona | None:
         """The persona with this handle in one scope (global, space:<id>, user:<id>)."""
@@ -184,7 +201,7 @@ class PersonaRepo:
         """Insert a persona; a name taken in the scope raises Conflict."""
         now = utcnow()
         row = PersonaRow(scope_key=scope_key, created_at=now, updated_at=now, **values)
-        async with self._sessions() as s:
+        async with self._write() as s:
             s.add(row)
             try:
                 await s.commit()
@@ -201,7 +218,7 @@ class PersonaRepo:
 
     async def update(self, persona_id: int, values: dict[str, Any]) -> Persona:
         """Change fields of one persona."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             await s.execute(
                 update(PersonaRow)
                 .where(PersonaRow.id == persona_id)
@@ -214,22 +231,23 @@ class PersonaRepo:
 
     async def delete(self, persona_id: int) -> None:
         """Remove a persona; its turns and active-persona entries go with it."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             await s.execute(delete(PersonaRow).where(PersonaRow.id == persona_id))
             await s.commit()
 
-    async def active(self, user_id: int, space_id: int) -> int | None:
+    async def active(self, user_id: int, space_id: int) -> Persona | None:
         """The persona this user last switched to in this space."""
         async with self._sessions() as s:
-            return await s.scalar(
-                select(ActivePersona.persona_id).where(
-                    ActivePersona.user_id == user_id, ActivePersona.space_id == space_id
-                )
+            row = await s.scalar(
+                select(PersonaRow)
+                .join(ActivePersona, ActivePersona.persona_id == PersonaRow.id)
+                .where(ActivePersona.user_id == user_id, ActivePersona.space_id == space_id)
             )
+            return _persona(row) if row else None
 
     async def set_active(self, user_id: int, space_id: int, persona_id: int) -> None:
         """Remember the persona this user talks to in this space."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             await s.merge(ActivePersona(user_id=user_id, space_id=space_id, persona_id=persona_id))
             await s.commit()
 
@@ -237,28 +255,33 @@ class PersonaRepo:
 class TurnRepo:
     """The short-term chat log, always addressed by OwnerKey."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
 
     async def add_user(self, owner: OwnerKey, space_id: int, content: str) -> int:
         """Store the user's message (before any model call) and count the persona's use."""
-        async with self._sessions() as s:
-            turn = Turn(
-                user_id=owner.user_id,
-                persona_id=owner.persona_id,
-                space_id=space_id,
-                role="user",
-                content=content,
-                created_at=utcnow(),
+        # Core inserts, not ORM objects: this is the hot path of every turn.
+        async with self._write() as s:
+            turn_id = await s.scalar(
+                insert(Turn)
+                .values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    space_id=space_id,
+                    role="user",
+                    content=content,
+                    created_at=utcnow(),
+                )
+                .returning(Turn.id)
             )
-            s.add(turn)
             await s.execute(
                 update(PersonaRow)
                 .where(PersonaRow.id == owner.persona_id)
                 .values(usage_count=PersonaRow.usage_count + 1)
             )
             await s.commit()
-            return turn.id
+            return int(turn_id or 0)
 
     async def add_assistant(
         self,
@@ -272,34 +295,22 @@ class TurnRepo:
         completion_tokens: int,
     ) -> int:
         """Store the reply together with its token usage."""
-        now = utcnow()
-        async with self._sessions() as s:
-            turn = Turn(
-                user_id=owner.user_id,
-                persona_id=owner.persona_id,
-                space_id=space_id,
-                role="assistant",
-                content=content,
-                model=model,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                created_at=now,
+        tokens = {
+            "model": model,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "created_at": utcnow(),
+            "user_id": owner.user_id,
+            "persona_id": owner.persona_id,
+            "space_id": space_id,
+        }
+        async with self._write() as s:
+            turn_id = await s.scalar(
+                insert(Turn).values(role="assistant", content=content, **tokens).returning(Turn.id)
             )
-            s.add(turn)
-            s.add(
-                UsageLog(
-                    user_id=owner.user_id,
-                    persona_id=owner.persona_id,
-                    persona_name=persona_name,
-                    space_id=space_id,
-                    model=model,
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    created_at=now,
-                )
-            )
+            await s.execute(insert(UsageLog).values(persona_name=persona_name, **tokens))
             await s.commit()
-            return turn.id
+            return int(turn_id or 0)
 
     async def recent(
         self, owner: OwnerKey, limit: int, before_id: int | None = None
@@ -328,7 +339,7 @@ class TurnRepo:
 
     async def wipe(self, owner: OwnerKey) -> int:
         """Delete every turn of this owner; returns how many."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             result = await s.execute(
                 delete(Turn).where(
                     Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
@@ -341,8 +352,9 @@ class TurnRepo:
 class UsageRepo:
     """Token totals for /usage."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
 
     async def by_persona(self, user_id: int) -> Sequence[UsageLine]:
         """This user's calls and tokens per persona, most used first."""
@@ -364,8 +376,9 @@ class UsageRepo:
 class SpaceSettingsRepo:
     """Per-space model and temperature overrides."""
 
-    def __init__(self, sessions: Sessions) -> None:
-        self._sessions = sessions
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
 
     async def get(self, space_id: int) -> tuple[str, float | None]:
         """(model, temperature) overrides; empty model / None mean unset."""
@@ -375,7 +388,7 @@ class SpaceSettingsRepo:
 
     async def set(self, space_id: int, **values: Any) -> None:
         """Set model and/or temperature for a space."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             row = await s.get(SpaceSettings, space_id)
             if row is None:
                 row = SpaceSettings(space_id=space_id, model="", temperature=None)
@@ -387,6 +400,6 @@ class SpaceSettingsRepo:
 
     async def reset(self, space_id: int) -> None:
         """Drop the space's overrides."""
-        async with self._sessions() as s:
+        async with self._write() as s:
             await s.execute(delete(SpaceSettings).where(SpaceSettings.space_id == space_id))
             await s.commit()

@@ -21,7 +21,7 @@ async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 async def test_identities_are_stable_and_safe_under_concurrency(db: Database) -> None:
-    ids = Identities(db.sessions)
+    ids = Identities(db)
     got = await asyncio.gather(*(ids.user("discord", "42", "Ann") for _ in range(10)))
     assert len(set(got)) == 1
     assert await ids.user("telegram", "42") != got[0]  # same number, other platform
@@ -29,7 +29,7 @@ async def test_identities_are_stable_and_safe_under_concurrency(db: Database) ->
 
 
 async def test_turns_are_read_only_by_their_owner_key(db: Database) -> None:
-    ids, personas, turns = Identities(db.sessions), PersonaRepo(db.sessions), TurnRepo(db.sessions)
+    ids, personas, turns = Identities(db), PersonaRepo(db), TurnRepo(db)
     u1, u2 = await ids.user("console", "a"), await ids.user("console", "b")
     space = await ids.space("console", "local", "console")
     p = await personas.create("global", {"name": "p", "display_name": "P", "is_preset": True})
@@ -43,7 +43,7 @@ async def test_turns_are_read_only_by_their_owner_key(db: Database) -> None:
 
 
 async def test_unique_name_per_scope(db: Database) -> None:
-    personas = PersonaRepo(db.sessions)
+    personas = PersonaRepo(db)
     await personas.create("user:1", {"name": "luna", "display_name": "Luna"})
     with pytest.raises(Conflict, match="already taken"):
         await personas.create("user:1", {"name": "luna", "display_name": "Luna"})
@@ -51,7 +51,7 @@ async def test_unique_name_per_scope(db: Database) -> None:
 
 
 async def test_deleting_a_persona_removes_its_turns_and_active_entries(db: Database) -> None:
-    ids, personas, turns = Identities(db.sessions), PersonaRepo(db.sessions), TurnRepo(db.sessions)
+    ids, personas, turns = Identities(db), PersonaRepo(db), TurnRepo(db)
     u = await ids.user("console", "a")
     s = await ids.space("console", "local", "console")
     p = await personas.create("user:1", {"name": "luna", "display_name": "Luna", "owner_id": u})

@@ -1,0 +1,216 @@
+"""Core overhead per turn: everything but the model's own time.
+
+A loopback OpenAI-compatible server (a separate process) answers instantly; the database holds
+10k turns. Prints p50/p95/p99 latency and turns/s at 1, 10 and 100 concurrent users, the share
+spent inside the model call (litellm + HTTP) versus the rest of the core, start-up time and
+resident memory. Run: python benchmarks/turn_overhead.py [--stream|--no-stream] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.app import build_core  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.core import Core  # noqa: E402
+from bot.llm import LLM, Completion  # noqa: E402
+from bot.messages import ChunkSink, Who  # noqa: E402
+
+
+class TimedLLM(LLM):
+    """The real LLM client, with the time spent inside it added up."""
+
+    spent = 0.0
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        temperature: float,
+        on_chunk: ChunkSink | None = None,
+    ) -> Completion:
+        started = time.perf_counter()
+        try:
+            return await super().complete(messages, model, temperature, on_chunk)
+        finally:
+            TimedLLM.spent += time.perf_counter() - started
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_openai"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    return proc, f"http://127.0.0.1:{port}/v1"
+
+
+def who(i: int) -> Who:
+    return Who("console", f"user{i}", f"User {i}", "local", "console")
+
+
+def seed(db_path: Path, users: int, turns: int) -> None:
+    """Bulk-insert `turns` stored turns spread over the users and the default persona."""
+    with sqlite3.connect(db_path) as db:
+        pid = db.execute("SELECT id FROM personas WHERE name='assistant'").fetchone()[0]
+        ids = [r[0] for r in db.execute("SELECT id FROM users ORDER BY id")][:users]
+        rows = []
+        for n in range(turns):
+            uid = ids[n % len(ids)]
+            role = "user" if (n // len(ids)) % 2 == 0 else "assistant"
+            rows.append(
+                (
+                    uid,
+                    pid,
+                    1,
+                    role,
+                    f"stored message {n} " + "lorem ipsum " * 8,
+                    "2026-11-01 10:00:00",
+                )
+            )
+        db.executemany(
+            "INSERT INTO turns (user_id, persona_id, space_id, role, content, prompt_tokens,"
+            " completion_tokens, model, created_at) VALUES (?, ?, ?, ?, ?, 0, 0, '', ?)",
+            rows,
+        )
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def load(core: Core, users: int, per_user: int, stream: bool) -> tuple[list[float], float]:
+    latencies: list[float] = []
+
+    async def sink(_: str) -> None:
+        return None
+
+    async def one_user(i: int) -> None:
+        for k in range(per_user):
+            t0 = time.perf_counter()
+            reply = await core.handle_text(
+                who(i), f"message {k} from {i}", sink if stream else None
+            )
+            latencies.append(time.perf_counter() - t0)
+            assert not reply.error, reply.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_user(i) for i in range(users)))
+    return latencies, time.perf_counter() - started
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def main(stream: bool, profile: bool) -> None:
+    server, base = start_server()
+    tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+    try:
+        settings = Settings.model_validate(
+            {
+                "data_dir": str(tmp),
+                "llm": {"model": "openai/bench", "api_base": base, "stream": stream, "retries": 0},
+            }
+        )
+        t0 = time.perf_counter()
+        core = build_core(settings)
+        core.llm = TimedLLM(settings.llm)
+        await core.start()
+        cold_start = time.perf_counter() - t0
+        rss_ready = rss_mb()
+        for i in range(100):
+            await core.context(who(i))
+        seed(tmp / "personabot.db", 100, 10_000)
+        t1 = time.perf_counter()
+        await load(core, 1, 1, stream)  # first turn pays the litellm import
+        first_turn = time.perf_counter() - t1
+        await load(core, 100, 1, stream)  # warm every user's caches once
+        print(f"stream={stream}  stored turns=10,000 (+ warm-up)  python={sys.version.split()[0]}")
+        print(f"start-up to ready (migrate + presets, fresh db): {cold_start * 1000:.0f} ms")
+        print(f"first turn (imports litellm): {first_turn * 1000:.0f} ms")
+        print(
+            f"{'users':>6} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'turns/s':>8} "
+            f"{'in LLM call':>12}"
+        )
+        profiler = cProfile.Profile() if profile else None
+        for users, per_user in ((1, 200), (10, 50), (100, 10)):
+            TimedLLM.spent = 0.0
+            if profiler and users == 10:
+                profiler.enable()
+            lat, wall = await load(core, users, per_user, stream)
+            if profiler and users == 10:
+                profiler.disable()
+            share = TimedLLM.spent / sum(lat) * 100
+            print(
+                f"{users:>6} {len(lat):>6} {statistics.median(lat) * 1000:>8.1f} "
+                f"{pct(lat, 95) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f} "
+                f"{len(lat) / wall:>8.0f} {share:>11.0f}%"
+            )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"resident memory: {rss_ready:.0f} MB at ready, {rss_mb():.0f} MB after the runs "
+            f"(peak {peak:.0f} MB)"
+        )
+        await core.close()
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+            print(out.getvalue())
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot", "console", "--user", "bench"],
+            cwd=ROOT,
+            input="/persona list\n",
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PERSONABOT__DATA_DIR": str(tmp / "proc")},
+        )
+        t2 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "console", "--user", "bench"],
+            cwd=ROOT,
+            input="/persona list\n",
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PERSONABOT__DATA_DIR": str(tmp / "proc")},
+        )
+        print(
+            f"process start → first command answered → exit (existing db): "
+            f"{(time.perf_counter() - t2) * 1000:.0f} ms (first run rc={proc.returncode})"
+        )
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-stream", action="store_true")
+    ap.add_argument("--profile", action="store_true")
+    a = ap.parse_args()
+    asyncio.run(main(not a.no_stream, a.profile))
