@@ -107,10 +107,12 @@ class Core:
         limit = self.settings.limits.message
         if len(text) > limit:
             raise BadInput(f"the message is too long: {len(text)} characters (limit {limit})")
-        ctx = await self.context(incoming.who)
-        persona = await self.personas.active(ctx)
-        owner = OwnerKey(ctx.user_id, persona.id)
-        async with self.locks.hold(owner):
+        # Locked per user before anything awaits, so a user's messages are taken in the order
+        # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
+        async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
+            ctx = await self.context(incoming.who)
+            persona = await self.personas.active(ctx)
+            owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
             history = await self.turns.recent(owner, limits.recent_turns)
             await self.turns.add_user(owner, ctx.space_id, text)

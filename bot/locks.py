@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 
 class KeyedLocks:
-    """Serialises work per key (a (user, persona) pair) while other keys run concurrently."""
+    """Serialises work per key (one user) while other keys run concurrently."""
 
     def __init__(self) -> None:
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}

@@ -147,3 +147,28 @@ def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> N
     finally:
         proc.kill()
         os.close(master)
+
+
+def test_personabot_script_does_what_python_m_bot_does(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    script = Path(sys.executable).parent / "personabot"
+    assert script.exists(), "pip install -e . creates the personabot console script"
+    env = {
+        **os.environ,
+        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    proc = subprocess.run(
+        [str(script), "console", "--user", "zed"],
+        input="hey\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Assistant: echo: hey\n"

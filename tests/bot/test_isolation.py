@@ -16,7 +16,9 @@ from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
 
 USERS = ["ann", "ben", "cat"]
-PERSONAS = ["assistant", "coder", "friend", "mine"]  # "mine" is each user's own custom persona
+# "mine" is each user's own private persona (same name, three personas); "shared" is one public
+# persona that ann shares in the guild, so three users talk to the very same persona there.
+PERSONAS = ["assistant", "coder", "friend", "mine", "shared"]
 SPACES = ["local", "guild"]
 
 op = st.tuples(st.sampled_from(USERS), st.sampled_from(PERSONAS), st.sampled_from(SPACES))
@@ -35,12 +37,14 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
                 await core.handle_text(
                     who(name, "local", "group"), '/persona create mine prompt="x"'
                 )
+            shared = '/persona create shared prompt="y" public=yes'
+            assert not (await core.handle_text(who("ann", "guild", "group"), shared)).error
 
             async def run_user(name: str) -> None:
                 for i, (u, persona, space) in enumerate(ops):
                     if u != name:
                         continue
-                    w = who(name, space, "group")
+                    w = who(name, "guild" if persona == "shared" else space, "group")
                     switched = await core.handle_text(w, f"/persona switch {persona}")
                     assert not switched.error, switched.text
                     marker = f"{name}|{persona}|{i}"
@@ -59,7 +63,7 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
                 upto = mine[: mine.index(chat[-1]) + 1]
                 assert sent_markers == [m for m in upto for _ in (0, 1)][:-1]
             for (name, persona), markers in expected.items():
-                ctx = await core.context(who(name, "local", "group"))
+                ctx = await core.context(who(name, "guild", "group"))
                 p = await core.personas.find(ctx, persona)
                 stored = await core.turns.recent(OwnerKey(ctx.user_id, p.id), 1000)
                 assert [t.content for t in stored if t.role == "user"] == markers
