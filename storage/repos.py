@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import Conflict
@@ -86,9 +86,7 @@ class Identities:
         self._sessions = db.sessions
         self._write = db.write
 
-    async def user(self, platform: str, ref: str, display_name: str = "") -> int:
-        """The id of this platform account, created if new."""
-        query = select(User.id).where(User.platform == platform, User.platform_user_id == ref)
+    async def _get_or_create(self, query: Select[int], row: User | Space) -> int:
         async with self._sessions() as s:
             found = await s.scalar(query)
         if found is not None:
@@ -97,34 +95,27 @@ class Identities:
             found = await s.scalar(query)  # another task may have created it meanwhile
             if found is not None:
                 return found
-            user = User(platform=platform, platform_user_id=ref, display_name=display_name[:100])
-            s.add(user)
+            s.add(row)
             try:
                 await s.commit()
-            except IntegrityError:  # created by another process
+            except IntegrityError:  # created by another process sharing the database
                 await s.rollback()
                 return int(await s.scalar(query) or 0)
-            return user.id
+            return row.id
+
+    async def user(self, platform: str, ref: str, display_name: str = "") -> int:
+        """The id of this platform account, created if new."""
+        return await self._get_or_create(
+            select(User.id).where(User.platform == platform, User.platform_user_id == ref),
+            User(platform=platform, platform_user_id=ref, display_name=display_name[:100]),
+        )
 
     async def space(self, platform: str, ref: str, kind: str) -> int:
         """The id of this chat place, created if new."""
-        query = select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref)
-        async with self._sessions() as s:
-            found = await s.scalar(query)
-        if found is not None:
-            return found
-        async with self._write() as s:
-            found = await s.scalar(query)
-            if found is not None:
-                return found
-            space = Space(platform=platform, platform_space_id=ref, kind=kind)
-            s.add(space)
-            try:
-                await s.commit()
-            except IntegrityError:
-                await s.rollback()
-                return int(await s.scalar(query) or 0)
-            return space.id
+        return await self._get_or_create(
+            select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref),
+            Space(platform=platform, platform_space_id=ref, kind=kind),
+        )
 
 
 class PersonaRepo:

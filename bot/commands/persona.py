@@ -154,14 +154,20 @@ async def persona_edit(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
 async def persona_delete(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     """Ask, then delete the persona."""
     p = await core.personas.owned(ctx, args["name"])
+    return ask_to_delete(
+        core,
+        ctx,
+        p,
+        f"Delete {p.display_name} ({p.name}) and every chat with it, for everyone?",
+        f"Deleted {p.display_name} and its chats.",
+    )
+
+
+def ask_to_delete(core: Core, ctx: Context, p: Persona, question: str, done: str) -> Reply:
+    """Park the deletion of `p` behind a yes/no confirmation by the asking user."""
 
     async def delete() -> Reply:
         await core.personas.repo.delete(p.id)
-        return Reply(text=f"Deleted {p.display_name} and its chats.", ephemeral=True)
+        return Reply(text=done, ephemeral=True)
 
-    return core.confirmations.ask(
-        ctx.who,
-        f"Delete {p.display_name} ({p.name}) and every chat with it, for everyone? "
-        "This cannot be undone.",
-        delete,
-    )
+    return core.confirmations.ask(ctx.who, f"{question} This cannot be undone.", delete)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.persona import NAME, PERSONA_OPTIONS, _options, check_model
+from bot.commands.persona import NAME, PERSONA_OPTIONS, _options, ask_to_delete, check_model
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
 from bot.messages import Reply
@@ -95,11 +95,10 @@ async def preset_enable(core: Core, ctx: Context, args: dict[str, Any]) -> Reply
 async def preset_remove(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     """Ask, then delete an admin-added preset."""
     p = await core.personas.removable_preset(ctx, args["name"])
-
-    async def remove() -> Reply:
-        await core.personas.repo.delete(p.id)
-        return Reply(text=f"Removed preset {p.name} and its chats.", ephemeral=True)
-
-    return core.confirmations.ask(
-        ctx.who, f"Remove preset {p.name} and every chat with it? This cannot be undone.", remove
+    return ask_to_delete(
+        core,
+        ctx,
+        p,
+        f"Remove preset {p.name} and every chat with it?",
+        f"Removed preset {p.name} and its chats.",
     )
