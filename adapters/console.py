@@ -11,6 +11,7 @@ from typing import TextIO
 from bot.core import Core
 from bot.errors import BotError
 from bot.messages import Reply, Who
+from bot.threads import in_daemon_thread
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ class ConsoleAdapter:
     async def _read(self, prompt: str = "") -> str | None:
         if self.interactive:
             try:
-                return await asyncio.to_thread(input, prompt)
+                return await in_daemon_thread(input, prompt)
             except EOFError:
                 return None
-        line = await asyncio.to_thread(self.stdin.readline)
+        line = await in_daemon_thread(self.stdin.readline)
         return line.rstrip("\n") if line else None
 
     async def _chunk(self, text: str) -> None:
@@ -98,7 +99,15 @@ class ConsoleAdapter:
             await self._confirm(reply)
 
     async def run(self) -> None:
-        """Until end of input or /quit."""
+        """Until end of input, /quit, or cancellation (Ctrl-C)."""
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            if self.interactive:
+                self._write("\n")
+            raise
+
+    async def _loop(self) -> None:
         if self.interactive:
             look = await self.core.active_look(self.who)
             self._write(

@@ -12,6 +12,7 @@ import sys
 from bot.config import Settings
 from bot.core import Core
 from bot.llm import LLM, is_embedded, litellm_module
+from bot.threads import in_daemon_thread
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,12 @@ def build_core(settings: Settings) -> Core:
 async def warm_up(settings: Settings) -> None:
     """Import litellm (seconds) and load the embedded model off the start-up path."""
     try:
-        litellm = await asyncio.to_thread(
+        litellm = await in_daemon_thread(
             litellm_module, settings.llm.embedded_context, settings.llm.embedded_threads
         )
         if is_embedded(settings.llm.model):
             handler = litellm.custom_provider_map[0]["custom_handler"]
-            await asyncio.to_thread(handler.warm, settings.llm.model.split("/", 1)[1])
+            await in_daemon_thread(handler.warm, settings.llm.model.split("/", 1)[1])
     except Exception as exc:  # a missing model is reported on the first turn, clearly
         log.warning("warm-up skipped: %s", type(exc).__name__)
 

@@ -100,53 +100,78 @@ def test_console_admins_come_from_config(tmp_path: Path, fake_llm: FakeOpenAI) -
     assert done.stdout.strip() == "Disabled preset coder."
 
 
-def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
-    """A real pseudo-terminal: prompt with the persona, streamed reply, /quit."""
-    import pty
-    import select
+class Terminal:
+    """The bot's console in a real pseudo-terminal (stdin and stdout are a TTY)."""
 
-    master, slave = pty.openpty()
-    env = {
-        **os.environ,
-        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
-        "PERSONABOT__DATA_DIR": str(tmp_path),
-        "PERSONABOT__LLM__MODEL": "openai/test-model",
-        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "console", "--user", "alice"],
-        cwd=ROOT,
-        env=env,
-        stdin=slave,
-        stdout=slave,
-        stderr=subprocess.PIPE,
-    )
-    os.close(slave)
-    seen = b""
+    def __init__(self, tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+        import pty
 
-    def read_until(marker: bytes, timeout: float = 60) -> None:
-        nonlocal seen
+        self.master, slave = pty.openpty()
+        env = {
+            **os.environ,
+            "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
+            "PERSONABOT__DATA_DIR": str(tmp_path),
+            "PERSONABOT__LLM__MODEL": "openai/test-model",
+            "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--user", "alice"],
+            cwd=ROOT,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def read_until(self, marker: bytes, timeout: float = 60) -> None:
+        import select
         import time
 
         end = time.monotonic() + timeout
-        while marker not in seen and time.monotonic() < end:
-            ready, _, _ = select.select([master], [], [], 0.2)
+        while marker not in self.seen and time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.2)
             if ready:
-                seen += os.read(master, 4096)
-        assert marker in seen, seen.decode(errors="replace")
+                self.seen += os.read(self.master, 4096)
+        assert marker in self.seen, self.seen.decode(errors="replace")
 
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\n")
+
+    def close(self) -> None:
+        self.proc.kill()
+        os.close(self.master)
+
+
+def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    """Prompt shows the persona, the reply streams in, /quit leaves."""
+    term = Terminal(tmp_path, fake_llm)
     try:
-        read_until(b"[assistant] you> ")
-        assert b"chatting with Assistant as alice" in seen
-        os.write(master, b"hi\n")
-        read_until(b"Assistant: echo: hi")
-        os.write(master, b"/persona switch coder\n")
-        read_until(b"[coder] you> ")
-        os.write(master, b"/quit\n")
-        assert proc.wait(timeout=30) == 0
+        term.read_until(b"[assistant] you> ")
+        assert b"chatting with Assistant as alice" in term.seen
+        term.type("hi")
+        term.read_until(b"Assistant: echo: hi")
+        term.type("/persona switch coder")
+        term.read_until(b"[coder] you> ")
+        term.type("/quit")
+        assert term.proc.wait(timeout=30) == 0
     finally:
-        proc.kill()
-        os.close(master)
+        term.close()
+
+
+def test_ctrl_c_at_the_prompt_exits_cleanly(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    import signal
+
+    term = Terminal(tmp_path, fake_llm)
+    try:
+        term.read_until(b"[assistant] you> ")
+        term.proc.send_signal(signal.SIGINT)  # what Ctrl-C delivers
+        assert term.proc.wait(timeout=15) == 0  # not stuck waiting for the blocked input()
+        assert term.proc.stderr is not None
+        assert b"Traceback" not in term.proc.stderr.read()
+    finally:
+        term.close()
 
 
 def test_personabot_script_does_what_python_m_bot_does(
