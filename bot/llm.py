@@ -155,12 +155,15 @@ class LLM:
         if not is_embedded(model):
             if self.cfg.api_base:
                 kwargs["api_base"] = self.cfg.api_base
-            key = os.environ.get(self.cfg.api_key_env) if self.cfg.api_key_env else None
-            if key:
-                kwargs["api_key"] = key
-            elif self.cfg.api_base and not self.cfg.api_key_env:
-                # Local servers (LM Studio, Ollama, llama.cpp) ignore the key but clients need one.
-                kwargs.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or "sk-local")
+            if self.cfg.api_key_env:
+                kwargs["api_key"] = os.environ.get(self.cfg.api_key_env) or None
+            elif self.cfg.api_base:
+                # litellm reads <PROVIDER>_API_KEY itself (OPENAI_API_KEY, LM_STUDIO_API_KEY...);
+                # without one, local servers still need some key in the request, never a
+                # key meant for another provider.
+                provider_env = model.split("/", 1)[0].upper() + "_API_KEY"
+                if not os.environ.get(provider_env):
+                    kwargs["api_key"] = "sk-no-key-needed"
         return kwargs
 
     async def _once(

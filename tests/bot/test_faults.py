@@ -156,3 +156,21 @@ async def test_auth_failure_names_no_secret(
     finally:
         await core.close()
         server.shutdown()
+
+
+async def test_a_local_server_never_gets_another_providers_key(
+    tmp_path: Path, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-real-openai-key-000000")
+    monkeypatch.delenv("HOSTED_VLLM_API_KEY", raising=False)
+    settings = make_settings(tmp_path, fake_llm.base_url, llm={"model": "hosted_vllm/local"})
+    core = build_core(settings)
+    await core.start()
+    try:
+        reply = await core.handle_text(who("alice"), "hi")
+        assert reply.text == "echo: hi"
+        headers = {k.lower(): v for k, v in fake_llm.server.headers[-1].items()}
+        assert headers["authorization"] == "Bearer sk-no-key-needed"
+        assert all("sk-real-openai-key" not in v for v in headers.values())
+    finally:
+        await core.close()
