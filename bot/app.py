@@ -12,16 +12,28 @@ import sys
 from bot.config import Settings
 from bot.core import Core
 from bot.llm import LLM, is_embedded, litellm_module
+from bot.memory.embeddings import make_embedder
+from bot.memory.service import MemoryService
 from bot.threads import in_daemon_thread
 from storage.db import Database
+from storage.memory_repo import MemoryRepo
+from storage.vectors import VectorStore
 
 log = logging.getLogger(__name__)
+
+
+def build_memory(settings: Settings, db: Database) -> MemoryService:
+    """The memory service with the embedding provider and vector store config names."""
+    embedder = make_embedder(settings.memory.embedding, settings.memory.embedding_api_base)
+    vectors = VectorStore(settings.vectors_path, getattr(embedder, "dim", None))
+    return MemoryService(MemoryRepo(db), vectors, embedder, settings.memory)
 
 
 def build_core(settings: Settings) -> Core:
     """The core with its collaborators chosen by config."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Core(settings, Database(settings.db_url), LLM(settings.llm))
+    db = Database(settings.db_url)
+    return Core(settings, db, LLM(settings.llm), build_memory(settings, db))
 
 
 async def warm_up(settings: Settings) -> None:

@@ -35,6 +35,23 @@ class LLMConfig(_Section):
     embedded_threads: int = Field(0, ge=0)
 
 
+class MemoryConfig(_Section):
+    enabled: bool = True
+    embedding: str = "local-minilm"
+    embedding_api_base: str = ""
+    vectors_dir: str = ""
+    top_k: int = Field(6, ge=0, le=50)
+    candidates: int = Field(40, ge=1, le=1000)
+    prompt_chars: int = Field(1500, ge=0)
+    recall_mode: Literal["vector", "fts", "hybrid", "hybrid+rescore"] = "hybrid+rescore"
+    recency_half_life_days: float = Field(30, gt=0)
+    weight_relevance: float = Field(1.0, ge=0)
+    weight_recency: float = Field(0.3, ge=0)
+    weight_importance: float = Field(0.3, ge=0)
+    min_relevance: float = Field(0.25, ge=-1, le=1)
+    extraction: bool = True
+
+
 class PersonasConfig(_Section):
     default: str = "assistant"
     presets_dir: str = ""
@@ -80,9 +97,17 @@ class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     llm: LLMConfig = LLMConfig()  # type: ignore[call-arg]
     personas: PersonasConfig = PersonasConfig()
+    memory: MemoryConfig = MemoryConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()
+
+    @property
+    def vectors_path(self) -> Path:
+        """Folder of the LanceDB memory index."""
+        return (
+            Path(self.memory.vectors_dir) if self.memory.vectors_dir else self.data_dir / "lancedb"
+        )
 
     @property
     def db_url(self) -> str:

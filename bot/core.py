@@ -13,17 +13,19 @@ from bot.context import Context
 from bot.errors import BadInput, BotError
 from bot.llm import LLM, LLMFailure
 from bot.locks import KeyedLocks
+from bot.memory.service import MemoryService
 from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
 from personas.catalog import load_templates
 from personas.model import Persona
-from personas.prompt import HistoryItem, build_messages
+from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.db import Database
 from storage.repos import (
     Identities,
     OwnerKey,
     PersonaRepo,
     SpaceSettingsRepo,
+    TurnRecord,
     TurnRepo,
     UsageRepo,
 )
@@ -39,10 +41,13 @@ def look(p: Persona) -> Look:
 class Core:
     """Platform-neutral bot: adapters hand it Incoming/CommandCall and render its Replies."""
 
-    def __init__(self, settings: Settings, db: Database, llm: LLM) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, llm: LLM, memory: MemoryService | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.llm = llm
+        self.memory = memory
         self.identities = Identities(db)
         self.turns = TurnRepo(db)
         self.usage = UsageRepo(db)
@@ -115,7 +120,8 @@ class Core:
             owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
             history = await self.turns.recent(owner, limits.recent_turns)
-            await self.turns.add_user(owner, ctx.space_id, text)
+            turn_id = await self.turns.add_user(owner, ctx.space_id, text)
+            memories = await self._recall_and_remember(owner, text, turn_id, history)
             model, temperature, _ = await self.model_for(ctx, persona)
             messages = build_messages(
                 persona,
@@ -123,6 +129,8 @@ class Core:
                 text,
                 user_name=incoming.who.user_name,
                 history_chars=limits.history_chars,
+                memories=memories,
+                memory_chars=self.settings.memory.prompt_chars,
             )
             try:
                 done = await self.llm.complete(messages, model, temperature, on_chunk)
@@ -138,6 +146,24 @@ class Core:
                 completion_tokens=done.completion_tokens,
             )
         return Reply(text=done.text.strip() or "…", persona=look(persona))
+
+    async def _recall_and_remember(
+        self, owner: OwnerKey, text: str, turn_id: int, history: list[TurnRecord]
+    ) -> list[MemoryLine]:
+        """Recall what helps with `text`, then keep `text` as an episode (one embedding)."""
+        if self.memory is None or not self.settings.memory.enabled:
+            return []
+        try:
+            vector = await self.memory.embed(text)
+            shown = {t.id for t in history}  # already verbatim in the prompt
+            recalled = await self.memory.recall(owner, text, vector=vector, exclude_turns=shown)
+            await self.memory.remember(
+                owner, text, kind="episode", source_turn_id=turn_id, vector=vector
+            )
+        except Exception:  # memory must never cost the user a reply
+            log.exception("memory step failed; answering without it")
+            return []
+        return [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
 
     async def command(self, call: CommandCall) -> Reply:
         """Run a declared command with already-typed arguments."""

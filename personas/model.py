@@ -55,6 +55,7 @@ class Persona:
     enabled: bool = True
     status: str = "active"
     usage_count: int = 0
+    knowledge: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

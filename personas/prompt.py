@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from personas.model import Persona
 from personas.traits import describe_traits
@@ -15,6 +16,30 @@ class HistoryItem:
 
     role: str  # "user" | "assistant"
     content: str
+
+
+@dataclass(frozen=True)
+class MemoryLine:
+    """A recalled long-term memory, shown to the model with its date."""
+
+    when: datetime
+    text: str
+    kind: str = "episode"
+
+
+def memory_text(memories: Sequence[MemoryLine], user_name: str, budget: int) -> str:
+    """The recalled-memories block, best first, cut to `budget` characters."""
+    who = user_name or "the user"
+    lines: list[str] = []
+    for m in memories:
+        said = "said" if m.kind == "episode" else "known"
+        line = f"- {m.when:%Y-%m-%d} ({said}): {m.text}"
+        if sum(len(x) + 1 for x in lines) + len(line) > budget:
+            break
+        lines.append(line)
+    if not lines:
+        return ""
+    return f"What you remember about {who} from earlier conversations:\n" + "\n".join(lines)
 
 
 def system_text(persona: Persona, user_name: str = "") -> str:
@@ -33,6 +58,8 @@ def system_text(persona: Persona, user_name: str = "") -> str:
         lines.append(f"You are talking with {user_name}.")
     if persona.example_dialogue:
         lines.append("Example of how you talk:\n" + persona.example_dialogue.strip())
+    if persona.knowledge:
+        lines.append("Lessons you keep for everyone you talk to:\n" + persona.knowledge.strip())
     return "\n".join(lines)
 
 
@@ -43,6 +70,8 @@ def build_messages(
     *,
     user_name: str = "",
     history_chars: int = 6000,
+    memories: Sequence[MemoryLine] = (),
+    memory_chars: int = 1500,
 ) -> list[dict[str, str]]:
     """Messages for the LLM; the oldest history is dropped first to fit history_chars."""
     kept: list[HistoryItem] = []
@@ -53,7 +82,11 @@ def build_messages(
             break
         kept.append(item)
     kept.reverse()
-    messages = [{"role": "system", "content": system_text(persona, user_name)}]
+    system = system_text(persona, user_name)
+    remembered = memory_text(memories, user_name, memory_chars)
+    if remembered:
+        system += "\n\n" + remembered
+    messages = [{"role": "system", "content": system}]
     messages += [{"role": h.role, "content": h.content} for h in kept]
     messages.append({"role": "user", "content": user_text})
     if persona.post_history:

@@ -86,6 +86,9 @@ class PersonaRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
     usage_count: Mapped[int] = mapped_column(Integer, default=0)
+    knowledge: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # shared by all users; no personal data
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -152,3 +155,28 @@ class SpaceSettings(Base):
     model: Mapped[str] = mapped_column(String(200), default="")
     temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MemoryItem(Base):
+    """A long-term memory of one (user, persona); SQL is the source of truth, LanceDB the index."""
+
+    __tablename__ = "memory_items"
+    __table_args__ = (Index("ix_memory_owner", "user_id", "persona_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # episode | fact | preference | summary
+    text: Mapped[str] = mapped_column(Text)
+    importance: Mapped[float] = mapped_column(Float, default=0.5)
+    strength: Mapped[float] = mapped_column(Float, default=1.0)
+    tier: Mapped[str] = mapped_column(String(16), default="hot")  # hot | warm | cold | archived
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | superseded
+    superseded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_recalled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    source_turn_id: Mapped[int | None] = mapped_column(
+        ForeignKey("turns.id", ondelete="SET NULL"), nullable=True
+    )

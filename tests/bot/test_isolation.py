@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +27,14 @@ op = st.tuples(st.sampled_from(USERS), st.sampled_from(PERSONAS), st.sampled_fro
 
 async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        core = build_core(make_settings(Path(tmp), fake.base_url))
+        # Two recent turns in the prompt: anything older can only come back through recall.
+        settings = make_settings(
+            Path(tmp),
+            fake.base_url,
+            limits={"recent_turns": 2},
+            memory={"min_relevance": -1.0},  # recall everything it can: the harshest case
+        )
+        core = build_core(settings)
         await core.start()
         start = len(fake.requests)
         expected: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -54,14 +62,22 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
 
             await asyncio.gather(*(run_user(n) for n in USERS))
 
+            marker_re = re.compile(r"\b(ann|ben|cat)\|(\w+)\|\d+")
             for body in fake.requests[start:]:
                 chat = [m["content"] for m in body["messages"] if m["role"] != "system"]
                 name, persona, _ = chat[-1].split("|")
+                # Recalled memories ride in the system prompt: they too are this pair's only.
+                everything = " ".join(m["content"] for m in body["messages"])
+                for m in marker_re.finditer(everything):
+                    assert (m.group(1), m.group(2)) == (name, persona), everything
                 sent_markers = [c.removeprefix("echo: ") for c in chat]
                 mine = expected[(name, persona)]
-                # Exactly this pair's earlier messages, in order, each with its reply.
+                # Exactly this pair's previous exchange (the recent window), then the new message.
                 upto = mine[: mine.index(chat[-1]) + 1]
-                assert sent_markers == [m for m in upto for _ in (0, 1)][:-1]
+                assert sent_markers == [m for m in upto for _ in (0, 1)][:-1][-3:]
+                recalled_here = marker_re.findall(body["messages"][0]["content"])
+                if len(upto) >= 3:  # older messages exist outside the window: recall finds them
+                    assert recalled_here, body["messages"][0]["content"]
             for (name, persona), markers in expected.items():
                 ctx = await core.context(who(name, "guild", "group"))
                 p = await core.personas.find(ctx, persona)

@@ -24,9 +24,11 @@ async def test_one_users_messages_are_answered_in_order(core: Core, user: Any) -
 async def test_a_slow_user_does_not_hold_up_another(
     core: Core, user: Any, fake_llm: FakeOpenAI
 ) -> None:
+    alice, bob = user("alice"), user("bob")
+    await alice.say("warm up")  # loads the embedding model, so timing below is the model's
+    await bob.say("warm up")
     fake_llm.server.hang_s = 1.0
     fake_llm.fail_next("hang")  # alice's request is the slow one
-    alice, bob = user("alice"), user("bob")
     done: dict[str, float] = {}
 
     async def timed(adapter: Any, text: str) -> None:
@@ -34,7 +36,8 @@ async def test_a_slow_user_does_not_hold_up_another(
         done[adapter.who.user_ref] = time.monotonic()
 
     slow = asyncio.create_task(timed(alice, "slow"))
-    await asyncio.sleep(0.1)  # alice's request is now at the server
+    while len(fake_llm.requests) < 3:  # until alice's request is at the server
+        await asyncio.sleep(0.01)
     await timed(bob, "fast")
     await slow
     assert done["bob"] < done["alice"]

@@ -1,0 +1,1 @@
+"""Long-term memory: embeddings, recall scoring, extraction and the memory service."""

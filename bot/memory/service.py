@@ -1,0 +1,261 @@
+"""The memory service: remember, recall, forget — keyed by (user_id, persona_id), usable alone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from bot.config import MemoryConfig
+from bot.errors import BadInput
+from bot.memory.embeddings import Embedder
+from bot.memory.scoring import episode_importance, minmax, recency, rrf
+from bot.memory.timeparse import Window, anchor, window
+from storage.memory_repo import MemoryRecord, MemoryRepo
+from storage.models import utcnow
+from storage.repos import OwnerKey
+from storage.vectors import VectorRow, VectorStore
+
+log = logging.getLogger(__name__)
+
+KINDS = ("episode", "fact", "preference", "summary")
+MODES = ("vector", "fts", "hybrid", "hybrid+rescore")
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """A recalled item with its score and the parts the score is made of."""
+
+    item: MemoryRecord
+    score: float
+    relevance: float
+    recency: float
+    in_window: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.item.id
+
+    @property
+    def text(self) -> str:
+        return self.item.text
+
+
+class MemoryService:
+    """SQL holds the items, LanceDB indexes them; both change together."""
+
+    def __init__(
+        self,
+        repo: MemoryRepo,
+        vectors: VectorStore,
+        embedder: Embedder,
+        cfg: MemoryConfig,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.repo = repo
+        self.vectors = vectors
+        self.embedder = embedder
+        self.cfg = cfg
+        self.clock = clock
+
+    async def embed(self, text: str) -> np.ndarray:
+        """One text's vector (shared by recall and remember within a turn)."""
+        return (await self.embedder.embed([text]))[0]
+
+    async def remember(
+        self,
+        owner: OwnerKey,
+        text: str,
+        *,
+        at: datetime | None = None,
+        kind: str = "episode",
+        importance: float | None = None,
+        source_turn_id: int | None = None,
+        vector: np.ndarray | None = None,
+    ) -> MemoryRecord:
+        """Store one memory in SQL and index it."""
+        text = text.strip()
+        if not text:
+            raise BadInput("a memory needs some text")
+        if kind not in KINDS:
+            raise BadInput(f"kind must be one of {', '.join(KINDS)}")
+        score = episode_importance(text) if importance is None else importance
+        item = await self.repo.add(
+            owner,
+            kind,
+            text,
+            importance=min(1.0, max(0.0, score)),
+            created_at=at or self.clock(),
+            source_turn_id=source_turn_id,
+        )
+        if vector is None:
+            vector = await self.embed(text)
+        await self.vectors.add([VectorRow(item.id, owner, kind, text, item.created_at, vector)])
+        return item
+
+    async def remember_many(
+        self, owner: OwnerKey, texts: Sequence[tuple[str, datetime]], kind: str = "episode"
+    ) -> list[MemoryRecord]:
+        """Bulk load (e.g. a transcript): one embedding batch, one index write."""
+        vectors = await self.embedder.embed([t for t, _ in texts])
+        items = [
+            await self.repo.add(owner, kind, t, importance=episode_importance(t), created_at=at)
+            for t, at in texts
+        ]
+        await self.vectors.add(
+            [
+                VectorRow(i.id, owner, kind, i.text, i.created_at, v)
+                for i, v in zip(items, vectors, strict=True)
+            ]
+        )
+        return items
+
+    async def _window(self, owner: OwnerKey, query: str, now: datetime) -> Window | None:
+        found = window(query, now)
+        if found is not None:
+            return found
+        ref = anchor(query)
+        if ref is None:
+            return None
+        hits = await self.vectors.by_vector(owner, await self.embed(ref.phrase), 1)
+        items = await self.repo.get(owner, [i for i, sim in hits if sim >= 0.35])
+        if not items:
+            return None
+        when = items[0].created_at
+        return Window(None, when) if ref.before else Window(when + timedelta(seconds=1), None)
+
+    async def recall(
+        self,
+        owner: OwnerKey,
+        query: str,
+        k: int | None = None,
+        *,
+        now: datetime | None = None,
+        mode: str | None = None,
+        vector: np.ndarray | None = None,
+        exclude_turns: Collection[int] = (),
+        touch: bool = True,
+    ) -> list[Recalled]:
+        """The k memories of this owner that best answer `query`, best first."""
+        k = k or self.cfg.top_k
+        now = now or self.clock()
+        mode = mode or self.cfg.recall_mode
+        if mode not in MODES:
+            raise BadInput(f"recall mode must be one of {', '.join(MODES)}")
+        n = max(self.cfg.candidates, k * 3)
+        vec_hits: list[tuple[int, float]] = []
+        txt_hits: list[tuple[int, float]] = []
+        if mode != "fts":
+            if vector is None:
+                vector = await self.embed(query)
+            vec_hits = await self.vectors.by_vector(owner, vector, n)
+        if mode != "vector":
+            txt_hits = await self.vectors.by_text(owner, query, n)
+        cosine = dict(vec_hits)
+        if mode == "vector":
+            relevance = cosine
+        elif mode == "fts":
+            relevance = minmax(dict(txt_hits))
+        else:
+            relevance = minmax(rrf([[i for i, _ in vec_hits], [i for i, _ in txt_hits]]))
+        win = await self._window(owner, query, now) if mode == "hybrid+rescore" else None
+        items = {
+            r.id: r
+            for r in await self.repo.get(owner, list(relevance))
+            if r.source_turn_id is None or r.source_turn_id not in exclude_turns
+        }
+        results: list[Recalled] = []
+        for item_id, item in items.items():
+            rel = relevance[item_id]
+            rec = recency(
+                item.last_recalled_at or item.created_at, now, self.cfg.recency_half_life_days
+            )
+            inside = win is not None and win.contains(item.created_at)
+            if mode != "hybrid+rescore":
+                score = rel
+            else:
+                score = (
+                    self.cfg.weight_relevance * rel
+                    + self.cfg.weight_recency * rec
+                    + self.cfg.weight_importance * item.importance * item.strength
+                )
+                if win is not None:
+                    score += 1.0 if inside else -0.5
+            # Weak semantic matches found only by vector search are noise in a prompt.
+            if (
+                item_id in cosine
+                and cosine[item_id] < self.cfg.min_relevance
+                and not any(i == item_id for i, _ in txt_hits)
+                and not inside
+            ):
+                continue
+            results.append(Recalled(item, score, rel, rec, inside))
+        results.sort(key=lambda r: (-r.score, -r.item.id))
+        top = results[:k]
+        if touch and top:
+            await self.repo.recalled(owner, [r.id for r in top], now)
+        return top
+
+    async def forget(self, owner: OwnerKey, item_id: int) -> bool:
+        """Delete one item from SQL and the index; False if it is not this owner's."""
+        found = await self.repo.get(owner, [item_id])
+        if not found:
+            return False
+        await self.repo.delete(owner, item_id)
+        await self.vectors.delete(owner, [item_id])
+        return True
+
+    async def wipe(self, owner: OwnerKey) -> int:
+        """Delete every item of this owner from both stores."""
+        n = await self.repo.wipe(owner)
+        await self.vectors.wipe(owner)
+        return n
+
+    async def reindex(self) -> int:
+        """Rebuild the whole LanceDB index from SQL; returns rows indexed."""
+        await self.vectors.reset()
+        total = 0
+        async for batch in self.repo.all_active():
+            vectors = await self.embedder.embed([r.text for r in batch])
+            await self.vectors.add(
+                [
+                    VectorRow(r.id, r.owner, r.kind, r.text, r.created_at, v)
+                    for r, v in zip(batch, vectors, strict=True)
+                ]
+            )
+            total += len(batch)
+        await self.vectors.optimize()
+        return total
+
+    async def export(self, owner: OwnerKey) -> dict[str, Any]:
+        """Every item of this owner (superseded history included) as plain data."""
+        out = []
+        for status in ("active", "superseded"):
+            offset = 0
+            while page := await self.repo.page(owner, limit=500, offset=offset, status=status):
+                out += [
+                    {
+                        "id": r.id,
+                        "kind": r.kind,
+                        "text": r.text,
+                        "importance": r.importance,
+                        "strength": r.strength,
+                        "tier": r.tier,
+                        "pinned": r.pinned,
+                        "status": r.status,
+                        "superseded_by": r.superseded_by,
+                        "created_at": r.created_at.isoformat(),
+                        "last_recalled_at": r.last_recalled_at.isoformat()
+                        if r.last_recalled_at
+                        else None,
+                        "recall_count": r.recall_count,
+                        "source_turn_id": r.source_turn_id,
+                    }
+                    for r in page
+                ]
+                offset += len(page)
+        return {"user_id": owner.user_id, "persona_id": owner.persona_id, "items": out}

@@ -1,0 +1,251 @@
+"""Memory items in SQL (the source of truth). Every method takes the OwnerKey."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from storage.db import Database
+from storage.models import MemoryItem as Row
+from storage.repos import OwnerKey
+
+
+@dataclass(frozen=True)
+class MemoryRecord:
+    """One memory item as the service sees it."""
+
+    id: int
+    user_id: int
+    persona_id: int
+    kind: str
+    text: str
+    importance: float
+    strength: float
+    tier: str
+    pinned: bool
+    created_at: datetime
+    last_recalled_at: datetime | None
+    recall_count: int
+    source_turn_id: int | None
+    status: str = "active"
+    superseded_by: int | None = None
+
+    @property
+    def owner(self) -> OwnerKey:
+        """The (user, persona) pair this item belongs to."""
+        return OwnerKey(self.user_id, self.persona_id)
+
+
+def _record(r: Row) -> MemoryRecord:
+    return MemoryRecord(
+        r.id,
+        r.user_id,
+        r.persona_id,
+        r.kind,
+        r.text,
+        r.importance,
+        r.strength,
+        r.tier,
+        r.pinned,
+        r.created_at,
+        r.last_recalled_at,
+        r.recall_count,
+        r.source_turn_id,
+        r.status,
+        r.superseded_by,
+    )
+
+
+def _mine(owner: OwnerKey) -> Any:
+    return (Row.user_id == owner.user_id) & (Row.persona_id == owner.persona_id)
+
+
+class MemoryRepo:
+    """Reads and writes memory_items; no method reads without an owner, except reindexing."""
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
+
+    async def add(
+        self,
+        owner: OwnerKey,
+        kind: str,
+        text: str,
+        *,
+        importance: float,
+        created_at: datetime,
+        source_turn_id: int | None = None,
+    ) -> MemoryRecord:
+        """Insert one active item."""
+        async with self._write() as s:
+            row = await s.scalar(
+                insert(Row)
+                .values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    kind=kind,
+                    text=text,
+                    importance=importance,
+                    strength=1.0,
+                    tier="hot",
+                    pinned=False,
+                    status="active",
+                    created_at=created_at,
+                    recall_count=0,
+                    source_turn_id=source_turn_id,
+                )
+                .returning(Row)
+            )
+            await s.commit()
+            assert row is not None
+            return _record(row)
+
+    async def get(self, owner: OwnerKey, ids: Sequence[int]) -> list[MemoryRecord]:
+        """Active items of this owner among `ids` (others' ids are silently not found)."""
+        if not ids:
+            return []
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(Row).where(_mine(owner), Row.id.in_(list(ids)), Row.status == "active")
+            )
+            return [_record(r) for r in rows]
+
+    async def page(
+        self,
+        owner: OwnerKey,
+        *,
+        kind: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        status: str = "active",
+    ) -> list[MemoryRecord]:
+        """Newest first."""
+        query = select(Row).where(_mine(owner), Row.status == status)
+        if kind:
+            query = query.where(Row.kind == kind)
+        async with self._sessions() as s:
+            rows = await s.scalars(query.order_by(Row.id.desc()).limit(limit).offset(offset))
+            return [_record(r) for r in rows]
+
+    async def count(self, owner: OwnerKey, kind: str | None = None) -> int:
+        """Active items of this owner."""
+        query = select(func.count()).where(_mine(owner), Row.status == "active")
+        if kind:
+            query = query.where(Row.kind == kind)
+        async with self._sessions() as s:
+            return int(await s.scalar(query) or 0)
+
+    async def delete(self, owner: OwnerKey, item_id: int) -> bool:
+        """Remove one item (and its superseded history); False if not this owner's."""
+        async with self._write() as s:
+            result = await s.execute(
+                delete(Row).where(
+                    _mine(owner), (Row.id == item_id) | (Row.superseded_by == item_id)
+                )
+            )
+            await s.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def wipe(self, owner: OwnerKey) -> int:
+        """Remove every item of this owner."""
+        async with self._write() as s:
+            result = await s.execute(delete(Row).where(_mine(owner)))
+            await s.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def set_pinned(self, owner: OwnerKey, item_id: int, pinned: bool) -> bool:
+        """Pin or unpin; False if not this owner's."""
+        async with self._write() as s:
+            result = await s.execute(
+                update(Row).where(_mine(owner), Row.id == item_id).values(pinned=pinned)
+            )
+            await s.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def recalled(self, owner: OwnerKey, ids: Sequence[int], now: datetime) -> None:
+        """MemoryBank's strengthening: recall refreshes time, count and strength."""
+        if not ids:
+            return
+        async with self._write() as s:
+            await s.execute(
+                update(Row)
+                .where(_mine(owner), Row.id.in_(list(ids)))
+                .values(
+                    last_recalled_at=now,
+                    recall_count=Row.recall_count + 1,
+                    strength=func.min(1.0, Row.strength + 0.2),
+                )
+            )
+            await s.commit()
+
+    async def supersede(self, owner: OwnerKey, old_id: int, new_id: int) -> None:
+        """Keep the old version as history, out of recall."""
+        async with self._write() as s:
+            await s.execute(
+                update(Row)
+                .where(_mine(owner), Row.id == old_id)
+                .values(status="superseded", superseded_by=new_id)
+            )
+            await s.commit()
+
+    async def stats(self, owner: OwnerKey) -> dict[str, Any]:
+        """Counts by kind and tier, pinned count and average strength of active items."""
+        async with self._sessions() as s:
+            kinds = dict(
+                (
+                    await s.execute(
+                        select(Row.kind, func.count())
+                        .where(_mine(owner), Row.status == "active")
+                        .group_by(Row.kind)
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            tiers = dict(
+                (
+                    await s.execute(
+                        select(Row.tier, func.count())
+                        .where(_mine(owner), Row.status == "active")
+                        .group_by(Row.tier)
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            pinned, avg = (
+                await s.execute(
+                    select(
+                        func.sum(Row.pinned.cast(Row.recall_count.type)), func.avg(Row.strength)
+                    ).where(_mine(owner), Row.status == "active")
+                )
+            ).one()
+        return {
+            "kinds": kinds,
+            "tiers": tiers,
+            "pinned": int(pinned or 0),
+            "average_strength": float(avg or 0.0),
+        }
+
+    async def all_active(self, batch: int = 1000) -> AsyncIterator[list[MemoryRecord]]:
+        """Every active item of every owner, in id order: only for rebuilding the index."""
+        last = 0
+        while True:
+            async with self._sessions() as s:
+                rows = list(
+                    await s.scalars(
+                        select(Row)
+                        .where(Row.status == "active", Row.id > last)
+                        .order_by(Row.id)
+                        .limit(batch)
+                    )
+                )
+            if not rows:
+                return
+            last = rows[-1].id
+            yield [_record(r) for r in rows]

@@ -1,0 +1,202 @@
+"""The LanceDB index of memory items: rows carry their owner; every search filters by it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from storage.repos import OwnerKey
+
+log = logging.getLogger(__name__)
+
+TABLE = "memories"
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    """What the index keeps of a memory item."""
+
+    id: int
+    owner: OwnerKey
+    kind: str
+    text: str
+    created_at: datetime
+    vector: np.ndarray
+
+
+def _where(owner: OwnerKey) -> str:
+    # Ints from our own OwnerKey, never user text: no injection through the filter.
+    return f"user_id = {int(owner.user_id)} AND persona_id = {int(owner.persona_id)}"
+
+
+class VectorStore:
+    """Async LanceDB table `memories` under one folder; cosine distance; BTREE + FTS indices."""
+
+    def __init__(self, path: Path, dim: int | None = None) -> None:
+        self.path = path
+        self.dim = dim  # None: taken from the existing table, or from the first vector added
+        self._table: Any = None
+        self._lock = asyncio.Lock()  # one writer at a time; Lance commits are optimistic
+
+    def _schema(self) -> pa.Schema:
+        return pa.schema(
+            [
+                pa.field("id", pa.int64()),
+                pa.field("user_id", pa.int64()),
+                pa.field("persona_id", pa.int64()),
+                pa.field("kind", pa.string()),
+                pa.field("text", pa.string()),
+                pa.field("created_at", pa.timestamp("us")),
+                pa.field("vector", pa.list_(pa.float32(), self.dim)),
+            ]
+        )
+
+    async def _open(self, dim: int | None = None) -> Any:
+        """The table, created on first need; None while it doesn't exist and no dim is known."""
+        if self._table is None:
+            import lancedb
+
+            self.path.mkdir(parents=True, exist_ok=True)
+            db = await lancedb.connect_async(str(self.path))
+            if TABLE in (await db.list_tables()).tables:
+                self._table = await db.open_table(TABLE)
+                self.dim = (await self._table.schema()).field("vector").type.list_size
+            elif self.dim or dim:
+                self.dim = self.dim or dim
+                self._table = await db.create_table(TABLE, schema=self._schema(), exist_ok=True)
+            else:
+                return None
+            await self._ensure_indices()
+        return self._table
+
+    async def _ensure_indices(self) -> None:
+        from lancedb.index import FTS, BTree
+
+        have = {tuple(i.columns) for i in await self._table.list_indices()}
+        for column in ("user_id", "persona_id"):
+            if (column,) not in have:
+                await self._table.create_index(column, config=BTree())
+        if ("text",) not in have:
+            await self._table.create_index("text", config=FTS())
+
+    def _arrow(self, rows: Sequence[VectorRow]) -> pa.Table:
+        return pa.table(
+            {
+                "id": [r.id for r in rows],
+                "user_id": [r.owner.user_id for r in rows],
+                "persona_id": [r.owner.persona_id for r in rows],
+                "kind": [r.kind for r in rows],
+                "text": [r.text for r in rows],
+                "created_at": [r.created_at for r in rows],
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(np.concatenate([r.vector for r in rows]).astype(np.float32)), self.dim
+                ),
+            },
+            schema=self._schema(),
+        )
+
+    async def add(self, rows: Sequence[VectorRow]) -> None:
+        """Index rows (ids come from SQL)."""
+        if not rows:
+            return
+        table = await self._open(len(rows[0].vector))
+        async with self._lock:
+            await table.add(self._arrow(rows))
+
+    async def delete(self, owner: OwnerKey, ids: Sequence[int]) -> None:
+        """Remove these ids of this owner."""
+        if not ids:
+            return
+        table = await self._open()
+        if table is None:
+            return
+        id_list = ", ".join(str(int(i)) for i in ids)
+        async with self._lock:
+            await table.delete(f"{_where(owner)} AND id IN ({id_list})")
+
+    async def wipe(self, owner: OwnerKey) -> None:
+        """Remove every row of this owner."""
+        table = await self._open()
+        if table is None:
+            return
+        async with self._lock:
+            await table.delete(_where(owner))
+
+    async def by_vector(
+        self, owner: OwnerKey, vector: np.ndarray, k: int
+    ) -> list[tuple[int, float]]:
+        """(id, cosine similarity) of this owner's nearest rows."""
+        table = await self._open()
+        if table is None:
+            return []
+        rows = await (
+            table.vector_search(vector.astype(np.float32).tolist())
+            .distance_type("cosine")
+            .where(_where(owner))  # the async API prefilters unless told .postfilter()
+            .select(["id", "_distance"])
+            .limit(k)
+            .to_list()
+        )
+        return [(int(r["id"]), 1.0 - float(r["_distance"])) for r in rows]
+
+    async def by_text(self, owner: OwnerKey, query: str, k: int) -> list[tuple[int, float]]:
+        """(id, BM25 score) of this owner's rows matching the words of `query`."""
+        if not query.strip():
+            return []
+        table = await self._open()
+        if table is None:
+            return []
+        try:
+            rows = await (
+                table.query()
+                .nearest_to_text(query)
+                .where(_where(owner))
+                .select(["id", "_score"])
+                .limit(k)
+                .to_list()
+            )
+        except Exception as exc:  # a query of only stop words or symbols: no text hits
+            log.debug("fts query failed: %s", exc)
+            return []
+        return [(int(r["id"]), float(r["_score"])) for r in rows]
+
+    async def count(self, owner: OwnerKey | None = None) -> int:
+        """Rows of one owner, or of everyone."""
+        table = await self._open()
+        if table is None:
+            return 0
+        return int(await table.count_rows(_where(owner) if owner else None))
+
+    async def ids(self, owner: OwnerKey) -> set[int]:
+        """Every id indexed for this owner."""
+        table = await self._open()
+        if table is None:
+            return set()
+        rows = await table.query().where(_where(owner)).select(["id"]).to_list()
+        return {int(r["id"]) for r in rows}
+
+    async def reset(self) -> None:
+        """Drop and recreate the table (for a rebuild from SQL)."""
+        import lancedb
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        db = await lancedb.connect_async(str(self.path))
+        async with self._lock:
+            await db.drop_table(TABLE, ignore_missing=True)
+            self._table = None  # recreated by the first add
+
+    async def optimize(self) -> None:
+        """Fold new rows into the indices (FTS, BTREE) and compact small files."""
+        table = await self._open()
+        if table is None:
+            return
+        async with self._lock:
+            await table.optimize()
