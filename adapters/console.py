@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
@@ -66,8 +67,21 @@ class ConsoleAdapter:
             self._streamed = True
         self._write(text)
 
+    def _save(self, reply: Reply) -> None:
+        folder = self.core.settings.data_dir / "exports"
+        for att in reply.attachments:
+            if att.data:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / Path(att.filename).name
+                path.write_bytes(att.data)
+                self._write(f"saved {path}\n")
+
     def render(self, reply: Reply) -> None:
         """Print a reply: `Name: text` for persona speech, `! text` for errors."""
+        self._render(reply)
+        self._save(reply)
+
+    def _render(self, reply: Reply) -> None:
         if self._streamed:
             self._write("\n" if not reply.error else f"\n! {reply.text}\n")
             return

@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     console = sub.add_parser("console", help="chat in this terminal (or process piped lines)")
     console.add_argument("--user", help="console user name (default: your OS user)")
     sub.add_parser("run", help="start every enabled adapter (the default)")
+    memory = sub.add_parser("memory", help="maintenance of the long-term memory")
+    memory.add_argument("action", choices=["reindex"], help="reindex: rebuild LanceDB from SQL")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(settings.log_level)
     from bot import app
 
+    if args.cmd == "memory":
+        return asyncio.run(app.reindex(settings))
     try:
         return asyncio.run(
             app.run(

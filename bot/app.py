@@ -8,6 +8,7 @@ import getpass
 import logging
 import signal
 import sys
+import time
 
 from bot.config import Settings
 from bot.core import Core
@@ -57,6 +58,18 @@ def console_user(name: str | None) -> str:
         return getpass.getuser()
     except Exception:
         return "console"
+
+
+async def reindex(settings: Settings) -> int:
+    """`python -m bot memory reindex`: rebuild the vector index from SQL."""
+    core = build_core(settings)
+    await core.db.migrate()
+    assert core.memory is not None
+    started = time.perf_counter()
+    rows = await core.memory.reindex()
+    print(f"reindexed {rows} memories in {time.perf_counter() - started:.1f}s")
+    await core.close()
+    return 0
 
 
 async def run(settings: Settings, *, user: str | None = None, force_console: bool = False) -> int:

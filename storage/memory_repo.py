@@ -195,42 +195,22 @@ class MemoryRepo:
 
     async def stats(self, owner: OwnerKey) -> dict[str, Any]:
         """Counts by kind and tier, pinned count and average strength of active items."""
+        active = (_mine(owner), Row.status == "active")
         async with self._sessions() as s:
-            kinds = dict(
-                (
-                    await s.execute(
-                        select(Row.kind, func.count())
-                        .where(_mine(owner), Row.status == "active")
-                        .group_by(Row.kind)
-                    )
-                )
-                .tuples()
-                .all()
+            kinds = await s.execute(
+                select(Row.kind, func.count()).where(*active).group_by(Row.kind)
             )
-            tiers = dict(
-                (
-                    await s.execute(
-                        select(Row.tier, func.count())
-                        .where(_mine(owner), Row.status == "active")
-                        .group_by(Row.tier)
-                    )
-                )
-                .tuples()
-                .all()
+            tiers = await s.execute(
+                select(Row.tier, func.count()).where(*active).group_by(Row.tier)
             )
-            pinned, avg = (
-                await s.execute(
-                    select(
-                        func.sum(Row.pinned.cast(Row.recall_count.type)), func.avg(Row.strength)
-                    ).where(_mine(owner), Row.status == "active")
-                )
-            ).one()
-        return {
-            "kinds": kinds,
-            "tiers": tiers,
-            "pinned": int(pinned or 0),
-            "average_strength": float(avg or 0.0),
-        }
+            pinned = await s.scalar(select(func.count()).where(*active, Row.pinned.is_(True)))
+            avg = await s.scalar(select(func.avg(Row.strength)).where(*active))
+            return {
+                "kinds": {k: int(n) for k, n in kinds},
+                "tiers": {t: int(n) for t, n in tiers},
+                "pinned": int(pinned or 0),
+                "average_strength": float(avg or 0.0),
+            }
 
     async def all_active(self, batch: int = 1000) -> AsyncIterator[list[MemoryRecord]]:
         """Every active item of every owner, in id order: only for rebuilding the index."""

@@ -45,6 +45,7 @@ class VectorStore:
         self.dim = dim  # None: taken from the existing table, or from the first vector added
         self._table: Any = None
         self._lock = asyncio.Lock()  # one writer at a time; Lance commits are optimistic
+        self._opening = asyncio.Lock()  # concurrent first uses must not race to create
 
     def _schema(self) -> pa.Schema:
         return pa.schema(
@@ -61,6 +62,12 @@ class VectorStore:
 
     async def _open(self, dim: int | None = None) -> Any:
         """The table, created on first need; None while it doesn't exist and no dim is known."""
+        if self._table is not None:
+            return self._table
+        async with self._opening:
+            return await self._open_locked(dim)
+
+    async def _open_locked(self, dim: int | None) -> Any:
         if self._table is None:
             import lancedb
 

@@ -1,66 +1,204 @@
-"""/memory list|wipe over the chat log of (you, the active persona)."""
+"""/memory: what you and the active persona have said, and what it remembers about you."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.spec import Param, command
-from bot.messages import Reply
+from bot.errors import BadInput, BotError
+from bot.memory.service import KINDS, MemoryService
+from bot.messages import Attachment, Reply
+from storage.models import utcnow
 from storage.repos import OwnerKey
 
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.core import Core
+    from personas.model import Persona
 
 PAGE = 10
+ID = Param(
+    "id",
+    "the memory's number, as /memory list shows it",
+    type="int",
+    required=True,
+    positional=True,
+)
+
+
+async def _owner(core: Core, ctx: Context) -> tuple[Persona, OwnerKey]:
+    persona = await core.personas.active(ctx)
+    return persona, OwnerKey(ctx.user_id, persona.id)
+
+
+def _memory(core: Core) -> MemoryService:
+    if core.memory is None:
+        raise BotError("long-term memory is turned off here (memory.enabled)")
+    return core.memory
+
+
+def _clip(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 @command(
     "memory",
     "list",
-    help="Show your recent messages with the active persona",
-    params=(Param("page", "page number, newest first", type="int", positional=True),),
+    help="What the active persona remembers about you, newest first",
+    params=(
+        Param("kind", "only this kind", positional=True, choices=KINDS),
+        Param("page", "page number", type="int"),
+    ),
 )
 async def memory_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
-    """One page of this (user, persona)'s turns."""
-    persona = await core.personas.active(ctx)
-    owner = OwnerKey(ctx.user_id, persona.id)
-    total = await core.turns.count(owner)
+    """One page of this (user, persona)'s memory items."""
+    memory = _memory(core)
+    persona, owner = await _owner(core, ctx)
+    kind = args.get("kind")
+    total = await memory.repo.count(owner, kind)
     if total == 0:
-        return Reply(text=f"You have no messages with {persona.display_name} yet.", ephemeral=True)
-    page = max(1, int(args.get("page") or 1))
+        what = f"{kind} memories" if kind else "memories"
+        return Reply(text=f"{persona.display_name} has no {what} of you yet.", ephemeral=True)
     pages = (total + PAGE - 1) // PAGE
-    page = min(page, pages)
-    # Newest page first: page 1 = the last PAGE turns.
-    turns = await core.turns.recent(owner, page * PAGE)
-    shown = turns[: len(turns) - (page - 1) * PAGE][-PAGE:]
-    lines = [f"Messages with {persona.display_name} (page {page}/{pages}, {total} in all):"]
-    for t in shown:
-        who = "you" if t.role == "user" else persona.display_name
-        text = t.content if len(t.content) <= 200 else t.content[:199] + "…"
-        lines.append(f"  #{t.id} {t.created_at:%Y-%m-%d %H:%M} {who}: {text}")
+    page = min(max(1, int(args.get("page") or 1)), pages)
+    items = await memory.repo.page(owner, kind=kind, limit=PAGE, offset=(page - 1) * PAGE)
+    lines = [f"{persona.display_name} remembers (page {page}/{pages}, {total} in all):"]
+    for m in items:
+        pin = " 📌" if m.pinned else ""
+        lines.append(f"  #{m.id} {m.created_at:%Y-%m-%d} {m.kind}{pin}: {_clip(m.text)}")
+    lines.append("/memory forget <id> removes one; /memory pin <id> keeps one from fading.")
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
 @command(
     "memory",
+    "search",
+    help="Find memories about something",
+    params=(Param("query", "what to look for", required=True, positional=True, greedy=True),),
+)
+async def memory_search(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Recall without strengthening (looking is not remembering)."""
+    memory = _memory(core)
+    persona, owner = await _owner(core, ctx)
+    found = await memory.recall(owner, str(args["query"]), 8, touch=False)
+    if not found:
+        return Reply(
+            text=f"Nothing about that in {persona.display_name}'s memory.", ephemeral=True
+        )
+    lines = [f'Memories matching "{_clip(str(args["query"]), 60)}":']
+    for r in found:
+        lines.append(
+            f"  #{r.id} {r.item.created_at:%Y-%m-%d} {r.item.kind} "
+            f"(score {r.score:.2f}): {_clip(r.text)}"
+        )
+    return Reply(text="\n".join(lines), ephemeral=True)
+
+
+@command("memory", "forget", help="Delete one memory for good", params=(ID,))
+async def memory_forget(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Remove one item from SQL and the vector index."""
+    persona, owner = await _owner(core, ctx)
+    if not await _memory(core).forget(owner, int(args["id"])):
+        raise BadInput(f"{persona.display_name} has no memory #{args['id']} of yours")
+    return Reply(text=f"Forgotten: #{args['id']}.", ephemeral=True)
+
+
+async def _pin(core: Core, ctx: Context, item_id: int, pinned: bool) -> Reply:
+    persona, owner = await _owner(core, ctx)
+    if not await _memory(core).repo.set_pinned(owner, item_id, pinned):
+        raise BadInput(f"{persona.display_name} has no memory #{item_id} of yours")
+    verb = "Pinned" if pinned else "Unpinned"
+    return Reply(text=f"{verb} #{item_id}.", ephemeral=True)
+
+
+@command("memory", "pin", help="Keep a memory from fading", params=(ID,))
+async def memory_pin(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Pin one item."""
+    return await _pin(core, ctx, int(args["id"]), True)
+
+
+@command("memory", "unpin", help="Let a pinned memory fade again", params=(ID,))
+async def memory_unpin(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Unpin one item."""
+    return await _pin(core, ctx, int(args["id"]), False)
+
+
+@command("memory", "stats", help="How much the active persona remembers about you")
+async def memory_stats(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Counts by kind and tier, strength, and whether the index matches SQL."""
+    memory = _memory(core)
+    persona, owner = await _owner(core, ctx)
+    stats = await memory.repo.stats(owner)
+    turns = await core.turns.count(owner)
+    indexed = await memory.vectors.count(owner)
+    total = sum(stats["kinds"].values())
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items())) or "none"
+    tiers = ", ".join(f"{k} {v}" for k, v in sorted(stats["tiers"].items())) or "none"
+    lines = [
+        f"{persona.display_name}'s memory of you:",
+        f"  messages: {turns}",
+        f"  memories: {total} ({kinds})",
+        f"  tiers: {tiers}; pinned: {stats['pinned']}",
+        f"  average strength: {stats['average_strength']:.2f}",
+        f"  search index: {indexed} of {total}"
+        + ("" if indexed == total else " — run `python -m bot memory reindex`"),
+    ]
+    return Reply(text="\n".join(lines), ephemeral=True)
+
+
+@command("memory", "export", help="Download your memories and messages with the active persona")
+async def memory_export(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """A JSON file with every memory item and turn of this (user, persona)."""
+    persona, owner = await _owner(core, ctx)
+    data = await _memory(core).export(owner)
+    turns = await core.turns.recent(owner, 1_000_000)
+    data.update(
+        persona=persona.name,
+        exported_at=utcnow().isoformat(),
+        turns=[
+            {
+                "id": t.id,
+                "role": t.role,
+                "content": t.content,
+                "created_at": t.created_at.isoformat(),
+            }
+            for t in turns
+        ],
+    )
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    name = f"personabot-{persona.name}-memory.json"
+    return Reply(
+        text=f"Your memories ({len(data['items'])}) and messages ({len(turns)}) "
+        f"with {persona.display_name}: {name}",
+        attachments=(Attachment(name, "application/json", body),),
+        ephemeral=True,
+    )
+
+
+@command(
+    "memory",
     "wipe",
-    help="Delete every message between you and the active persona (asks first)",
+    help="Delete your messages and memories with the active persona (asks first)",
     confirms=True,
 )
 async def memory_wipe(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
-    """Ask, then delete this (user, persona)'s turns."""
-    persona = await core.personas.active(ctx)
-    owner = OwnerKey(ctx.user_id, persona.id)
+    """Ask, then delete this (user, persona)'s turns and memory items (SQL and index)."""
+    persona, owner = await _owner(core, ctx)
     count = await core.turns.count(owner)
+    items = await core.memory.repo.count(owner) if core.memory else 0
 
     async def wipe() -> Reply:
         n = await core.turns.wipe(owner)
-        return Reply(text=f"Deleted {n} messages with {persona.display_name}.", ephemeral=True)
+        m = await core.memory.wipe(owner) if core.memory else 0
+        return Reply(
+            text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",
+            ephemeral=True,
+        )
 
     return core.confirmations.ask(
         ctx.who,
-        f"Delete all {count} messages between you and {persona.display_name}? "
-        "This cannot be undone.",
+        f"Delete all {count} messages and {items} memories between you and "
+        f"{persona.display_name}? This cannot be undone.",
         wipe,
     )

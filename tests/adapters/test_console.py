@@ -58,10 +58,10 @@ def test_piped_session(tmp_path: Path, fake_llm: FakeOpenAI, stream: str) -> Non
     assert out[1] == "Created Luna (luna), private to you. You are now talking to it."
     assert out[2] == "Luna: echo: how are you?"
     assert out[3] == "Luna: Hi, I am Luna."
-    assert out[4].startswith("Delete all 2 messages between you and Luna?")
+    assert out[4].startswith("Delete all 2 messages and 1 memories between you and Luna?")
     assert out[5] == "[yes/no] yes"
-    assert out[6] == "Deleted 2 messages with Luna."
-    assert out[7] == "You have no messages with Luna yet."
+    assert out[6] == "Deleted 2 messages and 1 memories with Luna."
+    assert out[7] == "Luna has no memories of you yet."
     assert out[8] == "! 'assistant' is a preset — admins change presets with /preset edit"
     assert len(out) == 9
     bodies = fake_llm.requests
@@ -85,7 +85,7 @@ def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOp
     contents = [m["content"] for m in fake_llm.requests[-1]["messages"]]
     assert "my name is Ann" in contents
     other = run_console(["/memory list"], env, "console", "--user", "bob")
-    assert "no messages" in other.stdout
+    assert "no memories" in other.stdout
 
 
 def test_console_admins_come_from_config(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
@@ -197,3 +197,28 @@ def test_personabot_script_does_what_python_m_bot_does(
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Assistant: echo: hey\n"
+
+
+def test_memory_survives_sessions_and_reindex_rebuilds_it(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    import shutil
+
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+        "PERSONABOT__LIMITS__RECENT_TURNS": "2",
+    }
+    run_console(
+        ["I am training for the Berlin marathon", "ok", "ok"], env, "console", "--user", "ann"
+    )
+    shutil.rmtree(tmp_path / "lancedb")  # the index is lost; SQL still has everything
+    rebuilt = run_console([], env, "memory", "reindex")
+    assert rebuilt.returncode == 0 and rebuilt.stdout.startswith("reindexed 3 memories")
+    proc = run_console(["which race am I training for?"], env, "console", "--user", "ann")
+    assert proc.returncode == 0
+    assert "Berlin marathon" in fake_llm.requests[-1]["messages"][0]["content"]
+    other = run_console(["which race am I training for?"], env, "console", "--user", "bob")
+    assert other.returncode == 0
+    assert "Berlin marathon" not in fake_llm.requests[-1]["messages"][0]["content"]

@@ -153,18 +153,20 @@ async def test_memory_list_wipe_and_usage(core: Core, user: Any) -> None:
         await alice.say(f"note {i}")
     await bob.say("bob's secret")
     page1 = await alice.say("/memory list")
-    assert "page 1/3, 24 in all" in page1.text and "note 11" in page1.text
+    assert "page 1/2, 12 in all" in page1.text and "episode: note 11" in page1.text
     assert "note 0" not in page1.text and "bob's secret" not in page1.text
-    page3 = await alice.say("/memory list 3")
-    assert "note 0" in page3.text
+    page2 = await alice.say("/memory list page=2")
+    assert "note 0" in page2.text
+    assert "no fact memories" in (await alice.say("/memory list fact")).text
     usage = await alice.say("/usage")
     assert "assistant: 12 replies" in usage.text
     ask = await alice.say("/memory wipe")
-    assert "Delete all 24 messages" in ask.text
+    assert "Delete all 24 messages and 12 memories" in ask.text
     done = await alice.answer(True)
-    assert "Deleted 24 messages" in done.text
-    assert "no messages" in (await alice.say("/memory list")).text
-    assert "2 in all" in (await bob.say("/memory list")).text
+    assert "Deleted 24 messages and 12 memories" in done.text
+    assert "no memories" in (await alice.say("/memory list")).text
+    stats = await alice.say("/memory stats")
+    assert "messages: 0" in stats.text and "search index: 0 of 0" in stats.text
     assert "bob's secret" in (await bob.say("/memory list")).text
     assert "assistant: 12 replies" in (await alice.say("/usage")).text  # usage survives a wipe
 
