@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.errors import BadInput, BotError
 from bot.llm import LLM, LLMFailure
 from bot.locks import KeyedLocks
+from bot.memory.extract import Extractor
 from bot.memory.service import MemoryService
 from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
@@ -56,6 +57,9 @@ class Core:
         self.confirmations = Confirmations()
         self.locks = KeyedLocks()
         self.commands = {c.path: c for c in all_commands()}
+        self.extractor: Extractor | None = None
+        if memory is not None and settings.memory.enabled and settings.memory.extraction:
+            self.extractor = Extractor(memory, self.turns, llm, settings.llm.model)
         self._users: dict[tuple[str, str], int] = {}
         self._spaces: dict[tuple[str, str], int] = {}
 
@@ -63,10 +67,14 @@ class Core:
         """Migrate the schema and install shipped presets."""
         await self.db.migrate()
         added = await self.personas.sync_presets()
+        if self.extractor is not None:
+            self.extractor.schedule()  # exchanges left over from a crash or an outage
         log.info("core ready (%d presets added)", added)
 
     async def close(self) -> None:
-        """Release the database."""
+        """Let background extraction finish, then release the database."""
+        if self.extractor is not None:
+            await self.extractor.wait()
         await self.db.close()
 
     async def context(self, who: Who) -> Context:
@@ -145,6 +153,8 @@ class Core:
                 prompt_tokens=done.prompt_tokens,
                 completion_tokens=done.completion_tokens,
             )
+        if self.extractor is not None:
+            self.extractor.schedule()
         return Reply(text=done.text.strip() or "…", persona=look(persona))
 
     async def _recall_and_remember(

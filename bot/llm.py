@@ -140,7 +140,9 @@ class LLM:
     def __init__(self, cfg: LLMConfig) -> None:
         self.cfg = cfg
 
-    def _kwargs(self, model: str, temperature: float, stream: bool) -> dict[str, Any]:
+    def _kwargs(
+        self, model: str, temperature: float, stream: bool, json_mode: bool = False
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": model,
             "temperature": temperature,
@@ -152,6 +154,8 @@ class LLM:
         }
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
+        if json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
         if not is_embedded(model):
             if self.cfg.api_base:
                 kwargs["api_base"] = self.cfg.api_base
@@ -172,10 +176,11 @@ class LLM:
         model: str,
         temperature: float,
         on_chunk: ChunkSink | None,
+        json_mode: bool = False,
     ) -> Completion:
         litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
         stream = self.cfg.stream and on_chunk is not None
-        kwargs = self._kwargs(model, temperature, stream)
+        kwargs = self._kwargs(model, temperature, stream, json_mode)
         if not stream:
             resp = await litellm.acompletion(messages=messages, **kwargs)
             usage = getattr(resp, "usage", None)
@@ -215,6 +220,8 @@ class LLM:
         model: str,
         temperature: float,
         on_chunk: ChunkSink | None = None,
+        *,
+        json_mode: bool = False,
     ) -> Completion:
         """Reply to `messages`, or raise LLMFailure naming what to do (never a secret)."""
         chain = [model] + [m for m in self.cfg.fallbacks if m != model]
@@ -222,7 +229,7 @@ class LLM:
         for candidate in chain:
             for attempt in range(self.cfg.retries + 1):
                 try:
-                    return await self._once(messages, candidate, temperature, on_chunk)
+                    return await self._once(messages, candidate, temperature, on_chunk, json_mode)
                 except Exception as exc:  # litellm raises many types; _classify sorts them
                     kind, retry = _classify(exc)
                     first_kind = first_kind or kind

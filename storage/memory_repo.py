@@ -183,6 +183,14 @@ class MemoryRepo:
             )
             await s.commit()
 
+    async def set_status(self, owner: OwnerKey, item_id: int, status: str) -> None:
+        """Take an item out of recall but keep it as history (e.g. "contradicted")."""
+        async with self._write() as s:
+            await s.execute(
+                update(Row).where(_mine(owner), Row.id == item_id).values(status=status)
+            )
+            await s.commit()
+
     async def supersede(self, owner: OwnerKey, old_id: int, new_id: int) -> None:
         """Keep the old version as history, out of recall."""
         async with self._write() as s:

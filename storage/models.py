@@ -121,6 +121,8 @@ class Turn(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     model: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    extracted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    extract_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UsageLog(Base):

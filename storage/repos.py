@@ -328,6 +328,52 @@ class TurnRepo:
             )
             return int(n or 0)
 
+    async def awaiting_extraction(
+        self, limit: int, max_attempts: int
+    ) -> list[tuple[OwnerKey, TurnRecord, str]]:
+        """User turns not yet distilled into facts, with the reply that followed each.
+
+        Spans owners on purpose (a maintenance queue); each result carries its own OwnerKey.
+        """
+        async with self._sessions() as s:
+            users = list(
+                await s.scalars(
+                    select(Turn)
+                    .where(
+                        Turn.role == "user",
+                        Turn.extracted_at.is_(None),
+                        Turn.extract_attempts < max_attempts,
+                    )
+                    .order_by(Turn.id)
+                    .limit(limit)
+                )
+            )
+            out = []
+            for turn in users:
+                reply = await s.scalar(
+                    select(Turn.content)
+                    .where(
+                        Turn.user_id == turn.user_id,
+                        Turn.persona_id == turn.persona_id,
+                        Turn.role == "assistant",
+                        Turn.id > turn.id,
+                    )
+                    .order_by(Turn.id)
+                    .limit(1)
+                )
+                if reply is not None:
+                    out.append((OwnerKey(turn.user_id, turn.persona_id), _turn(turn), reply))
+            return out
+
+    async def mark_extracted(self, turn_id: int, ok: bool) -> None:
+        """Done, or one more failed attempt."""
+        values: dict[str, Any] = (
+            {"extracted_at": utcnow()} if ok else {"extract_attempts": Turn.extract_attempts + 1}
+        )
+        async with self._write() as s:
+            await s.execute(update(Turn).where(Turn.id == turn_id).values(**values))
+            await s.commit()
+
     async def wipe(self, owner: OwnerKey) -> int:
         """Delete every turn of this owner; returns how many."""
         async with self._write() as s:

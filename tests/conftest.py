@@ -30,7 +30,11 @@ def make_settings(data_dir: Path, api_base: str, **overrides: Any) -> Settings:
         "timeout_s": 2,
         **overrides.pop("llm", {}),
     }
-    return Settings.model_validate({"data_dir": str(data_dir), "llm": llm, **overrides})
+    # Background extraction sends its own model calls; tests that want it turn it on.
+    memory = {"extraction": False, **overrides.pop("memory", {})}
+    return Settings.model_validate(
+        {"data_dir": str(data_dir), "llm": llm, "memory": memory, **overrides}
+    )
 
 
 def who(

@@ -209,6 +209,16 @@ class MemoryService:
         await self.vectors.delete(owner, [item_id])
         return True
 
+    async def supersede(self, owner: OwnerKey, old_id: int, new_id: int) -> None:
+        """`new_id` replaces `old_id`; the old text stays in SQL as history, out of recall."""
+        await self.repo.supersede(owner, old_id, new_id)
+        await self.vectors.delete(owner, [old_id])
+
+    async def retire(self, owner: OwnerKey, item_id: int) -> None:
+        """A contradicted fact: kept as history in SQL, gone from recall."""
+        await self.repo.set_status(owner, item_id, "contradicted")
+        await self.vectors.delete(owner, [item_id])
+
     async def wipe(self, owner: OwnerKey) -> int:
         """Delete every item of this owner from both stores."""
         n = await self.repo.wipe(owner)
@@ -234,7 +244,7 @@ class MemoryService:
     async def export(self, owner: OwnerKey) -> dict[str, Any]:
         """Every item of this owner (superseded history included) as plain data."""
         out = []
-        for status in ("active", "superseded"):
+        for status in ("active", "superseded", "contradicted"):
             offset = 0
             while page := await self.repo.page(owner, limit=500, offset=offset, status=status):
                 out += [

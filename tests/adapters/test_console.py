@@ -64,7 +64,7 @@ def test_piped_session(tmp_path: Path, fake_llm: FakeOpenAI, stream: str) -> Non
     assert out[7] == "Luna has no memories of you yet."
     assert out[8] == "! 'assistant' is a preset — admins change presets with /preset edit"
     assert len(out) == 9
-    bodies = fake_llm.requests
+    bodies = fake_llm.chat_requests
     assert len(bodies) == 2
     assert all(bool(b.get("stream")) is (stream == "true") for b in bodies)
     assert bodies[1]["messages"][0]["content"].startswith("You are Luna, a moon spirit.")
@@ -82,7 +82,7 @@ def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOp
     run_console(["/persona switch tutor", "my name is Ann"], env, "console", "--user", "ann")
     proc = run_console(["what is my name?"], env, "console", "--user", "ann")
     assert proc.stdout.splitlines() == ["Tutor Ada: echo: what is my name?"]
-    contents = [m["content"] for m in fake_llm.requests[-1]["messages"]]
+    contents = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
     assert "my name is Ann" in contents
     other = run_console(["/memory list"], env, "console", "--user", "bob")
     assert "no memories" in other.stdout
@@ -218,7 +218,7 @@ def test_memory_survives_sessions_and_reindex_rebuilds_it(
     assert rebuilt.returncode == 0 and rebuilt.stdout.startswith("reindexed 3 memories")
     proc = run_console(["which race am I training for?"], env, "console", "--user", "ann")
     assert proc.returncode == 0
-    assert "Berlin marathon" in fake_llm.requests[-1]["messages"][0]["content"]
+    assert "Berlin marathon" in fake_llm.chat_requests[-1]["messages"][0]["content"]
     other = run_console(["which race am I training for?"], env, "console", "--user", "bob")
     assert other.returncode == 0
-    assert "Berlin marathon" not in fake_llm.requests[-1]["messages"][0]["content"]
+    assert "Berlin marathon" not in fake_llm.chat_requests[-1]["messages"][0]["content"]

@@ -55,6 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
         messages = body.get("messages") or []
         last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         text = f"echo: {last_user}"
+        if body.get("response_format"):  # structured-output calls get the scripted JSON
+            text = self.server.json_reply()
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
         words = text.split(" ")
         usage = {
@@ -126,6 +128,11 @@ class _Server(ThreadingHTTPServer):
         self.script: list[str] = []
         self.hang_s = 5.0
         self.record_requests = True
+        self.json_replies: list[str] = []
+
+    def json_reply(self) -> str:
+        with self.lock:
+            return self.json_replies.pop(0) if self.json_replies else '{"memories": []}'
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients closing keep-alive connections is normal here
@@ -157,6 +164,16 @@ class FakeOpenAI:
     def requests(self) -> list[dict[str, Any]]:
         with self.server.lock:
             return list(self.server.requests)
+
+    @property
+    def chat_requests(self) -> list[dict[str, Any]]:
+        """Requests other than structured-output (memory extraction) calls."""
+        return [r for r in self.requests if not r.get("response_format")]
+
+    def json_next(self, *texts: str) -> None:
+        """Answer the next structured-output (response_format) requests with these texts."""
+        with self.server.lock:
+            self.server.json_replies.extend(texts)
 
     def fail_next(self, *modes: str) -> None:
         """Make the next requests behave as `modes` ("500", "hang", "drop", "echo")."""

@@ -47,9 +47,18 @@ def upgrade() -> None:
     op.create_index("ix_memory_owner", "memory_items", ["user_id", "persona_id", "status"])
     with op.batch_alter_table("personas") as batch:
         batch.add_column(sa.Column("knowledge", sa.Text, nullable=False, server_default=""))
+    # Background fact extraction: done when extracted_at is set; retried a few times otherwise.
+    with op.batch_alter_table("turns") as batch:
+        batch.add_column(sa.Column("extracted_at", sa.DateTime, nullable=True))
+        batch.add_column(
+            sa.Column("extract_attempts", sa.Integer, nullable=False, server_default="0")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("turns") as batch:
+        batch.drop_column("extract_attempts")
+        batch.drop_column("extracted_at")
     with op.batch_alter_table("personas") as batch:
         batch.drop_column("knowledge")
     op.drop_index("ix_memory_owner", "memory_items")

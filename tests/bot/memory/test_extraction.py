@@ -1,0 +1,133 @@
+"""Fact extraction against the loopback LLM returning scripted JSON: add, update, delete, no-op."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_core
+from bot.core import Core
+from bot.memory.extract import MalformedExtraction, parse
+from storage.repos import OwnerKey
+from tests.conftest import make_settings, who
+from tests.support.fake_openai import FakeOpenAI
+
+
+@pytest.fixture
+async def core(tmp_path: Path, fake_llm: FakeOpenAI) -> AsyncIterator[Core]:
+    settings = make_settings(tmp_path, fake_llm.base_url, memory={"extraction": True})
+    core = build_core(settings)
+    await core.start()
+    yield core
+    await core.close()
+
+
+def ops(*items: dict[str, object]) -> str:
+    return json.dumps({"memories": list(items)})
+
+
+async def say(core: Core, text: str, user: str = "alice") -> None:
+    reply = await core.handle_text(who(user), text)
+    assert not reply.error
+    assert core.extractor is not None
+    await core.extractor.wait()
+
+
+async def facts(core: Core, user: str = "alice") -> list[tuple[int, str, str]]:
+    ctx = await core.context(who(user))
+    persona = await core.personas.active(ctx)
+    assert core.memory is not None
+    owner = OwnerKey(ctx.user_id, persona.id)
+    items = await core.memory.repo.page(owner, limit=100)
+    return [(i.id, i.kind, i.text) for i in items if i.kind != "episode"]
+
+
+async def test_add_update_delete_and_history(core: Core, fake_llm: FakeOpenAI) -> None:
+    fake_llm.json_next(
+        ops({"op": "add", "kind": "fact", "text": "The user lives in Porto", "importance": 0.8})
+    )
+    await say(core, "I live in Porto these days")
+    [(porto_id, kind, text)] = await facts(core)
+    assert (kind, text) == ("fact", "The user lives in Porto")
+    extraction = fake_llm.requests[-1]
+    assert extraction["response_format"] == {"type": "json_object"}
+    assert "I live in Porto these days" in extraction["messages"][1]["content"]
+
+    fake_llm.json_next(
+        ops(
+            {
+                "op": "update",
+                "id": porto_id,
+                "kind": "fact",
+                "text": "The user lives in Lisbon",
+                "importance": 0.8,
+            }
+        )
+    )
+    await say(core, "Actually I moved, I live in Lisbon now")
+    assert (
+        f"id {porto_id}: The user lives in Porto"
+        in fake_llm.requests[-1]["messages"][1]["content"]
+    )
+    [(lisbon_id, _, text)] = await facts(core)
+    assert text == "The user lives in Lisbon" and lisbon_id != porto_id
+    assert core.memory is not None
+    ctx = await core.context(who("alice"))
+    owner = OwnerKey(ctx.user_id, (await core.personas.active(ctx)).id)
+    history = {i["text"]: i for i in (await core.memory.export(owner))["items"]}
+    assert history["The user lives in Porto"]["status"] == "superseded"
+    assert history["The user lives in Porto"]["superseded_by"] == lisbon_id
+    assert porto_id not in await core.memory.vectors.ids(owner)
+
+    fake_llm.json_next(ops({"op": "delete", "id": lisbon_id}))
+    await say(core, "I don't live in Lisbon any more, I'm travelling")
+    assert await facts(core) == []
+    assert lisbon_id not in await core.memory.vectors.ids(owner)
+    exported = {i["text"]: i["status"] for i in (await core.memory.export(owner))["items"]}
+    assert exported["The user lives in Lisbon"] == "contradicted"
+
+
+async def test_repeated_facts_do_not_pile_up(core: Core, fake_llm: FakeOpenAI) -> None:
+    add = ops({"op": "add", "kind": "preference", "text": "The user likes green tea"})
+    fake_llm.json_next(add, add)
+    await say(core, "I like green tea")
+    await say(core, "Did I say I like green tea?")
+    assert [t for _, _, t in await facts(core)] == ["The user likes green tea"]
+
+
+async def test_noop_and_foreign_ids_change_nothing(core: Core, fake_llm: FakeOpenAI) -> None:
+    fake_llm.json_next(ops({"op": "add", "text": "The user has a dog named Rex"}))
+    await say(core, "my dog Rex is great", user="bob")
+    [(rex_id, _, _)] = await facts(core, "bob")
+    # Alice's extraction names Bob's item: it was never offered, so it is left alone.
+    fake_llm.json_next(ops({"op": "delete", "id": rex_id}, {"op": "none"}))
+    await say(core, "my dog Rex is great", user="alice")
+    assert await facts(core, "alice") == []
+    assert [i for i, _, _ in await facts(core, "bob")] == [rex_id]
+
+
+async def test_malformed_output_is_retried_then_given_up(core: Core, fake_llm: FakeOpenAI) -> None:
+    fake_llm.json_next("this is not json", '{"memories": [{"op": "explode"}]}')
+    reply = await core.handle_text(who("alice"), "I was born in 1990")
+    assert reply.text == "echo: I was born in 1990"  # the reply never depends on extraction
+    assert core.extractor is not None
+    await core.extractor.wait()  # first attempt: not JSON
+    assert await facts(core) == []
+    fake_llm.json_next(ops({"op": "add", "text": "The user was born in 1990"}))
+    await core.extractor.drain()  # second attempt: bad op, third: good
+    await core.extractor.drain()
+    assert [t for _, _, t in await facts(core)] == ["The user was born in 1990"]
+    before = len(fake_llm.requests)
+    await core.extractor.drain()
+    assert len(fake_llm.requests) == before  # done: not extracted again
+
+
+def test_parse_tolerates_fences_and_rejects_garbage() -> None:
+    fenced = 'Sure!\n```json\n{"memories": [{"op": "add", "text": "x"}]}\n```'
+    assert parse(fenced).memories[0].text == "x"
+    for bad in ("", "[]", '{"memories": "no"}', '{"memories": [{"op": "add", "importance": 7}]}'):
+        with pytest.raises(MalformedExtraction):
+            parse(bad)
