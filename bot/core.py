@@ -14,6 +14,7 @@ from bot.errors import BadInput, BotError
 from bot.llm import LLM, LLMFailure
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
+from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
 from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
@@ -59,7 +60,12 @@ class Core:
         self.commands = {c.path: c for c in all_commands()}
         self.extractor: Extractor | None = None
         if memory is not None and settings.memory.enabled and settings.memory.extraction:
-            self.extractor = Extractor(memory, self.turns, llm, settings.llm.model)
+            keeper = KnowledgeKeeper(
+                self.personas.repo, llm, settings.llm.model, settings.memory.knowledge_every
+            )
+            self.extractor = Extractor(
+                memory, self.turns, llm, settings.llm.model, keeper, self.identities.name
+            )
         self._users: dict[tuple[str, str], int] = {}
         self._spaces: dict[tuple[str, str], int] = {}
 

@@ -137,6 +137,15 @@ class PersonaService:
         self._own(ctx, persona)
         return persona
 
+    async def knowledge_editable(self, ctx: Context, name: str) -> Persona:
+        """A persona whose shared knowledge this user may change: own, or a preset they admin."""
+        persona = await self.find(ctx, name)
+        if persona.is_preset:
+            self.admin_of(ctx, persona)
+        elif persona.owner_id != ctx.user_id:
+            raise PermissionDenied(f"only the owner of '{persona.name}' can change its knowledge")
+        return persona
+
     # Presets -----------------------------------------------------------------------------
 
     async def preset(self, ctx: Context, name: str) -> Persona:

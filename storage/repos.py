@@ -103,6 +103,11 @@ class Identities:
                 return int(await s.scalar(query) or 0)
             return row.id
 
+    async def name(self, user_id: int) -> str:
+        """A user's display name ("" if unknown)."""
+        async with self._sessions() as s:
+            return await s.scalar(select(User.display_name).where(User.id == user_id)) or ""
+
     async def user(self, platform: str, ref: str, display_name: str = "") -> int:
         """The id of this platform account, created if new."""
         return await self._get_or_create(

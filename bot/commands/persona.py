@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
 from bot.messages import Reply
+from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
+from personas.knowledge import scrub
 from personas.model import OPTION_FIELDS, Persona
 from personas.traits import format_traits
 
@@ -171,3 +173,45 @@ def ask_to_delete(core: Core, ctx: Context, p: Persona, question: str, done: str
         return Reply(text=done, ephemeral=True)
 
     return core.confirmations.ask(ctx.who, f"{question} This cannot be undone.", delete)
+
+
+@command(
+    "persona",
+    "knowledge",
+    help="Show, set or clear the lessons a persona keeps for all its users (no personal data)",
+    params=(
+        Param(
+            "action",
+            "show, set or clear",
+            required=True,
+            positional=True,
+            choices=("show", "set", "clear"),
+        ),
+        Param("text", "the new lessons (for set)", positional=True, greedy=True, long=True),
+        Param("name", "which persona (default: the active one)", type="persona"),
+    ),
+)
+async def persona_knowledge(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+    """Shared knowledge is scrubbed of contacts, numbers and names before it is stored."""
+    name = args.get("name")
+    action = args["action"]
+    if action == "show":
+        p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
+        body = p.knowledge or "(nothing yet)"
+        return Reply(
+            text=f"What {p.display_name} has learned for everyone:\n{body}", ephemeral=True
+        )
+    target = name or (await core.personas.active(ctx)).name
+    p = await core.personas.knowledge_editable(ctx, target)
+    if action == "clear":
+        await core.personas.repo.update(p.id, {"knowledge": ""})
+        return Reply(text=f"Cleared {p.display_name}'s shared knowledge.", ephemeral=True)
+    text = str(args.get("text") or "").strip()
+    if not text:
+        raise BadInput("give the lessons after set, e.g. /persona knowledge set Keep it short.")
+    if len(text) > KNOWLEDGE_LIMIT:
+        raise BadInput(f"knowledge is too long: {len(text)} characters (limit {KNOWLEDGE_LIMIT})")
+    clean = scrub(text, keep=[p.display_name])
+    await core.personas.repo.update(p.id, {"knowledge": clean})
+    note = "" if clean == text else " Personal details were replaced with tags."
+    return Reply(text=f"Updated {p.display_name}'s shared knowledge.{note}", ephemeral=True)

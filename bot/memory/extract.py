@@ -6,11 +6,13 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.llm import LLM, LLMFailure
+from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
 from storage.memory_repo import MemoryRecord
 from storage.repos import OwnerKey, TurnRecord, TurnRepo
@@ -67,11 +69,21 @@ def parse(text: str) -> Extraction:
 class Extractor:
     """Turns exchanges into facts; failures are logged and retried, never shown to the user."""
 
-    def __init__(self, memory: MemoryService, turns: TurnRepo, llm: LLM, model: str) -> None:
+    def __init__(
+        self,
+        memory: MemoryService,
+        turns: TurnRepo,
+        llm: LLM,
+        model: str,
+        keeper: KnowledgeKeeper | None = None,
+        user_names: Callable[[int], Awaitable[str]] | None = None,
+    ) -> None:
         self.memory = memory
         self.turns = turns
         self.llm = llm
         self.model = model
+        self.keeper = keeper
+        self.user_names = user_names
         self._tasks: set[asyncio.Task[int]] = set()
         self._lock = asyncio.Lock()  # one pass at a time keeps reconciling consistent
 
@@ -125,6 +137,11 @@ class Extractor:
             log.warning("extraction of turn %d failed: %s", turn.id, exc)
             return False
         await self.apply(owner, turn, result, {m.id: m for m in known})
+        if self.keeper is not None:
+            persona = await self.keeper.personas.get(owner.persona_id)
+            if persona is not None and self.keeper.due(persona):
+                name = await self.user_names(owner.user_id) if self.user_names else ""
+                await self.keeper.learn(persona, turn.content, reply, name)
         return True
 
     async def apply(
