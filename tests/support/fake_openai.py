@@ -37,6 +37,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
+    def _embeddings(self, body: dict[str, Any]) -> None:
+        """A deterministic 8-dim vector per input: letter counts of a few letters."""
+        inputs = body.get("input") or []
+        inputs = [inputs] if isinstance(inputs, str) else inputs
+        data = [
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": [float(str(t).lower().count(c)) + 0.01 for c in "aeiostnr"],
+            }
+            for i, t in enumerate(inputs)
+        ]
+        self._json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+            },
+        )
+
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
@@ -47,6 +69,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         mode = self.server.record(body, dict(self.headers))
+        if self.path.rstrip("/").endswith("/embeddings"):
+            self._embeddings(body)
+            return
         if mode == "500":
             self._json(500, {"error": {"message": "boom", "type": "server_error"}})
             return
