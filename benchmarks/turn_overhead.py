@@ -136,6 +136,9 @@ async def main(stream: bool, profile: bool) -> None:
             {
                 "data_dir": str(tmp),
                 "llm": {"model": "openai/bench", "api_base": base, "stream": stream, "retries": 0},
+                # Recall and episode storage stay on (they are in the turn's path); extraction
+                # runs after the reply, in the background, so it is left out of this figure.
+                "memory": {"extraction": False},
             }
         )
         t0 = time.perf_counter()

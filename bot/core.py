@@ -81,6 +81,8 @@ class Core:
         """Let background extraction finish, then release the database."""
         if self.extractor is not None:
             await self.extractor.wait()
+        if self.memory is not None:
+            await self.memory.vectors.close()
         await self.db.close()
 
     async def context(self, who: Who) -> Context:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,17 @@ def _where(owner: OwnerKey) -> str:
 class VectorStore:
     """Async LanceDB table `memories` under one folder; cosine distance; BTREE + FTS indices."""
 
-    def __init__(self, path: Path, dim: int | None = None) -> None:
+    def __init__(self, path: Path, dim: int | None = None, optimize_every: int = 50) -> None:
         self.path = path
         self.dim = dim  # None: taken from the existing table, or from the first vector added
         self._table: Any = None
         self._lock = asyncio.Lock()  # one writer at a time; Lance commits are optimistic
         self._opening = asyncio.Lock()  # concurrent first uses must not race to create
+        # Every add writes a small fragment that searches scan unindexed; compacting and
+        # re-indexing every so often keeps search time flat as memories accumulate.
+        self._optimize_every = optimize_every
+        self._writes = 0
+        self._optimizing: asyncio.Task[None] | None = None
 
     def _schema(self) -> pa.Schema:
         return pa.schema(
@@ -117,6 +122,11 @@ class VectorStore:
         table = await self._open(len(rows[0].vector))
         async with self._lock:
             await table.add(self._arrow(rows))
+        self._writes += 1
+        if self._optimize_every and self._writes >= self._optimize_every:
+            self._writes = 0
+            if self._optimizing is None or self._optimizing.done():
+                self._optimizing = asyncio.create_task(self._background_optimize())
 
     async def delete(self, owner: OwnerKey, ids: Sequence[int]) -> None:
         """Remove these ids of this owner."""
@@ -200,10 +210,22 @@ class VectorStore:
             await db.drop_table(TABLE, ignore_missing=True)
             self._table = None  # recreated by the first add
 
+    async def _background_optimize(self) -> None:
+        try:
+            await self.optimize()
+        except Exception as exc:  # a failed compaction only costs speed, never data
+            log.warning("vector index optimize failed: %s", type(exc).__name__)
+
+    async def close(self) -> None:
+        """Let a running compaction finish."""
+        if self._optimizing is not None:
+            await self._optimizing
+
     async def optimize(self) -> None:
         """Fold new rows into the indices (FTS, BTREE) and compact small files."""
         table = await self._open()
         if table is None:
             return
         async with self._lock:
-            await table.optimize()
+            # Old versions are only needed by readers that started before; minutes suffice.
+            await table.optimize(cleanup_older_than=timedelta(minutes=5))
