@@ -50,6 +50,7 @@ class MemoryConfig(_Section):
     weight_importance: float = Field(0.3, ge=0)
     min_relevance: float = Field(0.25, ge=-1, le=1)
     extraction: bool = True
+    extraction_model: str = ""
     knowledge_every: int = Field(10, ge=0)
 
 

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
 from bot.errors import BadInput, BotError
-from bot.llm import LLM, LLMFailure
+from bot.llm import LLM, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
@@ -59,12 +59,17 @@ class Core:
         self.locks = KeyedLocks()
         self.commands = {c.path: c for c in all_commands()}
         self.extractor: Extractor | None = None
-        if memory is not None and settings.memory.enabled and settings.memory.extraction:
-            keeper = KnowledgeKeeper(
-                self.personas.repo, llm, settings.llm.model, settings.memory.knowledge_every
+        mem = settings.memory
+        distiller = mem.extraction_model or settings.llm.model
+        if mem.extraction_model == "" and is_embedded(distiller):
+            log.info(
+                "fact extraction off: the embedded model can't write reliable JSON "
+                "(set memory.extraction_model to turn it on)"
             )
+        elif memory is not None and mem.enabled and mem.extraction:
+            keeper = KnowledgeKeeper(self.personas.repo, llm, distiller, mem.knowledge_every)
             self.extractor = Extractor(
-                memory, self.turns, llm, settings.llm.model, keeper, self.identities.name
+                memory, self.turns, llm, distiller, keeper, self.identities.name
             )
         self._users: dict[tuple[str, str], int] = {}
         self._spaces: dict[tuple[str, str], int] = {}

@@ -131,3 +131,15 @@ def test_parse_tolerates_fences_and_rejects_garbage() -> None:
     for bad in ("", "[]", '{"memories": "no"}', '{"memories": [{"op": "add", "importance": 7}]}'):
         with pytest.raises(MalformedExtraction):
             parse(bad)
+
+
+def test_extraction_is_off_for_the_embedded_model_unless_a_model_is_named(tmp_path: Path) -> None:
+    from bot.config import Settings
+
+    embedded = Settings.model_validate({"data_dir": str(tmp_path)})  # llm.model: embedded/...
+    assert build_core(embedded).extractor is None
+    named = Settings.model_validate(
+        {"data_dir": str(tmp_path), "memory": {"extraction_model": "openai/gpt-4o-mini"}}
+    )
+    core = build_core(named)
+    assert core.extractor is not None and core.extractor.model == "openai/gpt-4o-mini"
