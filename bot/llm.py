@@ -41,6 +41,21 @@ class _StreamDropped(Exception):
     """The stream broke after text had already reached the user."""
 
 
+def endpoint(model: str, api_base: str, api_key_env: str = "") -> dict[str, Any]:
+    """api_base / api_key arguments for a litellm call (chat or embeddings)."""
+    kwargs: dict[str, Any] = {}
+    if api_base:
+        kwargs["api_base"] = api_base
+    if api_key_env:
+        kwargs["api_key"] = os.environ.get(api_key_env) or None
+    elif api_base and not os.environ.get(model.split("/", 1)[0].upper() + "_API_KEY"):
+        # litellm reads <PROVIDER>_API_KEY itself (OPENAI_API_KEY, LM_STUDIO_API_KEY...);
+        # without one, local servers still need some key in the request, never a
+        # key meant for another provider.
+        kwargs["api_key"] = "sk-no-key-needed"
+    return kwargs
+
+
 def is_embedded(model: str) -> bool:
     """True for model strings served in-process by the bundled model."""
     return model.startswith("embedded/")
@@ -157,17 +172,7 @@ class LLM:
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
         if not is_embedded(model):
-            if self.cfg.api_base:
-                kwargs["api_base"] = self.cfg.api_base
-            if self.cfg.api_key_env:
-                kwargs["api_key"] = os.environ.get(self.cfg.api_key_env) or None
-            elif self.cfg.api_base:
-                # litellm reads <PROVIDER>_API_KEY itself (OPENAI_API_KEY, LM_STUDIO_API_KEY...);
-                # without one, local servers still need some key in the request, never a
-                # key meant for another provider.
-                provider_env = model.split("/", 1)[0].upper() + "_API_KEY"
-                if not os.environ.get(provider_env):
-                    kwargs["api_key"] = "sk-no-key-needed"
+            kwargs.update(endpoint(model, self.cfg.api_base, self.cfg.api_key_env))
         return kwargs
 
     async def _once(

@@ -128,14 +128,12 @@ class LiteLLMEmbedder:
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One embedding call for all texts."""
-        from bot.llm import litellm_module
+        from bot.llm import endpoint, litellm_module
 
         litellm = litellm_module()
-        kwargs: dict[str, Any] = {"model": self._model, "input": list(texts)}
-        if self._api_base:
-            kwargs["api_base"] = self._api_base
-            kwargs.setdefault("api_key", os.environ.get("OPENAI_API_KEY") or "sk-no-key-needed")
-        resp = await litellm.aembedding(**kwargs)
+        resp = await litellm.aembedding(
+            model=self._model, input=list(texts), **endpoint(self._model, self._api_base)
+        )
         rows = [item["embedding"] for item in resp.data]
         return _normalise(np.array(rows, dtype=np.float32))
 
