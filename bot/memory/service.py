@@ -172,11 +172,7 @@ class MemoryService:
         win = await self._window(owner, query, now) if mode == "hybrid+rescore" else None
         # "Where do I live now?": the latest statement should win over an older, closer match.
         recency_weight = self.cfg.weight_recency * (4 if _CURRENT.search(query) else 1)
-        items = {
-            r.id: r
-            for r in await self.repo.get(owner, list(relevance))
-            if r.source_turn_id is None or r.source_turn_id not in exclude_turns
-        }
+        items = await self._candidates(owner, list(relevance), exclude_turns)
         results: list[Recalled] = []
         for item_id, item in items.items():
             rel = relevance[item_id]
@@ -213,6 +209,16 @@ class MemoryService:
             await self.repo.recalled(owner, [r.id for r in top], now)
         return top
 
+    async def _candidates(
+        self, owner: OwnerKey, ids: list[int], exclude_turns: Collection[int]
+    ) -> dict[int, MemoryRecord]:
+        """This owner's active items among `ids`, minus those already in the prompt's turns."""
+        return {
+            r.id: r
+            for r in await self.repo.get(owner, ids)
+            if r.source_turn_id is None or r.source_turn_id not in exclude_turns
+        }
+
     async def _hop(
         self, owner: OwnerKey, query: str, results: list[Recalled], exclude_turns: Collection[int]
     ) -> list[Recalled]:
@@ -227,11 +233,7 @@ class MemoryService:
         txt_hits = await self.vectors.by_text(owner, hop, 5)
         order = rrf([[i for i, _ in txt_hits], [i for i, s in vec_hits if s >= 0.3]])
         fresh = [i for i in sorted(order, key=lambda i: -order[i]) if i not in seen]
-        items = {
-            r.id: r
-            for r in await self.repo.get(owner, fresh)
-            if r.source_turn_id is None or r.source_turn_id not in exclude_turns
-        }
+        items = await self._candidates(owner, fresh, exclude_turns)
         hops = [items[i] for i in fresh if i in items][:2]
         if not hops:
             return results
