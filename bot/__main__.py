@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="start every enabled adapter (the default)")
     memory = sub.add_parser("memory", help="maintenance of the long-term memory")
     memory.add_argument("action", choices=["reindex"], help="reindex: rebuild LanceDB from SQL")
+    sync = sub.add_parser("discord-sync", help="publish the Discord slash commands")
+    sync.add_argument("--dry-run", action="store_true", help="print the JSON payload, offline")
+    sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(args.config)
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cmd == "memory":
         return asyncio.run(app.reindex(settings))
+    if args.cmd == "discord-sync":
+        return app.discord_sync(settings, dry_run=args.dry_run, guild=args.guild)
     try:
         return asyncio.run(
             app.run(

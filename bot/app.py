@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import ConfigError
 from bot.llm import LLM, is_embedded, litellm_module
 from bot.memory.embeddings import make_embedder
 from bot.memory.service import MemoryService
@@ -72,20 +76,68 @@ async def reindex(settings: Settings) -> int:
     return 0
 
 
+def discord_sync(settings: Settings, *, dry_run: bool, guild: int | None) -> int:
+    """`python -m bot discord-sync [--dry-run] [--guild ID]`."""
+    from adapters.discord import sync
+
+    if dry_run:
+        text, problems = sync.dry_run()
+        if problems:
+            for problem in problems:
+                print(f"personabot: {problem}", file=sys.stderr)
+            return 1
+        print(text)
+        return 0
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        print("personabot: DISCORD_TOKEN is not set", file=sys.stderr)
+        return 2
+    try:
+        count = asyncio.run(sync.publish(token, settings.adapters.discord, guild))
+    except ConfigError as err:
+        print(f"personabot: {err}", file=sys.stderr)
+        return 2
+    where = f"server {guild}" if guild else "everywhere (may take a while to show)"
+    print(f"synced {count} commands {where}")
+    return 0
+
+
+def platform_adapters(core: Core, settings: Settings, environ: Mapping[str, str]) -> list[Any]:
+    """The chat-platform adapters config and environment turn on."""
+    adapters: list[Any] = []
+    discord_cfg = settings.adapters.discord
+    token = environ.get("DISCORD_TOKEN", "").strip()
+    if discord_cfg.enabled is True and not token:
+        raise ConfigError("adapters.discord.enabled is true but DISCORD_TOKEN is not set")
+    if token and discord_cfg.enabled is not False:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(core, token))
+    return adapters
+
+
 async def run(settings: Settings, *, user: str | None = None, force_console: bool = False) -> int:
     """Start every enabled adapter in this event loop; returns the exit code."""
     from adapters.console import ConsoleAdapter
 
     core = build_core(settings)
+    try:
+        adapters = platform_adapters(core, settings, os.environ)
+    except ConfigError as err:
+        print(f"personabot: {err}", file=sys.stderr)
+        return 2
     await core.start()
     # Piped runs pay the import on their first turn; warming would only delay their exit.
     warm = asyncio.create_task(warm_up(settings) if sys.stdin.isatty() else asyncio.sleep(0))
     enabled = settings.adapters.console.enabled
-    adapters = []
-    if force_console or enabled is True or enabled == "auto":
+    # auto: the console when nothing else runs, or when someone sits at this terminal.
+    if force_console or enabled is True or (
+        enabled == "auto" and (not adapters or sys.stdin.isatty())
+    ):
         adapters.append(ConsoleAdapter(core, console_user(user)))
     if not adapters:
         print("personabot: no adapter is enabled (see adapters.* in config.yaml)", file=sys.stderr)
+        warm.cancel()
         await core.close()
         return 1
     loop = asyncio.get_running_loop()
@@ -96,8 +148,18 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
             loop.add_signal_handler(sig, stop.set)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if isinstance(exc, ConfigError):
+                print(f"personabot: {task.get_name()}: {exc}", file=sys.stderr)
+                code = 2
+            else:
+                log.error("%s adapter stopped", task.get_name(), exc_info=exc)
+                code = 1
     for task in (*tasks, stopper, warm):
         task.cancel()
     await asyncio.gather(*tasks, stopper, warm, return_exceptions=True)
     await core.close()
-    return 0
+    return code

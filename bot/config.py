@@ -89,8 +89,17 @@ class ConsoleAdapterConfig(_Section):
     enabled: Literal["auto", True, False] = "auto"
 
 
+class DiscordAdapterConfig(_Section):
+    enabled: Literal["auto", True, False] = "auto"
+    message_content: bool = True
+    webhooks: bool = True
+    edit_interval_s: float = Field(default=1.0, ge=1, le=10)
+    sync_on_join: bool = True
+
+
 class AdaptersConfig(_Section):
     console: ConsoleAdapterConfig = ConsoleAdapterConfig()
+    discord: DiscordAdapterConfig = DiscordAdapterConfig()
 
 
 class Settings(_Section):

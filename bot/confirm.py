@@ -13,6 +13,9 @@ from bot.messages import Confirm, Reply, Who
 Action = Callable[[], Awaitable[Reply]]
 
 
+TTL_S = 120.0  # seconds a yes/no question stays open
+
+
 @dataclass
 class _Pending:
     asker: tuple[str, str]
@@ -23,7 +26,7 @@ class _Pending:
 class Confirmations:
     """Tokens bound to the user who asked; they expire after `ttl_s` seconds."""
 
-    def __init__(self, ttl_s: float = 120, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl_s: float = TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
         self._clock = clock
         self._pending: dict[str, _Pending] = {}

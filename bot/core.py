@@ -10,7 +10,7 @@ from bot.commands.spec import REGISTRY, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
-from bot.errors import BadInput, BotError
+from bot.errors import BadInput, BotError, PermissionDenied
 from bot.llm import LLM, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
@@ -19,8 +19,9 @@ from bot.memory.service import MemoryService
 from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
 from personas.catalog import load_templates
-from personas.model import Persona
+from personas.model import OPTION_FIELDS, Persona
 from personas.prompt import HistoryItem, MemoryLine, build_messages
+from storage.channels import ChatChannelRepo
 from storage.db import Database
 from storage.repos import (
     Identities,
@@ -54,6 +55,8 @@ class Core:
         self.turns = TurnRepo(db)
         self.usage = UsageRepo(db)
         self.space_settings = SpaceSettingsRepo(db)
+        self.channels = ChatChannelRepo(db)
+        self._chat_channels: dict[int, set[str]] = {}
         self.personas = PersonaService(PersonaRepo(db), settings, load_templates())
         self.confirmations = Confirmations()
         self.locks = KeyedLocks()
@@ -213,6 +216,47 @@ class Core:
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""
         return look(await self.personas.active(await self.context(who)))
+
+    async def chat_channels(self, space_id: int) -> set[str]:
+        """Chat channels of a space (cached; changed only through set_chat_channel)."""
+        if space_id not in self._chat_channels:
+            self._chat_channels[space_id] = await self.channels.of_space(space_id)
+        return self._chat_channels[space_id]
+
+    async def set_chat_channel(self, ctx: Context, channel_ref: str, on: bool) -> bool:
+        """Mark or unmark a chat channel; returns whether it changed."""
+        changed = await self.channels.set(ctx.space_id, channel_ref, on, ctx.user_id)
+        self._chat_channels.pop(ctx.space_id, None)
+        return changed
+
+    async def is_chat_channel(self, who: Who) -> bool:
+        """Should every message in who.channel_ref be answered?"""
+        if not who.channel_ref:
+            return False
+        ctx = await self.context(who)
+        return who.channel_ref in await self.chat_channels(ctx.space_id)
+
+    async def persona_choices(self, who: Who, typed: str = "", limit: int = 25) -> list[Look]:
+        """Personas this user may talk to here whose name starts with (else contains) `typed`."""
+        ctx = await self.context(who)
+        typed = typed.strip().lower()
+        found = await self.personas.listing(ctx)
+        first = [p for p in found if p.name.startswith(typed)]
+        rest = [p for p in found if typed in p.name and p not in first]
+        return [look(p) for p in (first + rest)[:limit]]
+
+    async def persona_fields(self, who: Who, name: str, options: list[str]) -> dict[str, str]:
+        """Current values of `options` for a form, if this user may edit the persona."""
+        ctx = await self.context(who)
+        p = await self.personas.find(ctx, name)
+        if p.is_preset:
+            self.personas.admin_of(ctx, p)
+        elif p.owner_id != ctx.user_id:
+            raise PermissionDenied(f"only the owner of '{p.name}' can change it")
+        fields = {k: getattr(p, OPTION_FIELDS[k]) for k in options if k in OPTION_FIELDS}
+        if "knowledge" in options:
+            fields["knowledge"] = p.knowledge
+        return {k: "" if v is None else str(v) for k, v in fields.items()}
 
     def command_list(self) -> list[Any]:
         """Declared commands, for adapters that build menus."""

@@ -42,6 +42,13 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropVoiceChannelNotice(logging.Filter):
+    """discord.py warns that voice channels need PyNaCl; replies are files, so it never applies."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup(level: str) -> None:
     """Log to stderr at `level`; third-party chatter only from WARNING up."""
     handler = logging.StreamHandler()
@@ -50,5 +57,6 @@ def setup(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("discord.client").addFilter(DropVoiceChannelNotice())
     for noisy in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

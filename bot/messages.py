@@ -19,6 +19,7 @@ class Who:
     space_ref: str  # guild / chat id, or "local" for the console
     space_kind: SpaceKind = "dm"
     space_admin: bool = False  # the platform says this user administers the space
+    channel_ref: str = ""  # a channel or thread inside the space, where the platform has them
 
 
 @dataclass(frozen=True)

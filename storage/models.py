@@ -182,3 +182,18 @@ class MemoryItem(Base):
     source_turn_id: Mapped[int | None] = mapped_column(
         ForeignKey("turns.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class ChatChannel(Base):
+    """A channel of a space where every message is a turn (no mention needed)."""
+
+    __tablename__ = "chat_channels"
+
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

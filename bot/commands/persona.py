@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 NAME = Param("name", "the persona's name", type="persona", required=True, positional=True)
+NEW_NAME = Param("name", "a name for the new persona", required=True, positional=True)
 PERSONA_OPTIONS = (
     Param("prompt", "system prompt: who the persona is and how it behaves", long=True),
     Param("display", "display name shown on replies"),
@@ -115,7 +116,7 @@ async def persona_switch(core: Core, ctx: Context, args: dict[str, Any]) -> Repl
     "persona",
     "create",
     help="Create your own persona (private unless public=yes)",
-    params=(NAME, *PERSONA_OPTIONS),
+    params=(NEW_NAME, *PERSONA_OPTIONS),
 )
 async def persona_create(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     """Create a persona owned by the caller and switch to it."""

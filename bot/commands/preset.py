@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.persona import NAME, PERSONA_OPTIONS, _options, ask_to_delete, check_model
+from bot.commands.persona import (
+    NAME,
+    NEW_NAME,
+    PERSONA_OPTIONS,
+    _options,
+    ask_to_delete,
+    check_model,
+)
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
 from bot.messages import Reply
@@ -34,7 +41,7 @@ async def preset_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     "add",
     help="Add a preset for this space (global=yes: everywhere, bot admins)",
     params=(
-        NAME,
+        NEW_NAME,
         *PRESET_OPTIONS,
         Param("global", "make it available in every space (bot admins only)", type="bool"),
     ),

@@ -64,6 +64,7 @@ GROUP_HELP = {
     "memory": "See or wipe what you said to the active persona",
     "model": "Choose the model for this space",
     "preset": "Manage preset personas (admins)",
+    "channel": "Channels where the bot answers every message (server admins)",
 }
 
 REGISTRY: dict[tuple[str, ...], CommandSpec] = {}
@@ -89,6 +90,13 @@ def command(
 
 def all_commands() -> list[CommandSpec]:
     """Every declared command (imports the modules that declare them)."""
-    from bot.commands import general, memory, models, persona, preset  # noqa: F401
+    from bot.commands import (  # noqa: F401
+        channel,
+        general,
+        memory,
+        models,
+        persona,
+        preset,
+    )
 
     return sorted(REGISTRY.values(), key=lambda c: c.path)

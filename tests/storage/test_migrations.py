@@ -7,12 +7,14 @@ from pathlib import Path
 
 from storage.db import Database
 
+HEAD = "0004"  # the newest revision
+
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     assert await db.revision() is None
     await db.migrate()
-    assert await db.revision() == "0003"
+    assert await db.revision() == HEAD
     await db.close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -25,6 +27,7 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "turns",
         "usage_log",
         "space_settings",
+        "chat_channels",
         "alembic_version",
     } <= tables
     assert mode == "wal"
@@ -50,7 +53,7 @@ async def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None
         )
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.migrate()
-    assert await db.revision() == "0003"
+    assert await db.revision() == HEAD
     await db.close()
     with sqlite3.connect(path) as conn:
         turns = conn.execute("SELECT role, content FROM turns ORDER BY id").fetchall()
@@ -67,5 +70,5 @@ async def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     await db.migrate()
     await db.migrate()
-    assert await db.revision() == "0003"
+    assert await db.revision() == HEAD
     await db.close()

@@ -1,0 +1,127 @@
+"""Chat in servers and DMs: when to answer, and turning a message into a streamed turn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from adapters.discord.identity import strip_mention, who_of_message
+from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of
+from adapters.discord.slash import Slash, render_text
+from adapters.discord.stream import Stream
+from adapters.discord.views import ConfirmView
+from adapters.split import split_text
+from bot.core import Core
+from bot.errors import BotError
+from bot.messages import Attachment, Incoming, Reply, Who
+
+log = logging.getLogger(__name__)
+
+
+class Chat:
+    """Decides which messages are turns and delivers the persona's answer."""
+
+    def __init__(
+        self, client: discord.Client, core: Core, sender: Sender, slash: Slash, interval: float
+    ) -> None:
+        self.client = client
+        self.core = core
+        self.sender = sender
+        self.slash = slash
+        self.interval = interval
+
+    async def triggered(self, message: discord.Message, who: Who) -> bool:
+        """DMs always; in servers: a mention, a reply to us, our thread, or a chat channel."""
+        me = self.client.user
+        if me is None:
+            return False
+        if message.guild is None:
+            return True
+        if any(u.id == me.id for u in message.mentions):
+            return True
+        ref = message.reference
+        resolved = ref.resolved if ref is not None else None
+        if isinstance(resolved, discord.Message) and self.sender.is_ours(resolved):
+            return True
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            if channel.owner_id == me.id:
+                return True
+            if channel.parent_id is not None:
+                parent = Who(**{**who.__dict__, "channel_ref": str(channel.parent_id)})
+                if await self.core.is_chat_channel(parent):
+                    return True
+        return await self.core.is_chat_channel(who)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Every message the gateway delivers: answer it if it is meant for us."""
+        if message.author.bot or message.webhook_id is not None:
+            return  # other bots, and persona webhooks (ours included)
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        who = who_of_message(message)
+        if not await self.triggered(message, who):
+            return
+        me = self.client.user
+        text = strip_mention(message.content, me.id if me else 0)
+        files = tuple(
+            Attachment(a.filename, a.content_type or "", url=a.url) for a in message.attachments
+        )
+        if not text and not files:
+            return
+        if text.startswith("/"):
+            await self._command(message, who, text)
+        else:
+            await self._turn(message, who, text, files)
+
+    async def _turn(
+        self, message: discord.Message, who: Who, text: str, files: tuple[Attachment, ...]
+    ) -> None:
+        look = await self.core.active_look(who)
+        stream = Stream(
+            self.sender, message.channel, look, interval=self.interval, reference=message
+        )
+        stream.start_typing()
+        reply_to = str(message.reference.message_id) if message.reference else None
+        try:
+            reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
+        except BotError as err:
+            reply = Reply(text=err.message, error=True)
+        await stream.finish(reply)
+
+    async def _command(self, message: discord.Message, who: Who, text: str) -> None:
+        """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""
+        reply = await self.core.handle_text(who, text)
+        channel: Any = message.channel
+        if reply.ephemeral and message.guild is not None:
+            # Private output never goes to a server channel: DM it, or point to the slash form.
+            try:
+                await self._send(message.author, reply, None, message.author.id)
+                note = "I sent you the answer in a DM."
+            except discord.Forbidden:
+                note = "Your DMs are closed: use the slash command for a private answer."
+            await message.reply(note, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        await self._send(channel, reply, message, message.author.id)
+
+    async def _send(
+        self, channel: Any, reply: Reply, reference: discord.Message | None, asker: int
+    ) -> None:
+        pieces = split_text(render_text(reply), LIMIT) or ["…"]
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            view = None
+            if last and reply.confirm is not None:
+                view = ConfirmView(reply.confirm, asker, self.slash.answer, self.slash.on_error)
+            msg = await channel.send(
+                piece,
+                reference=reference if i == 0 else None,
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+                files=files_of(reply.attachments) if last else [],
+                **({"view": view} if view is not None else {}),
+            )
+            if view is not None:
+                view.message = msg

@@ -1,0 +1,154 @@
+"""Posting replies: as the persona through a channel webhook, else as the bot with the name."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from adapters.split import split_text
+from bot.messages import Attachment, Look
+
+log = logging.getLogger(__name__)
+
+LIMIT = 2000  # characters per Discord message
+WEBHOOK_NAME = "personabot"
+WEBHOOK_HOMES = (discord.TextChannel, discord.ForumChannel)  # DMs and voice chats have none
+NO_MENTIONS = discord.AllowedMentions.none()  # a persona must never ping @everyone or roles
+
+
+def files_of(attachments: Sequence[Attachment]) -> list[discord.File]:
+    """Reply attachments as Discord files."""
+    return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in attachments if a.data]
+
+
+@dataclass
+class Posted:
+    """A message we sent, and how to edit it."""
+
+    message: discord.Message
+    webhook: discord.Webhook | None
+    header: str  # the bold name line of a fallback message, kept on edits
+
+
+def _header(look: Look) -> str:
+    return f"**{discord.utils.escape_markdown(look.display_name)}**\n"
+
+
+class Sender:
+    """Posts persona replies; one reused webhook per channel (Discord allows 15 per channel)."""
+
+    def __init__(self, client: discord.Client, use_webhooks: bool) -> None:
+        self.client = client
+        self.use_webhooks = use_webhooks
+        self._hooks: dict[int, discord.Webhook | None] = {}  # None: not allowed there
+
+    def _home(self, channel: Any) -> Any:
+        """The channel that owns webhooks: a thread's parent, or the channel itself."""
+        if isinstance(channel, discord.Thread):
+            return channel.parent
+        return channel
+
+    async def webhook_for(self, channel: Any) -> discord.Webhook | None:
+        """Our webhook in this channel, created on first use; None where webhooks can't be used."""
+        home = self._home(channel)
+        if not self.use_webhooks or not isinstance(home, WEBHOOK_HOMES):
+            return None
+        if home.id in self._hooks:
+            return self._hooks[home.id]
+        hook: discord.Webhook | None = None
+        try:
+            me = self.client.user
+            for found in await home.webhooks():
+                mine = found.user is not None and me is not None and found.user.id == me.id
+                if found.token and mine:
+                    hook = found
+                    break
+            if hook is None:
+                hook = await home.create_webhook(name=WEBHOOK_NAME, reason="persona replies")
+                log.info("created a webhook in #%s (%s)", getattr(home, "name", "?"), home.id)
+        except discord.Forbidden:
+            log.info("no Manage Webhooks in channel %s: posting as the bot", home.id)
+        except discord.HTTPException as exc:  # e.g. the channel already has 15 webhooks
+            log.warning("can't use a webhook in channel %s: %s", home.id, exc.text or exc.status)
+        self._hooks[home.id] = hook
+        return hook
+
+    def is_ours(self, message: discord.Message) -> bool:
+        """Was this message posted by us (as the bot or through one of our webhooks)?"""
+        me = self.client.user
+        if me is not None and message.author.id == me.id:
+            return True
+        if message.webhook_id is None:
+            return False
+        if any(h is not None and h.id == message.webhook_id for h in self._hooks.values()):
+            return True
+        app_id = self.client.application_id
+        return app_id is not None and message.application_id == app_id
+
+    async def post(
+        self,
+        channel: Any,
+        look: Look | None,
+        text: str,
+        *,
+        reference: discord.Message | None = None,
+        files: Sequence[discord.File] = (),
+        view: discord.ui.View | None = None,
+    ) -> Posted:
+        """Send one message of at most LIMIT characters (callers split)."""
+        hook = await self.webhook_for(channel) if look is not None and view is None else None
+        if hook is not None and look is not None:
+            kwargs: dict[str, Any] = {}
+            if isinstance(channel, discord.Thread):
+                kwargs["thread"] = channel
+            try:
+                msg = await hook.send(
+                    text,
+                    username=look.display_name[:80],
+                    avatar_url=look.avatar_url or None,
+                    allowed_mentions=NO_MENTIONS,
+                    files=list(files),
+                    wait=True,
+                    **kwargs,
+                )
+                return Posted(msg, hook, "")
+            except discord.NotFound:  # someone deleted our webhook: make a new one next time
+                self._hooks.pop(self._home(channel).id, None)
+            except discord.HTTPException as exc:  # e.g. a display name Discord refuses
+                log.warning("webhook send failed (%s); posting as the bot", exc.status)
+        header = _header(look) if look is not None else ""
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        msg = await channel.send(
+            header + text,
+            reference=reference,
+            mention_author=False,
+            allowed_mentions=NO_MENTIONS,
+            files=list(files),
+            **extra,
+        )
+        return Posted(msg, None, header)
+
+    async def edit(self, posted: Posted, text: str) -> None:
+        """Replace the text of a message we posted."""
+        if posted.webhook is not None:
+            thread = posted.message.channel
+            kwargs: dict[str, Any] = {}
+            if isinstance(thread, discord.Thread):
+                kwargs["thread"] = thread
+            await posted.webhook.edit_message(
+                posted.message.id, content=text, allowed_mentions=NO_MENTIONS, **kwargs
+            )
+        else:
+            await posted.message.edit(content=posted.header + text, allowed_mentions=NO_MENTIONS)
+
+    def pieces(self, look: Look | None, text: str, channel: Any) -> list[str]:
+        """Split `text` so each message, with its name header if any, fits Discord's limit."""
+        room = LIMIT
+        if look is not None and self._hooks.get(self._home(channel).id) is None:
+            room -= len(_header(look))
+        return split_text(text, room) or ["…"]

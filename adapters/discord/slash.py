@@ -1,0 +1,166 @@
+"""Slash commands at run time: options → CommandCall, forms for long text, replies rendered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.identity import who_of_interaction
+from adapters.discord.send import LIMIT, NO_MENTIONS, files_of
+from adapters.discord.views import ConfirmView, Form
+from adapters.split import split_text
+from bot.commands.spec import CommandSpec
+from bot.core import Core
+from bot.errors import BotError
+from bot.messages import CommandCall, Reply
+
+log = logging.getLogger(__name__)
+
+ANSWER_WITHIN_S = 2.0  # Discord drops an interaction not answered within 3 s: defer before
+OOPS = "Something went wrong; it has been logged."
+
+
+def wants_form(spec: CommandSpec, args: dict[str, Any]) -> bool:
+    """Open a form when a command takes long text and none was given.
+
+    `/persona create Luna` and `/persona edit Luna` open one; `/persona edit Luna style:…`
+    applies directly; `/persona knowledge set` opens one, `show`/`clear` don't.
+    """
+    long = [p.name for p in spec.params if p.long]
+    if not long or any(name in args for name in long):
+        return False
+    if "action" in args:
+        return args["action"] == "set"
+    required = {p.name for p in spec.params if p.required}
+    return not (set(args) - required)
+
+
+def render_text(reply: Reply) -> str:
+    """Text of a reply for an interaction response: errors marked, persona speech headed."""
+    if reply.error:
+        return f"⚠️ {reply.text}"
+    if reply.persona is not None:
+        return f"**{discord.utils.escape_markdown(reply.persona.display_name)}**\n{reply.text}"
+    return reply.text
+
+
+class Slash:
+    """Runs slash commands, forms and buttons against the core; one error edge for them."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def complete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Persona names this user may use here, for autocomplete."""
+        looks = await self.core.persona_choices(who_of_interaction(interaction), current)
+        return [
+            app_commands.Choice(name=f"{lk.display_name} ({lk.name})"[:100], value=lk.name)
+            for lk in looks
+        ]
+
+    async def run(
+        self, interaction: discord.Interaction, spec: CommandSpec, args: dict[str, Any]
+    ) -> None:
+        """A slash command was used: open its form, or run it and answer."""
+        who = who_of_interaction(interaction)
+        if wants_form(spec, args):
+            try:
+                prefill = await self._prefill(spec, who, args)
+            except BotError as err:
+                await self.respond(interaction, Reply(err.message, error=True, ephemeral=True))
+                return
+            fields = [(p.name, p.help) for p in spec.params if p.long]
+
+            async def submit(modal_interaction: discord.Interaction, values: dict[str, str]):
+                merged = {**args, **values}
+                await self.execute(modal_interaction, CommandCall(who, spec.path, merged))
+
+            title = f"{spec.name} {args.get('name', '')}".strip()
+            await interaction.response.send_modal(
+                Form(title, fields, prefill, submit, self.on_error)
+            )
+            return
+        await self.execute(interaction, CommandCall(who, spec.path, args))
+
+    async def _prefill(self, spec: CommandSpec, who: Any, args: dict[str, Any]) -> dict[str, str]:
+        """Current values for an edit form; a new persona's form starts empty."""
+        if spec.path[-1] == "create" or spec.path[0] not in ("persona", "preset"):
+            return {}
+        name = args.get("name") or (await self.core.active_look(who)).name
+        long = [p.name for p in spec.params if p.long]
+        if "text" in long and spec.path[-1] == "knowledge":
+            fields = await self.core.persona_fields(who, str(name), ["knowledge"])
+            return {"text": fields.get("knowledge", "")}
+        return await self.core.persona_fields(who, str(name), long)
+
+    async def _call(self, call: CommandCall) -> Reply:
+        try:
+            return await self.core.command(call)
+        except BotError as err:
+            return Reply(text=err.message, error=True, ephemeral=True)
+
+    async def execute(self, interaction: discord.Interaction, call: CommandCall) -> None:
+        """Run a command; defer (privately) if the core takes longer than Discord waits."""
+        task = asyncio.ensure_future(self._call(call))
+        done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.respond(interaction, await task)
+
+    async def respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Answer an interaction: ephemeral where private, split at 2,000 characters."""
+        pieces = split_text(render_text(reply), LIMIT) or ["…"]
+        files = files_of(reply.attachments)
+        view: ConfirmView | None = None
+        if reply.confirm is not None:
+            view = ConfirmView(reply.confirm, interaction.user.id, self.answer, self.on_error)
+            view.interaction = interaction
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            extra: dict[str, Any] = {}
+            if last and view is not None:
+                extra["view"] = view
+            if last and files:
+                extra["files"] = files
+            if i == 0 and not interaction.response.is_done():
+                await interaction.response.send_message(
+                    piece, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra
+                )
+            else:
+                # After a private defer the first follow-up is private too, whatever we ask.
+                await interaction.followup.send(
+                    piece, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, **extra
+                )
+
+    async def answer(self, interaction: discord.Interaction, token: str, accept: bool) -> Reply:
+        """A confirmation button was pressed (the core checks it is the asker's)."""
+        return await self.core.confirm(token, who_of_interaction(interaction), accept)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """The one error edge for commands, forms and buttons: log with the trace, answer."""
+        original = getattr(error, "original", error)
+        if isinstance(original, BotError):
+            await self._answer_quietly(interaction, Reply(original.message, error=True))
+            return
+        log.error(
+            "discord interaction failed: %s\n%s",
+            type(original).__name__,
+            "".join(traceback.format_exception(original)),
+        )
+        await self._answer_quietly(interaction, Reply(OOPS, error=True, ephemeral=True))
+
+    async def _answer_quietly(self, interaction: discord.Interaction, reply: Reply) -> None:
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(render_text(reply), ephemeral=True)
+            else:
+                await interaction.response.send_message(render_text(reply), ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the failure")
