@@ -1,0 +1,184 @@
+"""Chat on Discord: when the bot answers, who it answers as, and how replies are delivered."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.messages import Who
+from storage.models import Turn
+from tests.adapters.discord.conftest import ALICE, BOB, Harness
+from tests.support import discord_gateway as gw
+from tests.support.fake_discord import BOT_USER, Call
+
+MENTION = f"<@{BOT_USER['id']}>"
+
+
+def sent(calls: list[Call]) -> list[Call]:
+    """Messages posted (as the bot or through a webhook), in order."""
+    return [
+        c
+        for c in calls
+        if c.method == "POST" and (c.path.endswith("/messages") or c.path.startswith("webhooks/"))
+    ]
+
+
+def texts(calls: list[Call]) -> list[str]:
+    """What the bot finally shows: each posted message after its last edit."""
+    out: dict[str, str] = {}
+    for c in calls:
+        if c.method == "POST" and c.response and "content" in c.response:
+            out[c.response["id"]] = c.content
+        elif c.method == "PATCH" and c.path.split("/")[-1] in out:
+            out[c.path.split("/")[-1]] = c.content
+    return list(out.values())
+
+
+async def _turns(dc: Harness) -> list[tuple[int, int, str, str]]:
+    async with dc.core.db.sessions() as s:
+        rows = await s.execute(select(Turn.user_id, Turn.space_id, Turn.role, Turn.content))
+        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def test_a_mention_is_a_turn_of_that_user_in_that_server(dc: Harness) -> None:
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} hello there", mentions=(BOT_USER,))
+    calls = dc.api.calls[before:]
+    assert any(c.path == f"channels/{gw.CHANNEL_ID}/typing" for c in calls)
+    posts = sent(calls)
+    assert posts[0].path.startswith("webhooks/")  # as the persona, not as the bot
+    assert posts[0].body["username"] == "Assistant"
+    assert texts(calls) == ["echo: hello there"]
+    ctx = await dc.core.context(Who("discord", ALICE["id"], "Alice", str(gw.GUILD_ID), "group"))
+    turns = await _turns(dc)
+    assert turns == [
+        (ctx.user_id, ctx.space_id, "user", "hello there"),
+        (ctx.user_id, ctx.space_id, "assistant", "echo: hello there"),
+    ]
+
+
+async def test_plain_server_messages_and_bots_are_ignored(dc: Harness) -> None:
+    assert await dc.message(ALICE, "just talking to friends") == 0
+    webhook_echo = gw.bot_message("I am a persona", webhook=True)
+    dc.dispatch("MESSAGE_CREATE", webhook_echo)
+    await dc.settle()
+    other_bot = {**BOB, "bot": True}
+    assert await dc.message(other_bot, f"{MENTION} hi", mentions=(BOT_USER,)) == 0
+    assert await _turns(dc) == []
+
+
+async def test_dms_are_always_answered_as_the_bot_with_the_name(dc: Harness) -> None:
+    dm = 555000000000000001
+    before = len(dc.api.calls)
+    await dc.message(ALICE, "hi in private", channel=None, dm_channel=dm)
+    calls = dc.api.calls[before:]
+    assert [c.path for c in sent(calls)] == [f"channels/{dm}/messages"]  # no webhooks in DMs
+    assert texts(calls) == ["**Assistant**\necho: hi in private"]
+    (user_turn, _) = await _turns(dc)
+    ctx = await dc.core.context(Who("discord", ALICE["id"], "Alice", f"dm:{ALICE['id']}", "dm"))
+    assert user_turn[:2] == (ctx.user_id, ctx.space_id)
+
+
+async def test_replies_to_the_bot_or_its_personas_are_turns(dc: Harness) -> None:
+    assert await dc.message(ALICE, "and you?", reply_to=gw.bot_message("hello")) > 0
+    assert await dc.message(BOB, "tell me more", reply_to=gw.bot_message("hi", webhook=True)) > 0
+    someone = gw.message_create(BOB, "a human said this")
+    assert await dc.message(ALICE, "agreed", reply_to=someone) == 0
+    assert [t[3] for t in await _turns(dc) if t[2] == "user"] == ["and you?", "tell me more"]
+
+
+async def test_threads_it_started_are_chat_others_are_not(dc: Harness) -> None:
+    assert await dc.message(ALICE, "in my thread", channel=gw.THREAD_ID) > 0
+    assert await dc.message(ALICE, "in theirs", channel=gw.OTHER_THREAD_ID) == 0
+    posts = sent(dc.api.calls)
+    assert posts[-1].query.get("thread_id") == str(gw.THREAD_ID)  # webhook posts into the thread
+
+
+async def test_chat_channels_answer_every_message(dc: Harness) -> None:
+    assert await dc.message(ALICE, "anyone?") == 0
+    await dc.slash(ALICE, ("channel", "chat"), mode="on", admin=True)
+    assert await dc.message(ALICE, "anyone now?") > 0
+    assert await dc.message(BOB, "in a thread of it", channel=gw.OTHER_THREAD_ID) > 0
+    await dc.slash(ALICE, ("channel", "chat"), mode="off", admin=True)
+    assert await dc.message(ALICE, "still there?") == 0
+
+
+async def test_without_manage_webhooks_it_posts_as_the_bot_with_the_name(dc: Harness) -> None:
+    dc.api.no_webhooks.add(gw.QUIET_ID)
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} psst", channel=gw.QUIET_ID, mentions=(BOT_USER,))
+    calls = dc.api.calls[before:]
+    assert [c.path for c in sent(calls)] == [f"channels/{gw.QUIET_ID}/messages"]
+    assert texts(calls) == ["**Assistant**\necho: psst"]
+    posted = sent(calls)[0].body
+    assert posted["message_reference"]["message_id"]  # answers as a reply to the user
+
+
+async def test_one_webhook_per_channel_is_reused(dc: Harness) -> None:
+    for word in ("one", "two", "three"):
+        await dc.message(ALICE, f"{MENTION} {word}", mentions=(BOT_USER,))
+    assert len(dc.api.find("POST", rf"channels/{gw.CHANNEL_ID}/webhooks$")) == 1
+    assert len(dc.api.webhooks[gw.CHANNEL_ID]) == 1
+
+
+async def test_long_replies_are_split_under_2000_characters(dc: Harness) -> None:
+    sentence = "The quick brown fox jumps over the lazy dog. "
+    text = (sentence * 20 + "\n\n") * 4  # ~3,700 characters, paragraphs of ~900
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} {text}", mentions=(BOT_USER,))
+    shown = texts(dc.api.calls[before:])
+    assert len(shown) == 2
+    assert all(len(piece) <= 2000 for piece in shown)
+    assert all(piece.rstrip().endswith(".") for piece in shown)  # cut at sentence ends
+    assert " ".join(" ".join(shown).split()) == " ".join(f"echo: {text.strip()}".split())
+
+
+async def test_personas_can_not_ping_everyone(dc: Harness) -> None:
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} @everyone look", mentions=(BOT_USER,))
+    for call in sent(dc.api.calls[before:]):
+        assert call.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_typed_commands_answer_privately_by_dm(dc: Harness) -> None:
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} /memory list", mentions=(BOT_USER,))
+    calls = dc.api.calls[before:]
+    assert any(c.path == "users/@me/channels" for c in calls)  # opened a DM with Alice
+    shown = texts(calls)
+    assert any("remember" in t.lower() or "memor" in t.lower() for t in shown[:-1])
+    assert shown[-1] == "I sent you the answer in a DM."
+    public = await _send_switch(dc)
+    assert public.startswith("**Code Expert**")
+
+
+async def _send_switch(dc: Harness) -> str:
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} /persona switch coder", mentions=(BOT_USER,))
+    return texts(dc.api.calls[before:])[-1]
+
+
+async def test_streaming_edits_one_message_at_most_once_a_second(dc: Harness) -> None:
+    from adapters.discord.stream import Stream
+    from bot.messages import Look, Reply
+
+    channel: Any = dc.adapter.client.get_channel(gw.CHANNEL_ID)
+    stream = Stream(dc.adapter.sender, channel, Look("luna", "Luna"), interval=1.0)
+    import asyncio
+
+    words = [f"word{i} " for i in range(30)]
+    for w in words:
+        await stream.push(w)
+        await asyncio.sleep(0.08)  # a model streaming for ~2.4 s
+    before = len(dc.api.calls)
+    posted = await stream.finish(Reply("".join(words).strip(), persona=Look("luna", "Luna")))
+    assert len(posted) == 1
+    hook = [c for c in dc.api.calls if c.path.startswith("webhooks/")]
+    first, edits = hook[0], [c for c in hook if c.method == "PATCH"]
+    assert first.method == "POST" and 2 <= len(edits) <= 4
+    times = [first.at] + [e.at for e in edits]
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+    assert edits[-1].content == "".join(words).strip()
+    assert len(dc.api.calls) - before <= 1  # finishing costs at most the last edit
