@@ -95,6 +95,7 @@ class DiscordAdapterConfig(_Section):
     webhooks: bool = True
     edit_interval_s: float = Field(default=1.0, ge=1, le=10)
     sync_on_join: bool = True
+    threads: bool = False
 
 
 class AdaptersConfig(_Section):

@@ -24,13 +24,21 @@ class Chat:
     """Decides which messages are turns and delivers the persona's answer."""
 
     def __init__(
-        self, client: discord.Client, core: Core, sender: Sender, slash: Slash, interval: float
+        self,
+        client: discord.Client,
+        core: Core,
+        sender: Sender,
+        slash: Slash,
+        *,
+        interval: float,
+        threads: bool = False,
     ) -> None:
         self.client = client
         self.core = core
         self.sender = sender
         self.slash = slash
         self.interval = interval
+        self.threads = threads
 
     async def triggered(self, message: discord.Message, who: Who) -> bool:
         """DMs always; in servers: a mention, a reply to us, our thread, or a chat channel."""
@@ -80,9 +88,9 @@ class Chat:
         self, message: discord.Message, who: Who, text: str, files: tuple[Attachment, ...]
     ) -> None:
         look = await self.core.active_look(who)
-        stream = Stream(
-            self.sender, message.channel, look, interval=self.interval, reference=message
-        )
+        channel = await self._place(message, who, look.display_name, text)
+        reference = message if channel is message.channel else None
+        stream = Stream(self.sender, channel, look, interval=self.interval, reference=reference)
         stream.start_typing()
         reply_to = str(message.reference.message_id) if message.reference else None
         try:
@@ -90,6 +98,23 @@ class Chat:
         except BotError as err:
             reply = Reply(text=err.message, error=True)
         await stream.finish(reply)
+
+    async def _place(self, message: discord.Message, who: Who, name: str, text: str) -> Any:
+        """Where to answer: with `threads` on, a mention in a channel gets its own thread."""
+        channel = message.channel
+        if not (self.threads and isinstance(channel, discord.TextChannel)):
+            return channel
+        if message.reference is not None or await self.core.is_chat_channel(who):
+            return channel
+        title = f"{name} · {' '.join(text.split())}"
+        try:
+            return await message.create_thread(
+                name=title if len(title) <= 100 else title[:99] + "…",
+                auto_archive_duration=1440,
+            )
+        except discord.HTTPException as exc:  # no Create Public Threads here: answer in place
+            log.info("could not start a thread in %s: %s", channel.id, exc.status)
+            return channel
 
     async def _command(self, message: discord.Message, who: Who, text: str) -> None:
         """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""

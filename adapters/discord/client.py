@@ -75,7 +75,14 @@ class DiscordAdapter:
         self.client = _Client(self, intents=intents(self.config), allowed_mentions=NO_MENTIONS)
         self.slash = Slash(core)
         self.sender = Sender(self.client, self.config.webhooks)
-        self.chat = Chat(self.client, core, self.sender, self.slash, self.config.edit_interval_s)
+        self.chat = Chat(
+            self.client,
+            core,
+            self.sender,
+            self.slash,
+            interval=self.config.edit_interval_s,
+            threads=self.config.threads,
+        )
         self.tree = build_tree(
             self.client, specs or core.command_list(), self.slash.run, self.slash.complete
         )

@@ -233,15 +233,33 @@ class FakeDiscord:
                         author = {**user(hook_id, body.get("username") or hook["name"], bot=True)}
             content = body.get("content", "") or ""
             if m == "POST":
-                return _json(
-                    self._message(0, content, webhook_id=str(hook_id), author=author)
-                )
+                return _json(self._message(0, content, webhook_id=str(hook_id), author=author))
             if m in ("PATCH", "GET"):
                 msg = self._message(0, content, webhook_id=str(hook_id), author=author)
                 if match.group(4) not in (None, "@original"):
                     msg["id"] = match.group(4)
                 return _json(msg)
             return web.Response(status=204)
+        if match := re.fullmatch(r"channels/(\d+)/messages/\d+/threads", p):
+            return _json(
+                {
+                    "id": str(snowflake()),
+                    "type": 11,
+                    "guild_id": str(GUILD_ID),
+                    "parent_id": match.group(1),
+                    "owner_id": str(BOT_ID),
+                    "name": body.get("name"),
+                    "message_count": 0,
+                    "member_count": 1,
+                    "rate_limit_per_user": 0,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                        "archive_timestamp": datetime.now(UTC).isoformat(),
+                        "locked": False,
+                    },
+                }
+            )
         if match := re.fullmatch(r"channels/(\d+)/messages(/(\d+))?", p):
             msg = self._message(match.group(1), body.get("content", "") or "")
             if match.group(3):
@@ -252,9 +270,7 @@ class FakeDiscord:
         if match := re.fullmatch(r"channels/(\d+)/webhooks", p):
             cid = int(match.group(1))
             if cid in self.no_webhooks:
-                return _json(
-                    {"message": "Missing Permissions", "code": 50013}, status=403
-                )
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             hooks = self.webhooks.setdefault(cid, [])
             if m == "GET":
                 return _json(hooks)

@@ -182,3 +182,25 @@ async def test_streaming_edits_one_message_at_most_once_a_second(dc: Harness) ->
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
     assert edits[-1].content == "".join(words).strip()
     assert len(dc.api.calls) - before <= 1  # finishing costs at most the last edit
+
+
+async def test_with_threads_on_a_mention_starts_a_thread_to_chat_in(
+    core: Any, discord_api: Any
+) -> None:
+    from adapters.discord import DiscordAdapter
+
+    config = core.settings.adapters.discord.model_copy(update={"threads": True})
+    adapter = DiscordAdapter(core, "fake-token", config)
+    await adapter.login()
+    dc = Harness(adapter, discord_api)
+    dc.dispatch("GUILD_CREATE", gw.guild_create())
+    await dc.settle()
+    await dc.message(ALICE, f"{MENTION} plan my trip to Lisbon", mentions=(BOT_USER,))
+    (started,) = discord_api.find("POST", r"channels/\d+/messages/\d+/threads$")
+    assert started.body["name"] == "Assistant · plan my trip to Lisbon"
+    thread = started.response
+    assert sent(discord_api.calls)[-1].query.get("thread_id") == thread["id"]
+    dc.dispatch("THREAD_CREATE", {**thread, "newly_created": True})  # as the gateway tells us
+    assert await dc.message(ALICE, "three days, please", channel=int(thread["id"])) > 0
+    assert len(discord_api.find("POST", r"/threads$")) == 1  # no thread inside a thread
+    await adapter.client.close()

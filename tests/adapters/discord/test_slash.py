@@ -172,3 +172,17 @@ async def test_a_dm_command_runs_in_the_users_dm_space(dc: Harness) -> None:
     server = callback(await dc.slash(ALICE, ("persona", "show")))
     assert shown["data"]["content"].startswith("Luna (luna)")
     assert server["data"]["content"].startswith("Luna (luna)")  # created there: active there
+
+
+async def test_presets_added_in_a_server_belong_to_it(dc: Harness) -> None:
+    refused = callback(await dc.slash(BOB, ("preset", "add"), name="bard", prompt="Sing."))
+    assert "only admins" in refused["data"]["content"]
+    added = callback(
+        await dc.slash(ALICE, ("preset", "add"), name="bard", prompt="You sing.", admin=True)
+    )
+    assert "bard" in added["data"]["content"].lower()
+    data = gw.command_data(("persona", "switch"), {"name": "bar"}, focused="name")
+    here = callback(await dc.interact(BOB, 4, data))["data"]["choices"]
+    in_dm = callback(await dc.interact(BOB, 4, data, dm=True))["data"]["choices"]
+    assert [c["value"] for c in here] == ["bard"]
+    assert in_dm == []
