@@ -98,9 +98,22 @@ class DiscordAdapterConfig(_Section):
     threads: bool = False
 
 
+class TelegramAdapterConfig(_Section):
+    enabled: Literal["auto", True, False] = "auto"
+    base_url: str = ""
+    base_file_url: str = ""
+    webhook_url: str = ""
+    listen: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=1, le=65535)
+    poll_timeout_s: float = Field(default=30, ge=0, le=600)
+    edit_interval_s: float = Field(default=1.0, ge=1, le=10)
+    wizard_timeout_s: float = Field(default=600, ge=10)
+
+
 class AdaptersConfig(_Section):
     console: ConsoleAdapterConfig = ConsoleAdapterConfig()
     discord: DiscordAdapterConfig = DiscordAdapterConfig()
+    telegram: TelegramAdapterConfig = TelegramAdapterConfig()
 
 
 class Settings(_Section):

@@ -258,6 +258,10 @@ class Core:
             fields["knowledge"] = p.knowledge
         return {k: "" if v is None else str(v) for k, v in fields.items()}
 
+    def template_choices(self) -> list[tuple[str, str]]:
+        """Persona templates (name, description), for pickers like the Telegram wizard."""
+        return [(t.name, t.description) for t in self.personas.templates.values()]
+
     def command_list(self) -> list[Any]:
         """Declared commands, for adapters that build menus."""
         return list(self.commands.values())

@@ -1,10 +1,7 @@
-"""A streaming reply: one message edited as text arrives, at most once per interval."""
+"""A streaming Discord reply: one message (webhook or bot) edited as the model writes."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,15 +9,15 @@ from typing import Any
 import discord
 
 from adapters.discord.send import LIMIT, Posted, Sender, files_of
+from adapters.streaming import StreamingMessage
 from bot.messages import Look, Reply
 
-log = logging.getLogger(__name__)
 
-TYPING_EVERY_S = 8.0  # Discord shows "typing…" for about 10 s per request
+class Stream(StreamingMessage):
+    """Streams into the channel as the persona; finish() delivers the whole reply."""
 
-
-class Stream:
-    """Collects chunks; a pump task posts the first and edits it no more than once per interval."""
+    typing_every_s = 8.0  # Discord shows "typing…" for about 10 s per request
+    errors = (discord.HTTPException,)
 
     def __init__(
         self,
@@ -32,79 +29,33 @@ class Stream:
         reference: discord.Message | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(interval, clock)
         self.sender = sender
         self.channel = channel
         self.look = look
-        self.interval = interval
         self.reference = reference
-        self.clock = clock
-        self.text = ""
-        self.posted: Posted | None = None
-        self.shown = ""  # what the posted message says now
-        self.edits = 0
-        self._last = 0.0
-        self._dirty = asyncio.Event()
-        self._io = asyncio.Lock()  # finish() waits for an in-flight post/edit, never cuts it
-        self._pump: asyncio.Task[None] | None = None
-        self._typing: asyncio.Task[None] | None = None
+        self.message: Posted | None = None
 
-    def start_typing(self) -> None:
-        """Show "typing…" until the first chunk arrives."""
-        self._typing = asyncio.create_task(self._keep_typing())
+    async def _post(self, text: str) -> None:
+        self.message = await self.sender.post(
+            self.channel, self.look, text, reference=self.reference
+        )
 
-    async def _keep_typing(self) -> None:
-        with contextlib.suppress(discord.HTTPException):
-            while True:
-                await self.channel.typing()
-                await asyncio.sleep(TYPING_EVERY_S)
+    async def _edit(self, text: str) -> None:
+        assert self.message is not None
+        await self.sender.edit(self.message, text)
 
-    def _stop_typing(self) -> None:
-        if self._typing is not None:
-            self._typing.cancel()
-
-    async def push(self, chunk: str) -> None:
-        """Take a chunk from the model (never waits on Discord)."""
-        self._stop_typing()
-        self.text += chunk
-        self._dirty.set()
-        if self._pump is None:
-            self._pump = asyncio.create_task(self._run())
+    async def _signal_typing(self) -> None:
+        await self.channel.typing()
 
     def _preview(self) -> str:
-        text = self.text.strip() or "…"
         room = LIMIT - len(self.look.display_name) - 10  # room for a fallback name header
+        text = self.text.strip() or "…"
         return text if len(text) <= room else text[: room - 2].rstrip() + " …"
-
-    async def _run(self) -> None:
-        while True:
-            await self._dirty.wait()
-            wait = self._last + self.interval - self.clock()
-            if self.posted is not None and wait > 0:
-                await asyncio.sleep(wait)
-            async with self._io:
-                self._dirty.clear()
-                try:
-                    preview = self._preview()
-                    if self.posted is None:
-                        self.posted = await self.sender.post(
-                            self.channel, self.look, preview, reference=self.reference
-                        )
-                    elif preview != self.shown:
-                        await self.sender.edit(self.posted, preview)
-                        self.edits += 1
-                    self.shown = preview
-                except discord.HTTPException as exc:  # progress is cosmetic; the final counts
-                    log.warning("streaming update failed: %s", exc.status)
-                self._last = self.clock()
 
     async def finish(self, reply: Reply) -> list[Posted]:
         """Stop streaming and deliver the whole reply (split at Discord's limit)."""
-        self._stop_typing()
-        async with self._io:
-            if self._pump is not None:
-                self._pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._pump
+        await self.stop()
         if reply.error:
             msg = await self.channel.send(
                 f"⚠️ {reply.text}"[:LIMIT], reference=self.reference, mention_author=False
@@ -116,14 +67,9 @@ class Stream:
         out: list[Posted] = []
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            if i == 0 and self.posted is not None:
-                if piece != self.shown:
-                    wait = self._last + self.interval - self.clock()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    await self.sender.edit(self.posted, piece)
-                    self.edits += 1
-                out.append(self.posted)
+            if i == 0 and self.message is not None:
+                await self.replace(piece)
+                out.append(self.message)
                 if last and files:
                     out.append(await self.sender.post(self.channel, look, "", files=files))
                 continue

@@ -1,0 +1,109 @@
+"""Streaming a reply into one platform message: post the first text, then throttled edits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class StreamingMessage:
+    """Collects chunks; a pump task posts a preview and edits it no more than once per interval.
+
+    Subclasses say how to post, edit, signal "typing…" and render the text so far.
+    """
+
+    typing_every_s = 8.0
+    errors: tuple[type[BaseException], ...] = (Exception,)  # failed updates are cosmetic
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.text = ""
+        self.posted = False
+        self.shown = ""  # what the posted message says now
+        self.edits = 0
+        self._last = 0.0
+        self._dirty = asyncio.Event()
+        self._io = asyncio.Lock()  # stop() waits for an in-flight post/edit, never cuts it
+        self._pump: asyncio.Task[None] | None = None
+        self._typing: asyncio.Task[None] | None = None
+
+    async def _post(self, text: str) -> None:
+        raise NotImplementedError
+
+    async def _edit(self, text: str) -> None:
+        raise NotImplementedError
+
+    async def _signal_typing(self) -> None:
+        raise NotImplementedError
+
+    def _preview(self) -> str:
+        raise NotImplementedError
+
+    def start_typing(self) -> None:
+        """Show "typing…" until the first chunk arrives."""
+        self._typing = asyncio.create_task(self._keep_typing())
+
+    async def _keep_typing(self) -> None:
+        with contextlib.suppress(*self.errors):
+            while True:
+                await self._signal_typing()
+                await asyncio.sleep(self.typing_every_s)
+
+    def _stop_typing(self) -> None:
+        if self._typing is not None:
+            self._typing.cancel()
+
+    async def push(self, chunk: str) -> None:
+        """Take a chunk from the model (never waits on the platform)."""
+        self._stop_typing()
+        self.text += chunk
+        self._dirty.set()
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._run())
+
+    async def _wait_turn(self) -> None:
+        wait = self._last + self.interval - self.clock()
+        if self.posted and wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _run(self) -> None:
+        while True:
+            await self._dirty.wait()
+            await self._wait_turn()
+            async with self._io:
+                self._dirty.clear()
+                preview = self._preview()
+                try:
+                    if not self.posted:
+                        await self._post(preview)
+                        self.posted = True
+                    elif preview != self.shown:
+                        await self._edit(preview)
+                        self.edits += 1
+                    self.shown = preview
+                except self.errors as exc:
+                    log.warning("streaming update failed: %s", exc)
+                self._last = self.clock()
+
+    async def stop(self) -> None:
+        """No more previews: wait for one in flight, then end the pump and the typing signal."""
+        self._stop_typing()
+        async with self._io:
+            if self._pump is not None:
+                self._pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._pump
+
+    async def replace(self, text: str) -> None:
+        """Make the posted message say `text` (one more edit, keeping the interval)."""
+        if text != self.shown:
+            await self._wait_turn()
+            await self._edit(text)
+            self.edits += 1
+            self.shown = text

@@ -1,0 +1,98 @@
+"""Inline keyboards whose buttons carry only a random token; what they do stays on our side.
+
+Callback data can be forged by a modified client, so a button never names a persona or an
+action by itself: the token maps to what we offered, to whom, and it expires.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.messages import Look
+
+PAGE = 8
+TTL_S = 600.0
+DATA = re.compile(r"^(sw|pg|cf):([0-9a-f]{12}):(\d{1,3}|y|n)$")
+
+
+@dataclass
+class Offer:
+    """A keyboard we sent: who may press it and what its buttons mean."""
+
+    owner: str  # Telegram user id
+    kind: str  # "switch" | "confirm"
+    looks: list[Look] = field(default_factory=list)
+    confirm_token: str = ""
+    expires: float = 0.0
+
+
+class Offers:
+    """Tokens for live keyboards (bounded, expiring)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, limit: int = 10_000) -> None:
+        self.clock = clock
+        self.limit = limit
+        self._offers: dict[str, Offer] = {}
+
+    def add(self, offer: Offer) -> str:
+        """Remember an offer; returns its token."""
+        now = self.clock()
+        if len(self._offers) >= self.limit:
+            self._offers = {k: o for k, o in self._offers.items() if o.expires > now}
+        token = secrets.token_hex(6)
+        offer.expires = now + TTL_S
+        self._offers[token] = offer
+        return token
+
+    def get(self, token: str) -> Offer | None:
+        """A live offer, or None when unknown or expired."""
+        offer = self._offers.get(token)
+        if offer is None or offer.expires < self.clock():
+            self._offers.pop(token, None)
+            return None
+        return offer
+
+    def drop(self, token: str) -> None:
+        """Forget an offer once it has been answered."""
+        self._offers.pop(token, None)
+
+
+def parse(data: str | None) -> tuple[str, str, str] | None:
+    """(kind, token, argument) from callback data we could have sent, else None."""
+    match = DATA.match(data or "")
+    return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+def switch_keyboard(token: str, looks: list[Look], page: int) -> InlineKeyboardMarkup:
+    """One button per persona, PAGE per page, with ◀ ▶ when there are more."""
+    start = page * PAGE
+    rows = [
+        [InlineKeyboardButton(f"{lk.display_name} ({lk.name})", callback_data=f"sw:{token}:{i}")]
+        for i, lk in enumerate(looks[start : start + PAGE], start=start)
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"pg:{token}:{page - 1}"))
+    if start + PAGE < len(looks):
+        nav.append(InlineKeyboardButton("▶", callback_data=f"pg:{token}:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_keyboard(token: str) -> InlineKeyboardMarkup:
+    """Yes / No."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes", callback_data=f"cf:{token}:y"),
+                InlineKeyboardButton("No", callback_data=f"cf:{token}:n"),
+            ]
+        ]
+    )
