@@ -113,6 +113,14 @@ def platform_adapters(core: Core, settings: Settings, environ: Mapping[str, str]
         from adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter(core, token))
+    telegram_cfg = settings.adapters.telegram
+    token = environ.get("TELEGRAM_TOKEN", "").strip()
+    if telegram_cfg.enabled is True and not token:
+        raise ConfigError("adapters.telegram.enabled is true but TELEGRAM_TOKEN is not set")
+    if token and telegram_cfg.enabled is not False:
+        from adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(core, token))
     return adapters
 
 

@@ -19,7 +19,7 @@ from bot.memory.service import MemoryService
 from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
 from personas.catalog import load_templates
-from personas.model import OPTION_FIELDS, Persona
+from personas.model import OPTION_FIELDS, Persona, validate_name
 from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.channels import ChatChannelRepo
 from storage.db import Database
@@ -257,6 +257,13 @@ class Core:
         if "knowledge" in options:
             fields["knowledge"] = p.knowledge
         return {k: "" if v is None else str(v) for k, v in fields.items()}
+
+    def check_option(self, option: str, value: str) -> None:
+        """Raise BadInput if one persona option (or the name) would be refused."""
+        if option == "name":
+            validate_name(value, self.settings.limits)
+        else:
+            self.personas.fields({option: value})
 
     def template_choices(self) -> list[tuple[str, str]]:
         """Persona templates (name, description), for pickers like the Telegram wizard."""

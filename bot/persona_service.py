@@ -91,7 +91,8 @@ class PersonaService:
         await self.repo.set_active(ctx.user_id, ctx.space_id, persona.id)
         return persona
 
-    def _fields(self, options: dict[str, Any]) -> dict[str, Any]:
+    def fields(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Validated field values (a template fills in what it sets)."""
         values = validate_fields(options, self.settings.limits)
         return apply_template(values, self.templates) if "template" in values else values
 
@@ -105,7 +106,7 @@ class PersonaService:
     async def create(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
         """Create a custom persona owned by this user."""
         handle = validate_name(name, self.settings.limits)
-        values = self._fields(options)
+        values = self.fields(options)
         limit = self.settings.limits.personas_per_user
         if await self.repo.count_owned(ctx.user_id) >= limit:
             raise Conflict(f"you already own {limit} personas (limits.personas_per_user)")
@@ -126,7 +127,7 @@ class PersonaService:
         """Change fields of a persona this user owns."""
         persona = await self.find(ctx, name)
         self._own(ctx, persona)
-        values = self._fields(options)
+        values = self.fields(options)
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
         return await self.repo.update(persona.id, values)
@@ -176,7 +177,7 @@ class PersonaService:
         """Create a preset for this space (or everywhere, for bot admins)."""
         self.admin_of(ctx, global_=global_)
         handle = validate_name(name, self.settings.limits)
-        values = self._fields(options)
+        values = self.fields(options)
         scope = "global" if global_ else ctx.space_scope
         await self._check_free(ctx, handle, scope)
         values.setdefault("display_name", _display(name))
@@ -193,7 +194,7 @@ class PersonaService:
         """Change a preset's fields (admins)."""
         preset = await self.preset(ctx, name)
         self.admin_of(ctx, preset)
-        values = self._fields(options)
+        values = self.fields(options)
         values.pop("visibility", None)
         return await self.repo.update(preset.id, values)
 

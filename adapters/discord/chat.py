@@ -120,7 +120,7 @@ class Chat:
         """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""
         reply = await self.core.handle_text(who, text)
         channel: Any = message.channel
-        if reply.ephemeral and message.guild is not None:
+        if reply.ephemeral and not reply.error and message.guild is not None:
             # Private output never goes to a server channel: DM it, or point to the slash form.
             try:
                 await self._send(message.author, reply, None, message.author.id)

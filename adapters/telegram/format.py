@@ -15,15 +15,16 @@ def header(look: Look | None) -> str:
     return f"<b>{html.escape(look.display_name)}</b>\n" if look is not None else ""
 
 
-def fit(text: str, room: int) -> list[str]:
+def fit(text: str, room: int, raw: int | None = None) -> list[str]:
     """Escaped pieces of `text`, each at most `room` characters once escaped."""
     out: list[str] = []
-    for piece in split_text(text, room):
+    raw = raw or room
+    for piece in split_text(text, raw):
         escaped = html.escape(piece, quote=False)
         if len(escaped) <= room:
             out.append(escaped)
-        else:  # escaping grew it (&, <, >): split the raw piece finer
-            out += fit(piece, max(64, room * room // len(escaped) - 16))
+        else:  # escaping grew it (&, <, >): split this raw piece finer
+            out += fit(piece, room, max(64, len(piece) * room // len(escaped) - 16))
     return out
 
 

@@ -30,7 +30,7 @@ async def channel_chat(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     """Mark or unmark the current channel as a chat channel."""
     channel = _server_channel(ctx)
     if not ctx.space_admin:
-        raise PermissionDenied("only server admins (Manage Server) can choose chat channels")
+        raise PermissionDenied("only admins of this server or group can choose chat channels")
     on = args["mode"] == "on"
     changed = await core.set_chat_channel(ctx, channel, on)
     if on:

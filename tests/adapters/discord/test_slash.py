@@ -154,7 +154,7 @@ async def test_errors_are_short_and_private(dc: Harness) -> None:
 
 async def test_chat_channels_are_set_by_server_admins_only(dc: Harness) -> None:
     refused = callback(await dc.slash(BOB, ("channel", "chat"), mode="on"))
-    assert "only server admins" in refused["data"]["content"]
+    assert "only admins of this server or group" in refused["data"]["content"]
     assert not await dc.core.chat_channels(1)
     done = callback(await dc.slash(ALICE, ("channel", "chat"), mode="on", admin=True))
     assert done["data"]["content"] == "I will answer every message in this channel."

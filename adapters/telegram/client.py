@@ -1,0 +1,126 @@
+"""The Telegram adapter: the Application, its handlers, command menu, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import traceback
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram.handlers import Handlers
+from adapters.telegram.wizard import Wizard
+from bot.commands.spec import CommandSpec
+from bot.config import TelegramAdapterConfig
+from bot.core import Core
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+OOPS = "⚠️ Something went wrong; it has been logged."
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def menu(specs: list[CommandSpec]) -> list[BotCommand]:
+    """The command menu: every command in its underscore form, plus the wizard and /cancel."""
+    out = [BotCommand("persona_new", "Create a persona step by step")]
+    for spec in specs:
+        name = "_".join(spec.path)
+        help_ = spec.help + (" (admins)" if spec.admin else "")
+        out.append(BotCommand(name, help_[:256]))
+    out.append(BotCommand("cancel", "Stop the persona wizard"))
+    bad = [c.command for c in out if not COMMAND_NAME.match(c.command)]
+    if bad or len(out) > 100:
+        raise ConfigError(f"Telegram can't show these commands: {', '.join(bad) or len(out)}")
+    return out
+
+
+class TelegramAdapter:
+    """Commands, inline keyboards, the persona wizard and chat on Telegram."""
+
+    name = "telegram"
+
+    def __init__(self, core: Core, token: str, config: TelegramAdapterConfig | None = None):
+        self.core = core
+        self.config = config or core.settings.adapters.telegram
+        self.handlers = Handlers(core, self.config)
+        builder = ApplicationBuilder().token(token).concurrent_updates(True)
+        if self.config.base_url:
+            builder = builder.base_url(self.config.base_url)
+        if self.config.base_file_url:
+            builder = builder.base_file_url(self.config.base_file_url)
+        self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self._install()
+
+    def _install(self) -> None:
+        h = self.handlers
+        # One group: the wizard sees an update first, and only when it is its turn.
+        self.app.add_handler(Wizard(h, self.config.wizard_timeout_s).handler())
+        self.app.add_handler(CallbackQueryHandler(h.on_callback))
+        self.app.add_handler(MessageHandler(filters.COMMAND, h.on_command))
+        self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_text))
+        self.app.add_error_handler(self.on_error)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error edge: log with the trace, answer briefly where the update came from."""
+        error = context.error
+        trace = "".join(traceback.format_exception(error)) if error else ""
+        log.error("telegram: handling an update failed\n%s", trace)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, OOPS)
+            except TelegramError:
+                log.warning("telegram: could not tell the user about the failure")
+
+    async def start(self) -> None:
+        """Log in, publish the command menu, start receiving updates."""
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise ConfigError("Telegram refused TELEGRAM_TOKEN (invalid token)") from None
+        await self.app.bot.set_my_commands(menu(self.core.command_list()))
+        await self.app.start()
+        updater = self.app.updater
+        assert updater is not None
+        if self.config.webhook_url:
+            await updater.start_webhook(
+                listen=self.config.listen,
+                port=self.config.port,
+                url_path="telegram",
+                webhook_url=self.config.webhook_url.rstrip("/") + "/telegram",
+                secret_token=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            )
+            log.info("telegram: webhook on %s:%d", self.config.listen, self.config.port)
+        else:
+            await updater.start_polling(timeout=int(self.config.poll_timeout_s), poll_interval=0)
+            log.info("telegram: polling as @%s", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop receiving; let running handlers finish."""
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def run(self) -> None:
+        """Serve until cancelled."""
+        await self.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+

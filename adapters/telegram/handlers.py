@@ -1,0 +1,232 @@
+"""Telegram updates → the core: commands, chat turns, and inline-keyboard presses."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from telegram import Bot, Chat, Message, MessageEntity, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from adapters.telegram import keyboards as kb
+from adapters.telegram.send import Place, TgStream
+from bot.config import TelegramAdapterConfig
+from bot.core import Core
+from bot.errors import BotError
+from bot.messages import Attachment, CommandCall, Incoming, Reply, Who
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ADMIN_CACHE_S = 60.0
+SWITCH_BARE = re.compile(r"^/persona(?:@\w+)?(?:\s+switch|_switch(?:@\w+)?)\s*$", re.IGNORECASE)
+WELCOME = (
+    "Hi! I'm personabot. Just write to chat with the active persona.\n"
+    "/persona_switch picks another one, /persona_new creates your own, /help lists everything."
+)
+
+
+def space_of(chat: Chat, message: Message | None) -> tuple[str, str, str]:
+    """(space_ref, kind, channel_ref) of a chat; forum topics are channels of their group."""
+    if chat.type == ChatType.PRIVATE:
+        return str(chat.id), "dm", ""
+    topic = message.message_thread_id if message is not None and message.is_topic_message else None
+    return str(chat.id), "group", f"{chat.id}:{topic}" if topic else str(chat.id)
+
+
+class Handlers:
+    """The adapter's update handlers; every one ends in the core, none touches storage."""
+
+    def __init__(self, core: Core, config: TelegramAdapterConfig) -> None:
+        self.core = core
+        self.config = config
+        self.offers = kb.Offers()
+        self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
+
+    # -- identity ----------------------------------------------------------------------------
+
+    async def _group_admin(self, bot: Bot, chat: Chat, user_id: int) -> bool:
+        key = (chat.id, user_id)
+        cached = self._admins.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            member = await bot.get_chat_member(chat.id, user_id)
+            admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        except TelegramError:
+            admin = False
+        self._admins[key] = (admin, time.monotonic() + ADMIN_CACHE_S)
+        return admin
+
+    async def who(self, update: Update, bot: Bot, *, check_admin: bool = False) -> Who:
+        """Who sent this update, where; group admin status only when a command needs it."""
+        user = update.effective_user
+        chat = update.effective_chat
+        assert user is not None and chat is not None
+        space, kind, channel = space_of(chat, update.effective_message)
+        admin = kind == "group" and check_admin and await self._group_admin(bot, chat, user.id)
+        return Who(PLATFORM, str(user.id), user.full_name, space, kind, admin, channel)  # type: ignore[arg-type]
+
+    def place(self, update: Update, bot: Bot) -> Place:
+        """Where answers to this update go."""
+        message = update.effective_message
+        chat = update.effective_chat
+        assert chat is not None
+        thread = message.message_thread_id if message and message.is_topic_message else None
+        return Place(bot, chat.id, thread, message.message_id if message else None)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _for_someone_else(self, text: str, bot: Bot) -> bool:
+        first = text.split(maxsplit=1)[0]
+        return "@" in first and first.split("@", 1)[1].lower() != (bot.username or "").lower()
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A `/command`: the shared text grammar, with Telegram's underscore form."""
+        message = update.effective_message
+        if (
+            message is None
+            or not message.text
+            or self._for_someone_else(message.text, context.bot)
+        ):
+            return
+        text = message.text.strip()
+        who = await self.who(update, context.bot, check_admin=True)
+        place = self.place(update, context.bot)
+        head = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+        if head == "/start":
+            await place.send(WELCOME)
+            return
+        if head == "/cancel":
+            await place.send("Nothing to cancel.")
+            return
+        if SWITCH_BARE.match(text):
+            await self.offer_switch(who, place)
+            return
+        reply = await self.core.handle_text(who, text)
+        await self.answer(update, context, who, place, reply)
+
+    async def answer(
+        self, update: Update, context: Any, who: Who, place: Place, reply: Reply
+    ) -> None:
+        """Deliver a command's reply; private output in a group goes to the user's DM."""
+        markup = None
+        if reply.confirm is not None:
+            token = self.offers.add(
+                kb.Offer(who.user_ref, "confirm", confirm_token=reply.confirm.token)
+            )
+            markup = kb.confirm_keyboard(token)
+        if reply.ephemeral and not reply.error and who.space_kind == "group":
+            dm = Place(context.bot, int(who.user_ref), None, None)
+            try:
+                await dm.deliver(reply, markup)
+                note = "I sent you the answer in a private chat."
+            except Forbidden:
+                name = context.bot.username
+                note = f"Start a private chat with @{name} first, then I can answer privately."
+            await place.send(note, reply=True)
+            return
+        await place.deliver(reply, markup)
+
+    async def offer_switch(self, who: Who, place: Place) -> None:
+        """Buttons for every persona this user may switch to here."""
+        looks = await self.core.persona_choices(who, "", limit=200)
+        token = self.offers.add(kb.Offer(who.user_ref, "switch", looks=looks))
+        await place.send("Who do you want to talk to?", markup=kb.switch_keyboard(token, looks, 0))
+
+    # -- button presses ----------------------------------------------------------------------
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on one of our keyboards, checked against what we offered and to whom."""
+        query = update.callback_query
+        assert query is not None
+        parsed = kb.parse(query.data)
+        if parsed is None:
+            await query.answer("This button isn't valid.", show_alert=True)
+            return
+        kind, token, arg = parsed
+        offer = self.offers.get(token)
+        if offer is None:
+            await query.answer("These buttons have expired.", show_alert=True)
+            return
+        if str(query.from_user.id) != offer.owner:
+            await query.answer("Only the person who asked can use these buttons.", show_alert=True)
+            return
+        who = await self.who(update, context.bot, check_admin=True)
+        if kind == "cf" and offer.kind == "confirm":
+            self.offers.drop(token)
+            try:
+                reply = await self.core.confirm(offer.confirm_token, who, arg == "y")
+            except BotError as err:
+                reply = Reply(err.message, error=True)
+            await query.answer()
+            await self._settle(query, reply)
+            return
+        if offer.kind != "switch" or not arg.isdigit():
+            await query.answer("This button isn't valid.", show_alert=True)
+            return
+        index = int(arg)
+        if kind == "pg" and index * kb.PAGE < len(offer.looks):
+            await query.answer()
+            await query.edit_message_reply_markup(kb.switch_keyboard(token, offer.looks, index))
+            return
+        if kind == "sw" and index < len(offer.looks):
+            self.offers.drop(token)
+            call = CommandCall(who, ("persona", "switch"), {"name": offer.looks[index].name})
+            try:
+                reply = await self.core.command(call)
+            except BotError as err:
+                reply = Reply(err.message, error=True)
+            await query.answer()
+            await self._settle(query, reply)
+            return
+        await query.answer("This button isn't valid.", show_alert=True)
+
+    async def _settle(self, query: Any, reply: Reply) -> None:
+        from adapters.telegram.format import pieces
+
+        await query.edit_message_text(pieces(reply)[0], parse_mode="HTML", reply_markup=None)
+
+    # -- chat --------------------------------------------------------------------------------
+
+    def _addressed(self, message: Message, bot: Bot) -> bool:
+        """In a group: a @mention of the bot, or a reply to one of its messages."""
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        name = f"@{bot.username}".lower()
+        for entity, text in message.parse_entities(
+            [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+        ).items():
+            if text.lower() == name or (entity.user is not None and entity.user.id == bot.id):
+                return True
+        return False
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A plain message: a turn in DMs; in groups only when addressed (or a chat channel)."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        who = await self.who(update, context.bot)
+        if who.space_kind == "group" and not (
+            self._addressed(message, context.bot) or await self.core.is_chat_channel(who)
+        ):
+            return
+        text = re.sub(rf"@{re.escape(context.bot.username or '')}\b", "", message.text).strip()
+        if not text:
+            return
+        files: tuple[Attachment, ...] = ()
+        place = self.place(update, context.bot)
+        look = await self.core.active_look(who)
+        stream = TgStream(place, look, interval=self.config.edit_interval_s)
+        stream.start_typing()
+        reply_to = str(message.reply_to_message.message_id) if message.reply_to_message else None
+        try:
+            reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
+        except BotError as err:
+            reply = Reply(err.message, error=True)
+        await stream.finish(reply)

@@ -1,0 +1,252 @@
+"""The Telegram adapter end to end: the real Application polling a loopback Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from adapters.telegram.send import Place, TgStream
+from bot.commands.spec import CommandSpec
+from bot.messages import Attachment, Look, Reply, Who
+from storage.models import Turn
+from tests.adapters.telegram.conftest import ALICE, BOB, GROUP, Harness
+from tests.support.fake_telegram import BOT, Call, message, press
+
+
+def sent(calls: list[Call]) -> list[Call]:
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+def shown(calls: list[Call]) -> list[str]:
+    """What each message the bot sent finally says (streamed replies are edited)."""
+    out: dict[str, str] = {}
+    for c in calls:
+        if c.method == "sendMessage":
+            out[str(c.result["message_id"])] = c.text
+        elif c.method == "editMessageText" and str(c.params.get("message_id")) in out:
+            out[str(c.params["message_id"])] = c.text
+    return list(out.values())
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    return [b for row in call.json("reply_markup")["inline_keyboard"] for b in row]
+
+
+def bot_msg(call: Call) -> dict[str, Any]:
+    """The message a sendMessage call created, as a later update carries it."""
+    return {**call.result, "chat": call.result["chat"], "from": BOT}
+
+
+def alice() -> Who:
+    return Who("telegram", str(ALICE["id"]), "Alice", str(ALICE["id"]), "dm")
+
+
+async def test_the_command_menu_is_registered(tg: Harness) -> None:
+    (call,) = tg.api.find("setMyCommands")
+    menu = {c["command"]: c["description"] for c in call.json("commands")}
+    assert {"persona_switch", "persona_new", "memory_list", "help", "cancel"} <= set(menu)
+    assert menu["persona_switch"] == "Talk to another persona here"
+    assert all(1 <= len(d) <= 256 for d in menu.values())
+
+
+async def test_a_dm_is_a_turn_of_that_user_and_the_reply_is_headed(tg: Harness) -> None:
+    calls = await tg.send(message(ALICE, "hello there"))
+    assert any(c.method == "sendChatAction" and c.params["action"] == "typing" for c in calls)
+    assert shown(calls) == ["<b>Assistant</b>\necho: hello there"]
+    (reply,) = sent(calls)
+    assert reply.params["parse_mode"] == "HTML" and reply.params["chat_id"] == str(ALICE["id"])
+    ctx = await tg.core.context(alice())
+    async with tg.core.db.sessions() as s:
+        rows = (await s.execute(select(Turn.user_id, Turn.space_id, Turn.content))).all()
+    assert [tuple(r) for r in rows] == [
+        (ctx.user_id, ctx.space_id, "hello there"),
+        (ctx.user_id, ctx.space_id, "echo: hello there"),
+    ]
+
+
+async def test_markdown_specials_and_html_are_delivered_escaped(tg: Harness) -> None:
+    text = "2*3 = 6, snake_case_name, [link](x) and <b>not bold</b> & more"
+    (reply,) = shown(await tg.send(message(ALICE, text)))
+    assert reply == (
+        "<b>Assistant</b>\necho: 2*3 = 6, snake_case_name, [link](x) and "
+        "&lt;b&gt;not bold&lt;/b&gt; &amp; more"
+    )
+
+
+async def test_long_replies_are_split_at_4096(tg: Harness) -> None:
+    text = "Tom & Jerry <3 cheese. " * 170  # ~3,900 characters, ~5,600 once escaped
+    final = shown(await tg.send(message(ALICE, text)))
+    assert len(final) == 2 and all(len(t) <= 4096 for t in final)
+    assert final[0].startswith("<b>Assistant</b>\necho: Tom &amp; Jerry &lt;3 cheese.")
+    joined = " ".join(final).replace("<b>Assistant</b>\n", "")
+    assert joined.count("Tom &amp; Jerry") == 170
+
+
+async def test_bare_switch_offers_buttons_and_a_press_switches(tg: Harness) -> None:
+    (offer,) = sent(await tg.send(message(ALICE, "/persona switch")))
+    labels = {b["text"]: b["callback_data"] for b in buttons(offer)}
+    assert "Code Expert (coder)" in labels
+    calls = await tg.send(press(ALICE, labels["Code Expert (coder)"], bot_msg(offer)))
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    assert edit.text.startswith("<b>Code Expert</b>")
+    assert (await tg.core.active_look(alice())).name == "coder"
+
+
+async def test_long_persona_lists_are_paged(tg: Harness) -> None:
+    for i in range(9):
+        await tg.core.handle_text(alice(), f'/persona create p{i} prompt="P{i}."')
+    (offer,) = sent(await tg.send(message(ALICE, "/persona_switch")))
+    first = buttons(offer)
+    assert len(first) == 9 and first[-1]["text"] == "▶"  # 8 personas and "next"
+    calls = await tg.send(press(ALICE, first[-1]["callback_data"], bot_msg(offer)))
+    (page,) = [c for c in calls if c.method == "editMessageReplyMarkup"]
+    second = [b["text"] for row in page.json("reply_markup")["inline_keyboard"] for b in row]
+    assert "◀" in second and second[0] not in [b["text"] for b in first]
+
+
+async def test_other_users_and_forged_presses_are_refused(tg: Harness) -> None:
+    (offer,) = sent(await tg.send(message(ALICE, "/persona_switch")))
+    data = buttons(offer)[0]["callback_data"]
+    refusals = []
+    for who, forged in ((BOB, data), (ALICE, "sw:0123456789ab:0"), (ALICE, "sw:x;drop:1")):
+        (answer,) = [
+            c
+            for c in await tg.send(press(who, forged, bot_msg(offer)))
+            if c.method == "answerCallbackQuery"
+        ]
+        refusals.append(answer.params["text"])
+    assert refusals == [
+        "Only the person who asked can use these buttons.",
+        "These buttons have expired.",
+        "This button isn't valid.",
+    ]
+    assert (await tg.core.active_look(alice())).name == "assistant"
+    out_of_range = data.rsplit(":", 1)[0] + ":99"
+    calls = await tg.send(press(ALICE, out_of_range, bot_msg(offer)))
+    assert [c.params.get("text") for c in calls] == ["This button isn't valid."]
+
+
+async def test_delete_asks_with_buttons_only_the_asker_can_press(tg: Harness) -> None:
+    await tg.send(message(ALICE, '/persona create luna prompt="You are Luna."'))
+    (question,) = sent(await tg.send(message(ALICE, "/persona delete luna")))
+    yes = next(b["callback_data"] for b in buttons(question) if b["text"] == "Yes")
+    bob = await tg.send(press(BOB, yes, bot_msg(question)))
+    assert [c.method for c in bob] == ["answerCallbackQuery"]
+    assert [lk.name for lk in await tg.core.persona_choices(alice(), "luna")] == ["luna"]
+    calls = await tg.send(press(ALICE, yes, bot_msg(question)))
+    (done,) = [c for c in calls if c.method == "editMessageText"]
+    assert done.text == "Deleted Luna and its chats."
+    assert await tg.core.persona_choices(alice(), "luna") == []
+
+
+async def test_the_wizard_creates_a_persona_step_by_step(tg: Harness) -> None:
+    async def say(text: str) -> str:
+        return sent(await tg.send(message(ALICE, text)))[-1].text
+
+    assert "What's its name?" in await say("/persona new")
+    assert "persona name must be at least 2 characters" in await say("x")
+    (templates,) = sent(await tg.send(message(ALICE, "Nova")))
+    options = {b["text"]: b["callback_data"] for b in buttons(templates)}
+    assert "No template" in options and len(options) > 2
+    calls = await tg.send(press(ALICE, options["No template"], bot_msg(templates)))
+    assert "Write its prompt" in sent(calls)[-1].text
+    assert "traits" in await say("You are Nova, a starship AI.")
+    assert "⚠️" in await say("openness:300")
+    assert "voice id" in await say("openness:80 humor:60")
+    summary = sent(await tg.send(message(ALICE, "/skip")))[-1]
+    assert "Create this persona?" in summary.text and "prompt: You are Nova" in summary.text
+    create = next(b["callback_data"] for b in buttons(summary) if b["text"] == "Create")
+    calls = await tg.send(press(ALICE, create, bot_msg(summary)))
+    (done,) = [c for c in calls if c.method == "editMessageText"]
+    assert done.text.startswith("Created Nova (nova)")
+    assert (await tg.core.active_look(alice())).name == "nova"
+    (reply,) = shown(await tg.send(message(ALICE, "hi Nova")))  # the wizard is over: chat
+    assert reply.startswith("<b>Nova</b>")
+
+
+async def test_cancel_stops_the_wizard_at_any_step(tg: Harness) -> None:
+    await tg.send(message(ALICE, "/persona_new"))
+    await tg.send(message(ALICE, "Luna"))
+    (bye,) = sent(await tg.send(message(ALICE, "/cancel")))
+    assert bye.text == "Cancelled — nothing was created."
+    assert await tg.core.persona_choices(alice(), "luna") == []
+    assert shown(await tg.send(message(ALICE, "Luna"))) == ["<b>Assistant</b>\necho: Luna"]
+
+
+async def test_in_groups_only_mentions_and_replies_are_turns(tg: Harness) -> None:
+    assert sent(await tg.send(message(ALICE, "hi all", chat_id=GROUP))) == []
+    calls = await tg.send(message(ALICE, "@persona_bot hi", chat_id=GROUP, mention="@persona_bot"))
+    assert shown(calls) == ["<b>Assistant</b>\necho: hi"]
+    (mentioned,) = sent(calls)
+    assert sent(await tg.send(message(BOB, "sure", chat_id=GROUP, reply_to=bot_msg(mentioned))))
+    someone = message(ALICE, "a human said this", chat_id=GROUP)["message"]
+    assert sent(await tg.send(message(BOB, "agreed", chat_id=GROUP, reply_to=someone))) == []
+    assert sent(await tg.send(message(ALICE, "/help@other_bot", chat_id=GROUP))) == []
+
+
+async def test_private_output_in_groups_goes_to_a_dm(tg: Harness) -> None:
+    calls = sent(await tg.send(message(ALICE, "/memory list", chat_id=GROUP)))
+    assert [c.params["chat_id"] for c in calls] == [str(ALICE["id"]), str(GROUP)]
+    assert calls[1].text == "I sent you the answer in a private chat."
+
+
+async def test_group_admins_choose_chat_channels(tg: Harness) -> None:
+    (refused,) = sent(await tg.send(message(BOB, "/channel chat on", chat_id=GROUP)))
+    assert "only admins of this server or group" in refused.text
+    tg.api.admins.add(ALICE["id"])
+    calls = sent(await tg.send(message(ALICE, "/channel_chat on", chat_id=GROUP)))
+    assert calls[0].params["chat_id"] == str(ALICE["id"])  # private answer, by DM
+    assert "every message" in calls[0].text
+    assert calls[1].text == "I sent you the answer in a private chat."
+    assert sent(await tg.send(message(BOB, "anyone?", chat_id=GROUP)))
+
+
+async def test_audio_goes_out_as_a_voice_note(tg: Harness) -> None:
+    place = Place(tg.adapter.app.bot, ALICE["id"], None, None)
+    voice = Attachment("reply.ogg", "audio/ogg", data=b"OggS\x00\x02fake")
+    await place.deliver(Reply("Hello!", persona=Look("luna", "Luna"), attachments=(voice,)))
+    (note,) = tg.api.find("sendVoice")
+    assert note.files == ["reply.ogg"] and note.params["chat_id"] == str(ALICE["id"])
+
+
+async def test_streaming_edits_at_most_once_a_second(tg: Harness) -> None:
+    place = Place(tg.adapter.app.bot, ALICE["id"], None, None)
+    stream = TgStream(place, Look("luna", "Luna"), interval=1.0)
+    words = [f"w{i} " for i in range(30)]
+    for w in words:
+        await stream.push(w)
+        await asyncio.sleep(0.08)
+    await stream.finish(Reply("".join(words).strip(), persona=Look("luna", "Luna")))
+    first = tg.api.find("sendMessage")[-1]
+    edits = tg.api.find("editMessageText")
+    assert 2 <= len(edits) <= 4
+    times = [first.at] + [e.at for e in edits]
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+    assert edits[-1].text == "<b>Luna</b>\n" + "".join(words).strip()
+
+
+async def _boom(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
+    raise RuntimeError("internal detail")
+
+
+async def test_failures_are_logged_and_answered_briefly(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    tg.core.commands[("boom",)] = CommandSpec(("boom",), "fails", (), _boom)
+    from bot.commands.spec import REGISTRY
+
+    REGISTRY[("boom",)] = tg.core.commands[("boom",)]
+    try:
+        with caplog.at_level(logging.ERROR):
+            calls = sent(await tg.send(message(ALICE, "/boom")))
+    finally:
+        del REGISTRY[("boom",)]
+    assert [c.text for c in calls] == ["⚠️ Something went wrong; it has been logged."]
+    assert any("RuntimeError: internal detail" in r.getMessage() for r in caplog.records)
+    assert json.dumps([c.params for c in calls]).count("internal detail") == 0

@@ -1,0 +1,257 @@
+"""A loopback Bot API server: serves what the Telegram adapter calls and records every call.
+
+The real python-telegram-bot `Application` polls it (`getUpdates`) for scripted updates and
+sends to it, form-encoded or multipart, exactly as it would to api.telegram.org.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token"
+BOT = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Persona Bot",
+    "username": "persona_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+_ids = itertools.count(1000)
+
+
+@dataclass
+class Call:
+    """One Bot API request."""
+
+    method: str
+    params: dict[str, Any]
+    files: list[str] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None
+
+    @property
+    def text(self) -> str:
+        """The text sent or edited, if any."""
+        return str(self.params.get("text", ""))
+
+    def json(self, key: str) -> Any:
+        """A parameter PTB sent JSON-encoded (reply_markup, commands, …)."""
+        value = self.params.get(key)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class FakeBotAPI:
+    """Bot API methods on 127.0.0.1, with a queue of updates for getUpdates."""
+
+    calls: list[Call] = field(default_factory=list)
+    admins: set[int] = field(default_factory=set)  # users getChatMember calls administrators
+    base: str = ""
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _next_update: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> FakeBotAPI:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return self
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def push(self, update: dict[str, Any]) -> int:
+        """Queue an update for the next getUpdates; returns its update_id."""
+        update_id = next(self._next_update)
+        self._updates.append({"update_id": update_id, **update})
+        self._changed.set()
+        return update_id
+
+    def find(self, method: str) -> list[Call]:
+        """Calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 15) -> list[Call]:
+        """Until at least `count` calls of `method` were made."""
+
+        async def until() -> list[Call]:
+            while len(found := self.find(method)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+            return found
+
+        return await asyncio.wait_for(until(), timeout)
+
+    async def fetched(self, update_id: int, timeout: float = 15) -> None:
+        """Until the bot has acknowledged `update_id` (asked for updates after it)."""
+
+        async def until() -> None:
+            while not any(
+                int(c.params.get("offset") or 0) > update_id for c in self.find("getUpdates")
+            ):
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(until(), timeout)
+
+    # -- the API --------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], list[str]]:
+        if request.content_type.startswith("multipart/"):
+            params: dict[str, Any] = {}
+            files = []
+            async for part in await request.multipart():
+                if part.filename:  # type: ignore[union-attr]
+                    files.append(part.filename)  # type: ignore[union-attr]
+                    await part.read()  # type: ignore[union-attr]
+                else:
+                    params[part.name or ""] = await part.text()  # type: ignore[union-attr]
+            return params, files
+        if request.content_type == "application/json":
+            return await request.json(), []
+        return dict(await request.post()), []
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params, files = await self._params(request)
+        call = Call(method, params, files)
+        if method == "getUpdates":
+            result: Any = await self._get_updates(params)
+        else:
+            result = self._result(method, params, files)
+        call.result = result
+        self.calls.append(call)
+        self._changed.set()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates:
+            self._changed.clear()
+            # Long polling, kept short so tests and shutdown stay quick.
+            timeout = min(float(params.get("timeout") or 0), 0.2)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        return list(self._updates)
+
+    def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        chat_id = int(params.get("chat_id") or 0)
+        kind = "private" if chat_id > 0 else "supergroup"
+        return {
+            "message_id": int(params.get("message_id") or next(_ids)),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": kind},
+            "from": BOT,
+            **extra,
+        }
+
+    def _result(self, method: str, params: dict[str, Any], files: list[str]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method in ("sendMessage", "editMessageText"):
+            return self._message(params, text=params.get("text", ""))
+        if method == "editMessageReplyMarkup":
+            return self._message(params, text="")
+        if method == "sendVoice":
+            voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 1}
+            return self._message(params, voice=voice)
+        if method == "sendDocument":
+            doc = {"file_id": "d1", "file_unique_id": "d1", "file_name": files[0] if files else ""}
+            return self._message(params, document=doc)
+        if method == "getChatMember":
+            user_id = int(params["user_id"])
+            status = "administrator" if user_id in self.admins else "member"
+            member: dict[str, Any] = {
+                "status": status,
+                "user": {"id": user_id, "is_bot": False, "first_name": "U"},
+            }
+            if status == "administrator":
+                member |= {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
+            return member
+        # setMyCommands, deleteWebhook, sendChatAction, answerCallbackQuery, close, logOut …
+        return True
+
+
+def user(uid: int, name: str) -> dict[str, Any]:
+    """A Telegram user."""
+    return {"id": uid, "is_bot": False, "first_name": name}
+
+
+def message(
+    sender: dict[str, Any],
+    text: str,
+    *,
+    chat_id: int | None = None,
+    reply_to: dict[str, Any] | None = None,
+    mention: str | None = None,
+) -> dict[str, Any]:
+    """A `message` update: a DM (default) or, with a negative chat_id, a group message."""
+    chat_id = sender["id"] if chat_id is None else chat_id
+    chat: dict[str, Any] = (
+        {"id": chat_id, "type": "private", "first_name": sender["first_name"]}
+        if chat_id > 0
+        else {"id": chat_id, "type": "supergroup", "title": "Test group"}
+    )
+    msg: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": sender,
+        "text": text,
+    }
+    entities = []
+    if text.startswith("/"):
+        entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+    if mention and mention in text:
+        entities.append({"type": "mention", "offset": text.index(mention), "length": len(mention)})
+    if entities:
+        msg["entities"] = entities
+    if reply_to is not None:
+        msg["reply_to_message"] = reply_to
+    return {"message": msg}
+
+
+def press(sender: dict[str, Any], data: str, on: dict[str, Any]) -> dict[str, Any]:
+    """A `callback_query` update: `sender` pressed a button carrying `data` under message `on`."""
+    return {
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": sender,
+            "chat_instance": "ci",
+            "data": data,
+            "message": on,
+        }
+    }
