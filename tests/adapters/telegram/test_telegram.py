@@ -250,3 +250,71 @@ async def test_failures_are_logged_and_answered_briefly(
     assert [c.text for c in calls] == ["⚠️ Something went wrong; it has been logged."]
     assert any("RuntimeError: internal detail" in r.getMessage() for r in caplog.records)
     assert json.dumps([c.params for c in calls]).count("internal detail") == 0
+
+
+async def test_webhook_mode_takes_updates_only_with_the_secret(
+    core: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    import aiohttp
+
+    from adapters.telegram import TelegramAdapter
+    from tests.support.fake_telegram import TOKEN, FakeBotAPI
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret-value")
+    api = await FakeBotAPI().start()
+    config = core.settings.adapters.telegram.model_copy(
+        update={
+            "base_url": f"{api.base}/bot",
+            "webhook_url": "https://bot.example.org/",
+            "listen": "127.0.0.1",
+            "port": port,
+        }
+    )
+    adapter = TelegramAdapter(core, TOKEN, config)
+    await adapter.start()
+    try:
+        (hook,) = api.find("setWebhook")
+        assert hook.params["url"] == "https://bot.example.org/telegram"
+        assert hook.params["secret_token"] == "s3cret-value"
+        update = {"update_id": 1, **message(ALICE, "via webhook")}
+        async with aiohttp.ClientSession() as http:
+            url = f"http://127.0.0.1:{port}/telegram"
+            async with http.post(url, json=update) as refused:
+                assert refused.status == 403  # no secret header: not from Telegram
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
+            async with http.post(url, json=update, headers=headers) as accepted:
+                assert accepted.status == 200
+        await Harness(adapter, api).settle()
+        await api.wait_for("sendMessage")
+        assert shown(api.calls) == ["<b>Assistant</b>\necho: via webhook"]
+        assert api.find("getUpdates") == []
+    finally:
+        await adapter.stop()
+        await api.stop()
+
+
+async def test_the_wizard_gives_up_after_its_timeout(core: Any) -> None:
+    from adapters.telegram import TelegramAdapter
+    from tests.support.fake_telegram import TOKEN, FakeBotAPI
+
+    api = await FakeBotAPI().start()
+    config = core.settings.adapters.telegram.model_copy(
+        update={"base_url": f"{api.base}/bot", "poll_timeout_s": 1, "wizard_timeout_s": 1}
+    )
+    adapter = TelegramAdapter(core, TOKEN, config)
+    await adapter.start()
+    try:
+        tg = Harness(adapter, api)
+        await tg.send(message(ALICE, "/persona_new"))
+        await asyncio.sleep(1.5)
+        await api.wait_for("sendMessage", 2)
+        assert "timed out" in api.find("sendMessage")[-1].text
+        assert shown(await tg.send(message(ALICE, "Nova"))) == ["<b>Assistant</b>\necho: Nova"]
+    finally:
+        await adapter.stop()
+        await api.stop()
