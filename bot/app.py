@@ -102,25 +102,32 @@ def discord_sync(settings: Settings, *, dry_run: bool, guild: int | None) -> int
     return 0
 
 
+def _discord(core: Core, token: str) -> Any:
+    from adapters.discord import DiscordAdapter
+
+    return DiscordAdapter(core, token)
+
+
+def _telegram(core: Core, token: str) -> Any:
+    from adapters.telegram import TelegramAdapter
+
+    return TelegramAdapter(core, token)
+
+
+# platform → (token variable, adapter factory); imported only when the platform starts.
+PLATFORMS = {"discord": ("DISCORD_TOKEN", _discord), "telegram": ("TELEGRAM_TOKEN", _telegram)}
+
+
 def platform_adapters(core: Core, settings: Settings, environ: Mapping[str, str]) -> list[Any]:
     """The chat-platform adapters config and environment turn on."""
     adapters: list[Any] = []
-    discord_cfg = settings.adapters.discord
-    token = environ.get("DISCORD_TOKEN", "").strip()
-    if discord_cfg.enabled is True and not token:
-        raise ConfigError("adapters.discord.enabled is true but DISCORD_TOKEN is not set")
-    if token and discord_cfg.enabled is not False:
-        from adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(core, token))
-    telegram_cfg = settings.adapters.telegram
-    token = environ.get("TELEGRAM_TOKEN", "").strip()
-    if telegram_cfg.enabled is True and not token:
-        raise ConfigError("adapters.telegram.enabled is true but TELEGRAM_TOKEN is not set")
-    if token and telegram_cfg.enabled is not False:
-        from adapters.telegram import TelegramAdapter
-
-        adapters.append(TelegramAdapter(core, token))
+    for platform, (variable, factory) in PLATFORMS.items():
+        enabled = getattr(settings.adapters, platform).enabled
+        token = environ.get(variable, "").strip()
+        if enabled is True and not token:
+            raise ConfigError(f"adapters.{platform}.enabled is true but {variable} is not set")
+        if token and enabled is not False:
+            adapters.append(factory(core, token))
     return adapters
 
 

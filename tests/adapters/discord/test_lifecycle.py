@@ -92,6 +92,11 @@ def test_token_and_enabled_flag_decide_whether_discord_starts(core: Core) -> Non
     assert platform_adapters(core, core.settings, {}) == []
     started = platform_adapters(core, core.settings, {"DISCORD_TOKEN": "abc.def"})
     assert [a.name for a in started] == ["discord"]
+    both = {"DISCORD_TOKEN": "abc.def", "TELEGRAM_TOKEN": "123:abc"}
+    assert [a.name for a in platform_adapters(core, core.settings, both)] == [
+        "discord",
+        "telegram",
+    ]
     off = core.settings.model_copy(
         update={
             "adapters": core.settings.adapters.model_copy(
