@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import mimetypes
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
+from bot.commands.parse import parse
+from bot.commands.spec import REGISTRY
 from bot.core import Core
-from bot.errors import BotError
-from bot.messages import Reply, Who
+from bot.errors import BadInput, BotError
+from bot.messages import Attachment, Reply, Who
 from bot.threads import in_daemon_thread
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ class ConsoleAdapter:
                 import readline  # noqa: F401
         self.who = Who("console", user, user, "local", "console")
         self._streamed = False
+        self._counter = itertools.count(1)
 
     def _write(self, text: str) -> None:
         self.stdout.write(text)
@@ -68,13 +74,39 @@ class ConsoleAdapter:
         self._write(text)
 
     def _save(self, reply: Reply) -> None:
-        folder = self.core.settings.data_dir / "exports"
         for att in reply.attachments:
-            if att.data:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / Path(att.filename).name
-                path.write_bytes(att.data)
-                self._write(f"saved {path}\n")
+            if not att.data:
+                continue
+            if att.content_type.startswith("audio/"):  # spoken replies: one file each
+                folder = self.core.settings.data_dir / "voice"
+                name = f"{time.strftime('%Y%m%d-%H%M%S')}-{next(self._counter)}-{att.filename}"
+            else:
+                folder = self.core.settings.data_dir / "exports"
+                name = Path(att.filename).name
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_bytes(att.data)
+            self._write(f"saved {path}\n")
+
+    def _local_files(self, line: str) -> tuple[Attachment, ...]:
+        """Files named by `file` options (e.g. /voice upload sample=~/me.mp3): this user's own."""
+        if not line.lstrip().startswith("/"):
+            return ()
+        try:
+            spec, args = parse(line, REGISTRY)
+        except BotError:
+            return ()  # the core will explain the mistake
+        out = []
+        for param in spec.params:
+            if param.type == "file" and param.name in args:
+                path = Path(str(args[param.name])).expanduser()
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise BadInput(f"can't read {path}: {exc.strerror}") from None
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                out.append(Attachment(path.name, kind, data))
+        return tuple(out)
 
     def render(self, reply: Reply) -> None:
         """Print a reply: `Name: text` for persona speech, `! text` for errors."""
@@ -106,7 +138,12 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> None:
         """Process one input line and print what comes back."""
         self._streamed = False
-        reply = await self.core.handle_text(self.who, line, self._chunk)
+        try:
+            files = self._local_files(line)
+        except BotError as err:
+            self.render(Reply(text=err.message, error=True))
+            return
+        reply = await self.core.handle_text(self.who, line, self._chunk, files)
         self.render(reply)
         self._streamed = False
         if reply.confirm is not None:

@@ -20,6 +20,8 @@ from bot.llm import LLM, is_embedded, litellm_module
 from bot.memory.embeddings import make_embedder
 from bot.memory.service import MemoryService
 from bot.threads import in_daemon_thread
+from bot.voice.providers import make_provider
+from bot.voice.service import VoiceService
 from storage.db import Database
 from storage.memory_repo import MemoryRepo
 from storage.vectors import VectorStore
@@ -34,11 +36,18 @@ def build_memory(settings: Settings, db: Database) -> MemoryService:
     return MemoryService(MemoryRepo(db), vectors, embedder, settings.memory)
 
 
+def build_voice(settings: Settings) -> VoiceService:
+    """The voice service with the provider config (and ELEVENLABS_API_KEY) choose."""
+    provider = make_provider(settings.voice)
+    return VoiceService(provider, settings.voice, settings.data_dir / "voice-cache")
+
+
 def build_core(settings: Settings) -> Core:
     """The core with its collaborators chosen by config."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
-    return Core(settings, db, LLM(settings.llm), build_memory(settings, db))
+    memory = build_memory(settings, db)
+    return Core(settings, db, LLM(settings.llm), memory, build_voice(settings))
 
 
 async def warm_up(settings: Settings) -> None:

@@ -54,6 +54,32 @@ class MemoryConfig(_Section):
     knowledge_every: int = Field(10, ge=0)
 
 
+class ElevenLabsConfig(_Section):
+    base_url: str = "https://api.elevenlabs.io"
+    model: str = "eleven_multilingual_v2"
+    output_format: str = "pcm_24000"
+    max_chars: int = Field(default=2500, ge=100, le=10000)
+    voices_cache_s: float = Field(default=3600, ge=0)
+
+
+class OfflineVoiceConfig(_Section):
+    voice: str = "en-us"
+    words_per_minute: int = Field(default=165, ge=80, le=450)
+
+
+class VoiceConfig(_Section):
+    provider: Literal["auto", "elevenlabs", "offline", "none"] = "auto"
+    default_voice: str = ""
+    default_on: bool = False
+    max_chars: int = Field(default=2000, ge=1, le=20000)
+    cache_mb: float = Field(default=200, ge=0)
+    upload_mb: float = Field(default=10, gt=0, le=50)
+    stt_model: str = ""
+    stt_api_base: str = ""
+    elevenlabs: ElevenLabsConfig = ElevenLabsConfig()
+    offline: OfflineVoiceConfig = OfflineVoiceConfig()
+
+
 class PersonasConfig(_Section):
     default: str = "assistant"
     presets_dir: str = ""
@@ -126,6 +152,7 @@ class Settings(_Section):
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()
+    voice: VoiceConfig = VoiceConfig()
 
     @property
     def vectors_path(self) -> Path:

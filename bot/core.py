@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.commands.parse import parse
@@ -16,8 +17,11 @@ from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
-from bot.messages import ChunkSink, CommandCall, Incoming, Look, Reply, Who
+from bot.messages import Attachment, ChunkSink, CommandCall, Incoming, Look, Reply, Who
 from bot.persona_service import PersonaService
+from bot.voice.providers import SpeechFailed
+from bot.voice.service import VoiceService
+from bot.voice.sniff import is_audio
 from personas.catalog import load_templates
 from personas.model import OPTION_FIELDS, Persona, validate_name
 from personas.prompt import HistoryItem, MemoryLine, build_messages
@@ -32,6 +36,7 @@ from storage.repos import (
     TurnRepo,
     UsageRepo,
 )
+from storage.voice_prefs import VoicePrefRepo
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +50,19 @@ class Core:
     """Platform-neutral bot: adapters hand it Incoming/CommandCall and render its Replies."""
 
     def __init__(
-        self, settings: Settings, db: Database, llm: LLM, memory: MemoryService | None = None
+        self,
+        settings: Settings,
+        db: Database,
+        llm: LLM,
+        memory: MemoryService | None = None,
+        voice: VoiceService | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.llm = llm
         self.memory = memory
+        self.voice = voice
+        self.voice_prefs = VoicePrefRepo(db)
         self.identities = Identities(db)
         self.turns = TurnRepo(db)
         self.usage = UsageRepo(db)
@@ -130,9 +142,7 @@ class Core:
 
     async def chat(self, incoming: Incoming, on_chunk: ChunkSink | None = None) -> Reply:
         """One turn with the active persona; the user's message is stored before the model runs."""
-        text = incoming.text.strip()
-        if not text:
-            raise BadInput("the message is empty")
+        text = incoming.text.strip() or await self._transcript(incoming)
         limit = self.settings.limits.message
         if len(text) > limit:
             raise BadInput(f"the message is too long: {len(text)} characters (limit {limit})")
@@ -171,7 +181,45 @@ class Core:
             )
         if self.extractor is not None:
             self.extractor.schedule()
-        return Reply(text=done.text.strip() or "…", persona=look(persona))
+        reply = Reply(text=done.text.strip() or "…", persona=look(persona))
+        if self.voice is not None and await self.voice_on(ctx):
+            reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
+        return reply
+
+    async def _transcript(self, incoming: Incoming) -> str:
+        """A voice message becomes the text of the turn."""
+        audio = next((a for a in incoming.attachments if is_audio(a)), None)
+        if audio is None:
+            raise BadInput("the message is empty")
+        if self.voice is None:
+            raise BadInput("I can't listen to voice messages here")
+        text = await self.voice.transcribe(audio)
+        if not text:
+            raise BadInput("I couldn't make out any words in that voice message")
+        return text
+
+    async def voice_on(self, ctx: Context) -> bool:
+        """Does this user hear replies in this space?"""
+        chosen = await self.voice_prefs.get(ctx.user_id, ctx.space_id)
+        return self.settings.voice.default_on if chosen is None else chosen
+
+    async def _spoken(
+        self, ctx: Context, owner: OwnerKey, persona: Persona, reply: Reply
+    ) -> Reply:
+        """Attach the reply spoken; a speech failure costs only the audio, with a short note."""
+        assert self.voice is not None
+        try:
+            spoken = await self.voice.speak(reply.text, self.voice.voice_for(persona))
+        except SpeechFailed as exc:
+            return replace(reply, text=f"{reply.text}\n\n(no voice this time: {exc})")
+        except Exception:
+            log.exception("speaking a reply failed")
+            return replace(reply, text=f"{reply.text}\n\n(no voice this time)")
+        if spoken.characters:
+            await self.usage.add_speech(
+                owner, ctx.space_id, persona.name, self.voice.name, spoken.characters
+            )
+        return replace(reply, attachments=(*reply.attachments, spoken.audio))
 
     async def _recall_and_remember(
         self, owner: OwnerKey, text: str, turn_id: int, history: list[TurnRecord]
@@ -197,19 +245,28 @@ class Core:
         if spec is None:
             raise BadInput(f"unknown command /{' '.join(call.path)} — /help lists the commands")
         ctx = await self.context(call.who)
-        return await spec.handler(self, ctx, dict(call.args))
+        args = dict(call.args)
+        if call.attachments:
+            args["attachments"] = call.attachments
+        return await spec.handler(self, ctx, args)
 
     async def confirm(self, token: str, who: Who, accept: bool) -> Reply:
         """Answer a pending confirmation (buttons, or yes/no on text surfaces)."""
         return await self.confirmations.answer(token, who, accept)
 
-    async def handle_text(self, who: Who, text: str, on_chunk: ChunkSink | None = None) -> Reply:
+    async def handle_text(
+        self,
+        who: Who,
+        text: str,
+        on_chunk: ChunkSink | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> Reply:
         """Text surfaces: a leading / is a command in the shared grammar, anything else a turn."""
         try:
             if text.lstrip().startswith("/"):
                 spec, args = parse(text, REGISTRY)
-                return await self.command(CommandCall(who, spec.path, args))
-            return await self.chat(Incoming(who, text), on_chunk)
+                return await self.command(CommandCall(who, spec.path, args, attachments))
+            return await self.chat(Incoming(who, text, attachments), on_chunk)
         except BotError as err:
             return Reply(text=err.message, error=True, ephemeral=True)
 

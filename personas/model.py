@@ -44,6 +44,7 @@ class Persona:
     domains: tuple[str, ...] = ()
     style: str = ""
     voice: str = ""
+    custom_voice_id: str = ""  # a cloned voice (ElevenLabs), preferred over `voice`
     model: str = ""
     temperature: float | None = None
     template: str = ""

@@ -71,6 +71,7 @@ class PersonaRow(Base):
     domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     style: Mapped[str] = mapped_column(Text, default="")
     voice: Mapped[str] = mapped_column(String(100), default="")
+    custom_voice_id: Mapped[str] = mapped_column(String(100), default="")
     model: Mapped[str] = mapped_column(String(200), default="")
     temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
     template: Mapped[str] = mapped_column(String(64), default="")
@@ -141,6 +142,8 @@ class UsageLog(Base):
         ForeignKey("spaces.id", ondelete="SET NULL"), nullable=True
     )
     model: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="chat")  # chat | speech
+    characters: Mapped[int] = mapped_column(Integer, default=0)  # spoken (billed) characters
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -197,3 +200,18 @@ class ChatChannel(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class VoicePref(Base):
+    """Spoken replies on or off, per user per space."""
+
+    __tablename__ = "voice_prefs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import Conflict
@@ -54,6 +54,7 @@ class UsageLine:
     calls: int
     prompt_tokens: int
     completion_tokens: int
+    spoken_characters: int = 0
 
 
 _PERSONA_FIELDS = {f.name for f in fields(Persona)}
@@ -399,20 +400,43 @@ class UsageRepo:
         self._write = db.write
 
     async def by_persona(self, user_id: int) -> Sequence[UsageLine]:
-        """This user's calls and tokens per persona, most used first."""
+        """This user's replies, tokens and spoken characters per persona, most used first."""
         async with self._sessions() as s:
             rows = await s.execute(
                 select(
                     UsageLog.persona_name,
-                    func.count(),
+                    func.sum(case((UsageLog.kind == "chat", 1), else_=0)),
                     func.sum(UsageLog.prompt_tokens),
                     func.sum(UsageLog.completion_tokens),
+                    func.sum(UsageLog.characters),
                 )
                 .where(UsageLog.user_id == user_id)
                 .group_by(UsageLog.persona_name)
                 .order_by(func.sum(UsageLog.prompt_tokens + UsageLog.completion_tokens).desc())
             )
-            return [UsageLine(n, int(c), int(p or 0), int(o or 0)) for n, c, p, o in rows]
+            return [
+                UsageLine(n, int(c or 0), int(p or 0), int(o or 0), int(ch or 0))
+                for n, c, p, o, ch in rows
+            ]
+
+    async def add_speech(
+        self, owner: OwnerKey, space_id: int, persona_name: str, provider: str, characters: int
+    ) -> None:
+        """Record characters sent to a speech provider (ElevenLabs bills by character)."""
+        async with self._write() as s:
+            await s.execute(
+                insert(UsageLog).values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    persona_name=persona_name,
+                    space_id=space_id,
+                    model=provider,
+                    kind="speech",
+                    characters=characters,
+                    created_at=utcnow(),
+                )
+            )
+            await s.commit()
 
 
 class SpaceSettingsRepo:

@@ -9,13 +9,13 @@ import discord
 
 from adapters.discord.identity import strip_mention, who_of_message
 from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of
-from adapters.discord.slash import Slash, render_text
+from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
 from adapters.discord.views import ConfirmView
-from adapters.split import split_text
 from bot.core import Core
 from bot.errors import BotError
 from bot.messages import Attachment, Incoming, Reply, Who
+from bot.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,17 @@ class Chat:
         me = self.client.user
         text = strip_mention(message.content, me.id if me else 0)
         files = tuple(
-            Attachment(a.filename, a.content_type or "", url=a.url) for a in message.attachments
+            [
+                await download(a)
+                if (a.content_type or "").startswith("audio/")  # voice messages: transcribed
+                else Attachment(a.filename, a.content_type or "", url=a.url)
+                for a in message.attachments
+            ]
         )
         if not text and not files:
             return
         if text.startswith("/"):
-            await self._command(message, who, text)
+            await self._command(message, who, text, files)
         else:
             await self._turn(message, who, text, files)
 
@@ -116,9 +121,11 @@ class Chat:
             log.info("could not start a thread in %s: %s", channel.id, exc.status)
             return channel
 
-    async def _command(self, message: discord.Message, who: Who, text: str) -> None:
+    async def _command(
+        self, message: discord.Message, who: Who, text: str, files: tuple[Attachment, ...]
+    ) -> None:
         """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""
-        reply = await self.core.handle_text(who, text)
+        reply = await self.core.handle_text(who, text, attachments=files)
         channel: Any = message.channel
         if reply.ephemeral and not reply.error and message.guild is not None:
             # Private output never goes to a server channel: DM it, or point to the slash form.

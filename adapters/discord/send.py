@@ -10,8 +10,8 @@ from typing import Any
 
 import discord
 
-from adapters.split import split_text
 from bot.messages import Attachment, Look
+from bot.split import split_text
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from discord import app_commands
 from adapters.discord.identity import who_of_interaction
 from adapters.discord.send import LIMIT, NO_MENTIONS, files_of
 from adapters.discord.views import ConfirmView, Form
-from adapters.split import split_text
 from bot.commands.spec import CommandSpec
 from bot.core import Core
 from bot.errors import BotError
-from bot.messages import CommandCall, Reply
+from bot.messages import Attachment, CommandCall, Reply
+from bot.split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ def wants_form(spec: CommandSpec, args: dict[str, Any]) -> bool:
         return args["action"] == "set"
     required = {p.name for p in spec.params if p.required}
     return not (set(args) - required)
+
+
+async def download(attachment: discord.Attachment) -> Attachment:
+    """An uploaded file's bytes (Discord caps uploads at 10-500 MB by the server's tier)."""
+    data = await attachment.read()
+    return Attachment(attachment.filename, attachment.content_type or "", data, attachment.url)
 
 
 def render_text(reply: Reply) -> str:
@@ -70,6 +76,10 @@ class Slash:
     ) -> None:
         """A slash command was used: open its form, or run it and answer."""
         who = who_of_interaction(interaction)
+        files = tuple(
+            [await download(v) for v in args.values() if isinstance(v, discord.Attachment)]
+        )
+        args = {k: v for k, v in args.items() if not isinstance(v, discord.Attachment)}
         if wants_form(spec, args):
             try:
                 prefill = await self._prefill(spec, who, args)
@@ -80,14 +90,14 @@ class Slash:
 
             async def submit(modal_interaction: discord.Interaction, values: dict[str, str]):
                 merged = {**args, **values}
-                await self.execute(modal_interaction, CommandCall(who, spec.path, merged))
+                await self.execute(modal_interaction, CommandCall(who, spec.path, merged, files))
 
             title = f"{spec.name} {args.get('name', '')}".strip()
             await interaction.response.send_modal(
                 Form(title, fields, prefill, submit, self.on_error)
             )
             return
-        await self.execute(interaction, CommandCall(who, spec.path, args))
+        await self.execute(interaction, CommandCall(who, spec.path, args, files))
 
     async def _prefill(self, spec: CommandSpec, who: Any, args: dict[str, Any]) -> dict[str, str]:
         """Current values for an edit form; a new persona's form starts empty."""

@@ -28,6 +28,7 @@ PY_TYPES: dict[str, type] = {
     "int": int,
     "float": float,
     "bool": bool,
+    "file": discord.Attachment,
 }
 # Discord's documented limits for application commands.
 NAME_RE = re.compile(r"^[-_'\w]{1,32}$")

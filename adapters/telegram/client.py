@@ -71,6 +71,8 @@ class TelegramAdapter:
         self.app.add_handler(CallbackQueryHandler(h.on_callback))
         self.app.add_handler(MessageHandler(filters.COMMAND, h.on_command))
         self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_text))
+        audio = filters.VOICE | filters.AUDIO | filters.Document.AUDIO
+        self.app.add_handler(MessageHandler(audio, h.on_audio))
         self.app.add_error_handler(self.on_error)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,4 +125,3 @@ class TelegramAdapter:
             await asyncio.Event().wait()
         finally:
             await self.stop()
-

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from adapters.split import split_text
 from bot.messages import Look, Reply
+from bot.split import split_text
 
 LIMIT = 4096  # characters per Telegram message, after entity parsing; we count the markup too
 

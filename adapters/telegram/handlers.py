@@ -191,6 +191,33 @@ class Handlers:
 
         await query.edit_message_text(pieces(reply)[0], parse_mode="HTML", reply_markup=None)
 
+    # -- audio -------------------------------------------------------------------------------
+
+    async def on_audio(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice note or audio file: with a /command caption it is that command's file
+        (`/voice upload`); otherwise a voice turn, transcribed by the core."""
+        message = update.effective_message
+        if message is None:
+            return
+        media = message.voice or message.audio or message.document
+        if media is None:
+            return
+        who = await self.who(update, context.bot, check_admin=True)
+        caption = (message.caption or "").strip()
+        if not caption.startswith("/") and not await self._for_us(message, who, context.bot):
+            return
+        telegram_file = await media.get_file()
+        data = bytes(await telegram_file.download_as_bytearray())
+        name = getattr(media, "file_name", None) or "voice.ogg"
+        mime = getattr(media, "mime_type", None) or "audio/ogg"
+        audio = (Attachment(name, mime, data),)
+        place = self.place(update, context.bot)
+        if caption.startswith("/"):
+            reply = await self.core.handle_text(who, caption, attachments=audio)
+            await self.answer(update, context, who, place, reply)
+            return
+        await self._turn(who, place, "", audio, message)
+
     # -- chat --------------------------------------------------------------------------------
 
     def _addressed(self, message: Message, bot: Bot) -> bool:
@@ -206,21 +233,33 @@ class Handlers:
                 return True
         return False
 
+    async def _for_us(self, message: Message, who: Who, bot: Bot) -> bool:
+        """Every message in a DM; in groups when addressed, or in a chat group."""
+        if who.space_kind != "group" or self._addressed(message, bot):
+            return True
+        return await self.core.is_chat_channel(who)
+
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A plain message: a turn in DMs; in groups only when addressed (or a chat channel)."""
         message = update.effective_message
         if message is None or not message.text:
             return
         who = await self.who(update, context.bot)
-        if who.space_kind == "group" and not (
-            self._addressed(message, context.bot) or await self.core.is_chat_channel(who)
-        ):
+        if not await self._for_us(message, who, context.bot):
             return
         text = re.sub(rf"@{re.escape(context.bot.username or '')}\b", "", message.text).strip()
         if not text:
             return
-        files: tuple[Attachment, ...] = ()
-        place = self.place(update, context.bot)
+        await self._turn(who, self.place(update, context.bot), text, (), message)
+
+    async def _turn(
+        self,
+        who: Who,
+        place: Place,
+        text: str,
+        files: tuple[Attachment, ...],
+        message: Message,
+    ) -> None:
         look = await self.core.active_look(who)
         stream = TgStream(place, look, interval=self.config.edit_interval_s)
         stream.start_typing()

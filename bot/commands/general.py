@@ -48,18 +48,20 @@ async def help_(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
-@command("usage", help="Tokens you have used, per persona")
+@command("usage", help="Tokens used and characters spoken, per persona")
 async def usage(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     """Token totals for the asking user."""
     lines = await core.usage.by_persona(ctx.user_id)
     if not lines:
         return Reply(text="No model calls yet.", ephemeral=True)
-    out = ["Your token use per persona:"]
+    out = ["Your use per persona:"]
     for u in lines:
+        spoken = f", {u.spoken_characters:,} characters spoken" if u.spoken_characters else ""
         out.append(
             f"  {u.persona_name}: {u.calls} replies, {u.prompt_tokens:,} prompt + "
-            f"{u.completion_tokens:,} reply tokens"
+            f"{u.completion_tokens:,} reply tokens{spoken}"
         )
     total = sum(u.prompt_tokens + u.completion_tokens for u in lines)
-    out.append(f"  total: {total:,} tokens")
+    chars = sum(u.spoken_characters for u in lines)
+    out.append(f"  total: {total:,} tokens" + (f", {chars:,} characters spoken" if chars else ""))
     return Reply(text="\n".join(out), ephemeral=True)

@@ -96,7 +96,10 @@ def parse(
         raise BadInput(
             f"too many values for {spec.name}: {' '.join(loose)} — usage: {spec.usage()}"
         )
-    missing = [p.name for p in spec.params if p.required and p.name not in args]
+    # Files travel beside the text (attachments), so the line itself never has to name them.
+    missing = [
+        p.name for p in spec.params if p.required and p.type != "file" and p.name not in args
+    ]
     if missing:
         raise BadInput(f"{spec.name} needs {', '.join(missing)} — usage: {spec.usage()}")
     return spec, args

@@ -171,6 +171,8 @@ def ask_to_delete(core: Core, ctx: Context, p: Persona, question: str, done: str
 
     async def delete() -> Reply:
         await core.personas.repo.delete(p.id)
+        if p.custom_voice_id and core.voice is not None:
+            await core.voice.forget_clone(p.custom_voice_id)  # the clone goes with it
         return Reply(text=done, ephemeral=True)
 
     return core.confirmations.ask(ctx.who, f"{question} This cannot be undone.", delete)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from bot.core import Core
     from bot.messages import Reply
 
-ParamType = Literal["str", "text", "int", "float", "bool", "persona"]
+ParamType = Literal["str", "text", "int", "float", "bool", "persona", "file"]
 Handler = Callable[["Core", "Context", dict[str, Any]], Awaitable["Reply"]]
 
 
@@ -65,6 +65,7 @@ GROUP_HELP = {
     "model": "Choose the model for this space",
     "preset": "Manage preset personas (admins)",
     "channel": "Channels where the bot answers every message (server admins)",
+    "voice": "Spoken replies and persona voices",
 }
 
 REGISTRY: dict[tuple[str, ...], CommandSpec] = {}
@@ -97,6 +98,7 @@ def all_commands() -> list[CommandSpec]:
         models,
         persona,
         preset,
+        voice,
     )
 
     return sorted(REGISTRY.values(), key=lambda c: c.path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0004"  # the newest revision
+HEAD = "0005"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
@@ -28,6 +28,7 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "usage_log",
         "space_settings",
         "chat_channels",
+        "voice_prefs",
         "alembic_version",
     } <= tables
     assert mode == "wal"

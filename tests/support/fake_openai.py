@@ -1,6 +1,7 @@
 """A small OpenAI-compatible chat server on 127.0.0.1 that records what it receives.
 
-It answers `echo: <last user message>` (streamed or not) and can be told to fail the next
+It answers `echo: <last user message>` (streamed or not), transcribes any upload to
+`server.transcript` (`/audio/transcriptions`), and can be told to fail the next
 requests: "500", "hang" (answer after `hang_s`), or "drop" (break the stream mid-way).
 Run it alone with `python -m tests.support.fake_openai` (prints the port) for benchmarks.
 """
@@ -31,6 +32,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _transcribe(self, raw: bytes) -> None:
+        """OpenAI's transcription endpoint: a multipart upload in, {"text": …} out."""
+        kind = self.headers.get("Content-Type", "")
+        with self.server.lock:
+            self.server.uploads.append({"content_type": kind, "body": raw})
+        if b'name="model"' not in raw or b'name="file"' not in raw:
+            self._json(400, {"error": {"message": "model and file are required"}})
+            return
+        self._json(200, {"text": self.server.transcript})
 
     def _chunk(self, payload: str) -> None:
         data = f"data: {payload}\n\n".encode()
@@ -67,7 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        if self.path.rstrip("/").endswith("/audio/transcriptions"):
+            self._transcribe(raw)
+            return
+        body = json.loads(raw or b"{}")
         mode = self.server.record(body, dict(self.headers))
         if self.path.rstrip("/").endswith("/embeddings"):
             self._embeddings(body)
@@ -154,6 +169,8 @@ class _Server(ThreadingHTTPServer):
         self.hang_s = 5.0
         self.record_requests = True
         self.json_replies: list[str] = []
+        self.uploads: list[dict[str, Any]] = []  # transcription requests
+        self.transcript = "what did you hear"
 
     def json_reply(self) -> str:
         with self.lock:

@@ -1,0 +1,1 @@
+"""Voice: text-to-speech providers, audio conversion, the voice service, speech-to-text."""
