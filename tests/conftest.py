@@ -32,8 +32,15 @@ def make_settings(data_dir: Path, api_base: str, **overrides: Any) -> Settings:
     }
     # Background extraction sends its own model calls; tests that want it turn it on.
     memory = {"extraction": False, **overrides.pop("memory", {})}
+    # Offline speech whatever the environment holds; transcription through the loopback server.
+    voice = {
+        "provider": "offline",
+        "stt_model": "openai/whisper-1",
+        "stt_api_base": api_base,
+        **overrides.pop("voice", {}),
+    }
     return Settings.model_validate(
-        {"data_dir": str(data_dir), "llm": llm, "memory": memory, **overrides}
+        {"data_dir": str(data_dir), "llm": llm, "memory": memory, "voice": voice, **overrides}
     )
 
 

@@ -85,6 +85,7 @@ class FakeDiscord:
     webhooks: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     global_commands: list[dict[str, Any]] = field(default_factory=list)
     guild_commands: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    cdn: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by file name
     base: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -93,6 +94,7 @@ class FakeDiscord:
         """Listen on 127.0.0.1 (a free port)."""
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        app.router.add_route("GET", "/cdn/{name}", self._cdn)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -105,6 +107,24 @@ class FakeDiscord:
         """Stop listening."""
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("GET", f"cdn/{request.match_info['name']}", None, {}))
+        data = self.cdn.get(request.match_info["name"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
+    def attachment(self, name: str, data: bytes, content_type: str) -> dict[str, Any]:
+        """An attachment object whose URL this server serves (Discord's CDN, here)."""
+        self.cdn[name] = data
+        url = f"{self.base.rsplit('/api', 1)[0]}/cdn/{name}"
+        return {
+            "id": str(snowflake()),
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     # -- what tests look at --------------------------------------------------------------
 

@@ -56,6 +56,7 @@ class FakeBotAPI:
 
     calls: list[Call] = field(default_factory=list)
     admins: set[int] = field(default_factory=set)  # users getChatMember calls administrators
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id → content (getFile)
     base: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -67,6 +68,7 @@ class FakeBotAPI:
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -114,6 +116,12 @@ class FakeBotAPI:
         await asyncio.wait_for(until(), timeout)
 
     # -- the API --------------------------------------------------------------------------
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     async def _params(self, request: web.Request) -> tuple[dict[str, Any], list[str]]:
         if request.content_type.startswith("multipart/"):
@@ -178,6 +186,15 @@ class FakeBotAPI:
         if method == "sendDocument":
             doc = {"file_id": "d1", "file_unique_id": "d1", "file_name": files[0] if files else ""}
             return self._message(params, document=doc)
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            size = len(self.files.get(file_id, b""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": f"voice/{file_id}",
+            }
         if method == "getChatMember":
             user_id = int(params["user_id"])
             status = "administrator" if user_id in self.admins else "member"
@@ -255,3 +272,19 @@ def press(sender: dict[str, Any], data: str, on: dict[str, Any]) -> dict[str, An
             "message": on,
         }
     }
+
+
+def voice_note(sender: dict[str, Any], file_id: str, caption: str = "") -> dict[str, Any]:
+    """A `message` update carrying a voice note (a DM)."""
+    update = message(sender, "")
+    msg = update["message"]
+    del msg["text"]
+    msg["voice"] = {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "duration": 2,
+        "mime_type": "audio/ogg",
+    }
+    if caption:
+        msg["caption"] = caption
+    return update

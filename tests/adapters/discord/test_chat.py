@@ -204,3 +204,22 @@ async def test_with_threads_on_a_mention_starts_a_thread_to_chat_in(
     assert await dc.message(ALICE, "three days, please", channel=int(thread["id"])) > 0
     assert len(discord_api.find("POST", r"/threads$")) == 1  # no thread inside a thread
     await adapter.client.close()
+
+
+async def test_spoken_replies_are_attached_as_files(dc: Harness) -> None:
+    await dc.slash(ALICE, ("voice", "on"))
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} say something", mentions=(BOT_USER,))
+    files = [c.files for c in sent(dc.api.calls[before:]) if c.files]
+    assert files == [["reply.ogg"]]
+    assert texts(dc.api.calls[before:])[0] == "echo: say something"
+
+
+async def test_an_audio_attachment_is_transcribed_into_a_turn(dc: Harness, fake_llm: Any) -> None:
+    fake_llm.server.transcript = "is it going to rain"
+    clip = dc.api.attachment("voice-message.ogg", b"OggS\x00\x02" + b"\x00" * 300, "audio/ogg")
+    before = len(dc.api.calls)
+    await dc.message(ALICE, "", channel=None, dm_channel=555000000000000002, attachments=[clip])
+    assert texts(dc.api.calls[before:]) == ["**Assistant**\necho: is it going to rain"]
+    (upload,) = fake_llm.server.uploads
+    assert b"OggS" in upload["body"]

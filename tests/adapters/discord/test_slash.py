@@ -186,3 +186,19 @@ async def test_presets_added_in_a_server_belong_to_it(dc: Harness) -> None:
     in_dm = callback(await dc.interact(BOB, 4, data, dm=True))["data"]["choices"]
     assert [c["value"] for c in here] == ["bard"]
     assert in_dm == []
+
+
+async def test_voice_upload_takes_the_attached_file(dc: Harness) -> None:
+    await _create(dc, ALICE, "luna", prompt="You are Luna.")
+    clip = dc.api.attachment(
+        "sample.wav", b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 64, "audio/wav"
+    )
+    data = gw.command_data(("voice", "upload"), {})
+    data["options"][0]["options"] = [{"type": 11, "name": "sample", "value": clip["id"]}]
+    data["resolved"] = {"attachments": {clip["id"]: clip}}
+    calls = await dc.interact(ALICE, 2, data)
+    assert [c.path for c in calls if c.path.startswith("cdn/")] == ["cdn/sample.wav"]
+    body = callback(calls)
+    # Offline speech here: the file arrived, and the core explains what cloning needs.
+    assert body["data"]["content"] == "⚠️ voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY"
+    assert body["data"]["flags"] & EPHEMERAL

@@ -318,3 +318,34 @@ async def test_the_wizard_gives_up_after_its_timeout(core: Any) -> None:
     finally:
         await adapter.stop()
         await api.stop()
+
+
+async def test_spoken_replies_arrive_as_voice_notes(tg: Harness) -> None:
+    await tg.send(message(ALICE, "/voice on"))
+    calls = await tg.send(message(ALICE, "say something"))
+    (note,) = [c for c in calls if c.method == "sendVoice"]
+    assert note.files == ["reply.ogg"] and note.params["chat_id"] == str(ALICE["id"])
+    assert shown(calls) == ["<b>Assistant</b>\necho: say something"]  # the text comes too
+
+
+async def test_a_voice_note_is_transcribed_into_a_turn(tg: Harness, fake_llm: Any) -> None:
+    from tests.support.fake_telegram import voice_note
+
+    fake_llm.server.transcript = "what's the weather like"
+    tg.api.files["vn1"] = b"OggS\x00\x02" + b"\x00" * 200
+    calls = await tg.send(voice_note(ALICE, "vn1"))
+    assert [c.params["file_id"] for c in calls if c.method == "getFile"] == ["vn1"]
+    assert shown(calls) == ["<b>Assistant</b>\necho: what's the weather like"]
+    (upload,) = fake_llm.server.uploads
+    assert b"OggS" in upload["body"]
+
+
+async def test_a_captioned_upload_runs_the_command_with_the_file(tg: Harness) -> None:
+    from tests.support.fake_telegram import voice_note
+
+    tg.api.files["vn2"] = b"OggS\x00\x02" + b"\x00" * 200
+    await tg.send(message(ALICE, '/persona create luna prompt="You are Luna."'))
+    calls = await tg.send(voice_note(ALICE, "vn2", caption="/voice upload"))
+    assert any(c.method == "getFile" for c in calls)
+    (answer,) = sent(calls)
+    assert answer.text == "⚠️ voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY"
