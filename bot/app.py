@@ -151,6 +151,13 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
         print(f"personabot: {err}", file=sys.stderr)
         return 2
     await core.start()
+    scheduler = None
+    if settings.scheduler.enabled:
+        from bot.jobs.scheduler import Scheduler
+
+        scheduler = Scheduler(core.jobs, settings.scheduler, settings.db_url)
+        scheduler.start()
+        core.scheduler = scheduler
     # Piped runs pay the import on their first turn; warming would only delay their exit.
     warm = asyncio.create_task(warm_up(settings) if sys.stdin.isatty() else asyncio.sleep(0))
     enabled = settings.adapters.console.enabled
@@ -182,6 +189,8 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
             else:
                 log.error("%s adapter stopped", task.get_name(), exc_info=exc)
                 code = 1
+    if scheduler is not None:
+        scheduler.shutdown()
     for task in (*tasks, stopper, warm):
         task.cancel()
     await asyncio.gather(*tasks, stopper, warm, return_exceptions=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ConfigError
 
@@ -35,8 +35,20 @@ class LLMConfig(_Section):
     embedded_threads: int = Field(0, ge=0)
 
 
+class DecayConfig(_Section):
+    function: Literal["exponential", "linear", "logarithmic"] = "exponential"
+    half_life_days: float = Field(default=30, gt=0, le=3650)
+    exempt_importance: float = Field(default=0.9, ge=0, le=1.01)
+    warm_below: float = Field(default=0.5, ge=0, le=1)
+    cold_below: float = Field(default=0.25, ge=0, le=1)
+    archive_below: float = Field(default=0.1, ge=0, le=1)
+    retention_days: int = Field(default=0, ge=0)
+    batch: int = Field(default=5000, ge=1)
+
+
 class MemoryConfig(_Section):
     enabled: bool = True
+    decay: DecayConfig = DecayConfig()
     embedding: str = "local-minilm"
     embedding_api_base: str = ""
     vectors_dir: str = ""
@@ -78,6 +90,35 @@ class VoiceConfig(_Section):
     stt_api_base: str = ""
     elevenlabs: ElevenLabsConfig = ElevenLabsConfig()
     offline: OfflineVoiceConfig = OfflineVoiceConfig()
+
+
+class JobsConfig(_Section):
+    decay: str = "15 3 * * *"
+    retirement: str = "*/10 * * * *"
+    mood: str = "0 * * * *"
+    health: str = "30 6 * * *"
+
+    @field_validator("decay", "retirement", "mood", "health")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron schedule ({exc})") from None
+        return value
+
+
+class SchedulerConfig(_Section):
+    enabled: bool = True
+    timezone: str = "UTC"
+    jobs: JobsConfig = JobsConfig()
+
+
+class MoodConfig(_Section):
+    enabled: bool = True
+    relax_half_life_hours: float = Field(default=6, gt=0)
 
 
 class PersonasConfig(_Section):
@@ -153,6 +194,8 @@ class Settings(_Section):
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()
     voice: VoiceConfig = VoiceConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    mood: MoodConfig = MoodConfig()
 
     @property
     def vectors_path(self) -> Path:

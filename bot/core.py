@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.parse import parse
 from bot.commands.spec import REGISTRY, all_commands
@@ -12,13 +12,16 @@ from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
 from bot.errors import BadInput, BotError, PermissionDenied
+from bot.jobs.runner import JobRunner
 from bot.llm import LLM, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
 from bot.messages import Attachment, ChunkSink, CommandCall, Incoming, Look, Reply, Who
+from bot.moods import Moods
 from bot.persona_service import PersonaService
+from bot.retirement import Retirement
 from bot.voice.providers import SpeechFailed
 from bot.voice.service import VoiceService
 from bot.voice.sniff import is_audio
@@ -27,6 +30,8 @@ from personas.model import OPTION_FIELDS, Persona, validate_name
 from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.channels import ChatChannelRepo
 from storage.db import Database
+from storage.models import utcnow
+from storage.moods import MoodRepo
 from storage.repos import (
     Identities,
     OwnerKey,
@@ -37,6 +42,9 @@ from storage.repos import (
     UsageRepo,
 )
 from storage.voice_prefs import VoicePrefRepo
+
+if TYPE_CHECKING:
+    from bot.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,10 @@ class Core:
         self.memory = memory
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
+        self.moods = Moods(MoodRepo(db), settings.mood)
+        self.retirement = Retirement(self)
+        self.jobs = JobRunner(self)
+        self.scheduler: Scheduler | None = None  # set by the app when jobs run in this process
         self.identities = Identities(db)
         self.turns = TurnRepo(db)
         self.usage = UsageRepo(db)
@@ -150,11 +162,17 @@ class Core:
         # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
         async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
             ctx = await self.context(incoming.who)
+            retired = await self._after_retirement(ctx)
+            if retired is not None:
+                return retired
             persona = await self.personas.active(ctx)
             owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
             history = await self.turns.recent(owner, limits.recent_turns)
             turn_id = await self.turns.add_user(owner, ctx.space_id, text)
+            mood = ""
+            if self.settings.mood.enabled:
+                mood = (await self.moods.feel(owner, persona, text, utcnow())).describe()
             memories = await self._recall_and_remember(owner, text, turn_id, history)
             model, temperature, _ = await self.model_for(ctx, persona)
             messages = build_messages(
@@ -165,6 +183,7 @@ class Core:
                 history_chars=limits.history_chars,
                 memories=memories,
                 memory_chars=self.settings.memory.prompt_chars,
+                mood=mood,
             )
             try:
                 done = await self.llm.complete(messages, model, temperature, on_chunk)
@@ -185,6 +204,22 @@ class Core:
         if self.voice is not None and await self.voice_on(ctx):
             reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
         return reply
+
+    async def _after_retirement(self, ctx: Context) -> Reply | None:
+        """First message to a persona that has retired: its farewell (once), then the default."""
+        stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
+        if stored is None or stored.status != "retired":
+            return None
+        fallback = await self.personas.default(ctx)
+        await self.personas.repo.set_active(ctx.user_id, ctx.space_id, fallback.id)
+        note = (
+            f"({stored.display_name} has retired. You're now talking to "
+            f"{fallback.display_name} — send your message again.)"
+        )
+        if await self.retirement.farewells.take(ctx.user_id, stored.id, utcnow()):
+            farewell = self.retirement.farewell_text(stored)
+            return Reply(text=f"{farewell}\n\n{note}", persona=look(stored))
+        return Reply(text=note, persona=look(fallback))
 
     async def _transcript(self, incoming: Incoming) -> str:
         """A voice message becomes the text of the turn."""

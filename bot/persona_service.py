@@ -39,25 +39,37 @@ class PersonaService:
 
     def usable(self, ctx: Context, p: Persona) -> bool:
         """May this user talk to `p` here?"""
-        if p.status != "active":
-            return False
+        return p.status == "active" and self.visible(ctx, p)
+
+    def visible(self, ctx: Context, p: Persona) -> bool:
+        """Could this user see `p` here, were it not retired?"""
         if p.is_preset:
             return p.enabled and p.space_id in (None, ctx.space_id)
         return p.owner_id == ctx.user_id or (
             p.visibility == "public" and p.space_id == ctx.space_id
         )
 
-    async def find(self, ctx: Context, name: str) -> Persona:
-        """Resolve a name: own personas, then this space's presets, global ones, shared ones."""
+    async def find(self, ctx: Context, name: str, *, retired: bool = False) -> Persona:
+        """Resolve a name: own personas, then this space's presets, global ones, shared ones.
+
+        Retired personas are found only when `retired` (to unretire them); otherwise naming
+        one says that it has retired.
+        """
         handle = name.strip().lower()
-        for found in await self.repo.in_scopes(
-            (ctx.user_scope, ctx.space_scope, "global"), handle
-        ):
+        candidates = list(
+            await self.repo.in_scopes((ctx.user_scope, ctx.space_scope, "global"), handle)
+        )
+        candidates += [
+            p for p in await self.repo.visible(ctx.user_id, ctx.space_id) if p.name == handle
+        ]
+        for found in candidates:
             if self.usable(ctx, found):
                 return found
-        for p in await self.repo.visible(ctx.user_id, ctx.space_id):
-            if p.name == handle and self.usable(ctx, p):
-                return p
+        gone = [p for p in candidates if p.status == "retired" and self.visible(ctx, p)]
+        if gone and retired:
+            return gone[0]
+        if gone:
+            raise PersonaNotFound(f"'{handle}' has retired and can't be used any more")
         raise PersonaNotFound(f"no persona named '{handle}' here — /persona list shows yours")
 
     async def listing(self, ctx: Context) -> list[Persona]:

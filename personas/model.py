@@ -57,6 +57,12 @@ class Persona:
     status: str = "active"
     usage_count: int = 0
     knowledge: str = ""
+    decay: str = ""  # "" (config) or "<function>:<half-life days>", e.g. "linear:14"
+    retire_after_days: int | None = None
+    retire_on: datetime | None = None
+    farewell: str = ""
+    retired_at: datetime | None = None
+    last_used_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -85,6 +91,7 @@ OPTION_FIELDS = {
     "traits": "traits",
     "public": "visibility",
     "template": "template",
+    "decay": "decay",
 }
 
 _TEXT_LIMITS = {
@@ -96,6 +103,26 @@ _TEXT_LIMITS = {
     "post_history": "post_history",
     "style": "style",
 }
+
+
+DECAY_FUNCTIONS = ("exponential", "linear", "logarithmic")
+
+
+def parse_decay(text: str) -> tuple[str, float] | None:
+    """A persona's `decay`: "" (use config) or "<function>:<half-life days>"."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    function, _, days = text.partition(":")
+    try:
+        half_life = float(days) if days else 0.0
+    except ValueError:
+        half_life = 0.0
+    if function not in DECAY_FUNCTIONS or not 0 < half_life <= 3650:
+        raise BadInput(
+            f"decay must look like exponential:30, linear:14 or logarithmic:60 (got '{text}')"
+        )
+    return function, half_life
 
 
 def validate_name(name: str, limits: FieldLimits) -> str:
@@ -149,6 +176,10 @@ def validate_fields(options: dict[str, Any], limits: FieldLimits) -> dict[str, A
             out["traits"], out["custom_traits"] = parse_traits(str(raw))
         elif target == "visibility":
             out[target] = "public" if raw else "private"
+        elif target == "decay":
+            text = str(raw).strip().lower()
+            parse_decay(text)
+            out[target] = text
         elif target in ("voice", "model", "template"):
             text = str(raw).strip()
             if len(text) > 200:

@@ -72,6 +72,7 @@ def build_messages(
     history_chars: int = 6000,
     memories: Sequence[MemoryLine] = (),
     memory_chars: int = 1500,
+    mood: str = "",
 ) -> list[dict[str, str]]:
     """Messages for the LLM; the oldest history is dropped first to fit history_chars."""
     kept: list[HistoryItem] = []
@@ -83,6 +84,9 @@ def build_messages(
         kept.append(item)
     kept.reverse()
     system = system_text(persona, user_name)
+    if mood:
+        who = user_name or "the user"
+        system += f"\n\nYour current mood toward {who}: {mood}. Let it colour your tone."
     remembered = memory_text(memories, user_name, memory_chars)
     if remembered:
         system += "\n\n" + remembered

@@ -111,7 +111,12 @@ class MemoryRepo:
             return []
         async with self._sessions() as s:
             rows = await s.scalars(
-                select(Row).where(_mine(owner), Row.id.in_(list(ids)), Row.status == "active")
+                select(Row).where(
+                    _mine(owner),
+                    Row.id.in_(list(ids)),
+                    Row.status == "active",
+                    Row.tier != "archived",  # faded out of recall; still exported
+                )
             )
             return [_record(r) for r in rows]
 
@@ -178,7 +183,8 @@ class MemoryRepo:
                 .values(
                     last_recalled_at=now,
                     recall_count=Row.recall_count + 1,
-                    strength=func.min(1.0, Row.strength + 0.2),
+                    strength=1.0,  # fresh again; each recall also slows the next fading
+                    tier="hot",
                 )
             )
             await s.commit()
@@ -228,7 +234,7 @@ class MemoryRepo:
                 rows = list(
                     await s.scalars(
                         select(Row)
-                        .where(Row.status == "active", Row.id > last)
+                        .where(Row.status == "active", Row.tier != "archived", Row.id > last)
                         .order_by(Row.id)
                         .limit(batch)
                     )

@@ -72,6 +72,12 @@ class PersonaRow(Base):
     style: Mapped[str] = mapped_column(Text, default="")
     voice: Mapped[str] = mapped_column(String(100), default="")
     custom_voice_id: Mapped[str] = mapped_column(String(100), default="")
+    decay: Mapped[str] = mapped_column(String(40), default="")  # "" or "linear:14" …
+    retire_after_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    retire_on: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    farewell: Mapped[str] = mapped_column(Text, default="")
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     model: Mapped[str] = mapped_column(String(200), default="")
     temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
     template: Mapped[str] = mapped_column(String(64), default="")
@@ -182,6 +188,7 @@ class MemoryItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_recalled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     source_turn_id: Mapped[int | None] = mapped_column(
         ForeignKey("turns.id", ondelete="SET NULL"), nullable=True
     )
@@ -215,3 +222,50 @@ class VoicePref(Base):
     )
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JobRun(Base):
+    """One run of a scheduled job; (job, slot) is unique, so a slot runs once across processes."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "slot", name="uq_job_runs_slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    slot: Mapped[str] = mapped_column(String(60))
+    holder: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Mood(Base):
+    """How a persona feels toward one user right now."""
+
+    __tablename__ = "moods"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    )
+    emotion: Mapped[str] = mapped_column(String(20))
+    intensity: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Farewell(Base):
+    """A retired persona's goodbye owed to (shown_at NULL) or seen by one of its users."""
+
+    __tablename__ = "farewells"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    )
+    shown_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -275,7 +275,7 @@ class TurnRepo:
             await s.execute(
                 update(PersonaRow)
                 .where(PersonaRow.id == owner.persona_id)
-                .values(usage_count=PersonaRow.usage_count + 1)
+                .values(usage_count=PersonaRow.usage_count + 1, last_used_at=utcnow())
             )
             await s.commit()
             return int(turn_id or 0)

@@ -152,6 +152,16 @@ class VectorStore:
         async with self._lock:
             await table.delete(f"{_where(owner)} AND id IN ({id_list})")
 
+    async def delete_ids(self, ids: Sequence[int], batch: int = 5000) -> None:
+        """Remove rows by id whoever owns them (maintenance: archived memories), in batches."""
+        table = await self._open()
+        if table is None or not ids:
+            return
+        for start in range(0, len(ids), batch):
+            id_list = ", ".join(str(int(i)) for i in ids[start : start + batch])
+            async with self._lock:
+                await table.delete(f"id IN ({id_list})")
+
     async def wipe(self, owner: OwnerKey) -> None:
         """Remove every row of this owner."""
         table = await self._open()

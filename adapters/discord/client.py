@@ -87,7 +87,13 @@ class DiscordAdapter:
             self.client, specs or core.command_list(), self.slash.run, self.slash.complete
         )
         self.tree.on_error = self.slash.on_error  # type: ignore[method-assign]
+        core.retirement.notifiers["discord"] = self.direct_message
         self._global_published: bool | None = None
+
+    async def direct_message(self, user_ref: str, text: str) -> None:
+        """Reach a user by DM (farewells of retired personas); raises if DMs are closed."""
+        user = await self.client.fetch_user(int(user_ref))
+        await user.send(text[:2000], allowed_mentions=NO_MENTIONS)
 
     def check_intents(self) -> None:
         """Say which privileged intent is missing, before the gateway refuses to connect."""

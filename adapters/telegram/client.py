@@ -63,6 +63,11 @@ class TelegramAdapter:
             builder = builder.base_file_url(self.config.base_file_url)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self._install()
+        core.retirement.notifiers["telegram"] = self.direct_message
+
+    async def direct_message(self, user_ref: str, text: str) -> None:
+        """Reach a user in their private chat (works once they have started the bot)."""
+        await self.app.bot.send_message(int(user_ref), text[:4096])
 
     def _install(self) -> None:
         h = self.handlers

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands.spec import Param, command
 from bot.errors import BadInput, BotError
+from bot.memory.decay import Decay
 from bot.memory.service import KINDS, MemoryService
 from bot.messages import Attachment, Reply
 from storage.models import utcnow
@@ -133,16 +134,20 @@ async def memory_stats(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     turns = await core.turns.count(owner)
     indexed = await memory.vectors.count(owner)
     total = sum(stats["kinds"].values())
+    searchable = total - stats["tiers"].get("archived", 0)  # archived ones leave the index
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items())) or "none"
     tiers = ", ".join(f"{k} {v}" for k, v in sorted(stats["tiers"].items())) or "none"
+    decay = Decay(core.db, None, core.settings.memory.decay)
+    fading = await decay.fading(ctx.user_id, persona.id, persona.decay, utcnow())
     lines = [
         f"{persona.display_name}'s memory of you:",
         f"  messages: {turns}",
         f"  memories: {total} ({kinds})",
         f"  tiers: {tiers}; pinned: {stats['pinned']}",
         f"  average strength: {stats['average_strength']:.2f}",
-        f"  search index: {indexed} of {total}"
-        + ("" if indexed == total else " — run `python -m bot memory reindex`"),
+        f"  fading out within a week: {fading}",
+        f"  search index: {indexed} of {searchable}"
+        + ("" if indexed == searchable else " — run `python -m bot memory reindex`"),
     ]
     return Reply(text="\n".join(lines), ephemeral=True)
 

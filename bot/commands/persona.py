@@ -11,6 +11,8 @@ from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
 from personas.knowledge import scrub
 from personas.model import OPTION_FIELDS, Persona
 from personas.traits import format_traits
+from storage.models import utcnow
+from storage.repos import OwnerKey
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -34,6 +36,7 @@ PERSONA_OPTIONS = (
     Param("temperature", "temperature override, 0-2", type="float"),
     Param("template", "start from a template: friendly-assistant, analytical-expert, …"),
     Param("public", "share it with everyone in this space", type="bool"),
+    Param("decay", 'how its memories fade, e.g. "linear:14" (empty: the config default)'),
 )
 assert {p.name for p in PERSONA_OPTIONS} == set(OPTION_FIELDS)
 
@@ -64,6 +67,7 @@ def describe(p: Persona, *, full: bool) -> str:
         ("model", p.model),
         ("temperature", "" if p.temperature is None else f"{p.temperature:g}"),
         ("voice", p.voice),
+        ("memory decay", p.decay),
         ("avatar", p.avatar_url),
         ("greeting", p.greeting),
     ):
@@ -99,7 +103,18 @@ async def persona_show(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     name = args.get("name")
     p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
     full = p.owner_id == ctx.user_id or (p.is_preset and ctx.space_admin)
-    return Reply(text=describe(p, full=full), ephemeral=True)
+    text = describe(p, full=full)
+    if core.settings.mood.enabled:
+        mood = await core.moods.current(OwnerKey(ctx.user_id, p.id), p, utcnow())
+        text += f"\n  mood toward you: {mood.describe()}"
+    if p.retire_on or p.retire_after_days:
+        plan = (
+            f"on {p.retire_on:%Y-%m-%d}"
+            if p.retire_on
+            else f"after {p.retire_after_days} quiet days"
+        )
+        text += f"\n  retiring {plan}"
+    return Reply(text=text, ephemeral=True)
 
 
 @command("persona", "switch", help="Talk to another persona here", params=(NAME,))

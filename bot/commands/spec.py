@@ -66,6 +66,7 @@ GROUP_HELP = {
     "preset": "Manage preset personas (admins)",
     "channel": "Channels where the bot answers every message (server admins)",
     "voice": "Spoken replies and persona voices",
+    "jobs": "Scheduled jobs (bot admins)",
 }
 
 REGISTRY: dict[tuple[str, ...], CommandSpec] = {}
@@ -94,10 +95,12 @@ def all_commands() -> list[CommandSpec]:
     from bot.commands import (  # noqa: F401
         channel,
         general,
+        jobs,
         memory,
         models,
         persona,
         preset,
+        retire,
         voice,
     )
 

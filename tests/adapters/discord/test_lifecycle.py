@@ -30,6 +30,7 @@ async def test_joining_a_server_registers_the_commands_there(dc: Harness) -> Non
     assert _names(dc.api.guild_commands[gw.GUILD_ID]) == {
         "channel",
         "help",
+        "jobs",
         "memory",
         "model",
         "persona",
@@ -57,7 +58,7 @@ async def test_discord_sync_publishes_globally_and_drops_server_copies(
 ) -> None:
     discord_api.guild_commands[gw.GUILD_ID] = [{"name": "old", "description": "d", "type": 1}]
     count = await publish("fake-token", core.settings.adapters.discord, None)
-    assert count == 8 and "persona" in _names(discord_api.global_commands)
+    assert count == 9 and "persona" in _names(discord_api.global_commands)
     assert discord_api.guild_commands[gw.GUILD_ID] == []
 
 

@@ -40,7 +40,17 @@ def _sub(commands: list[dict[str, Any]], group: str, name: str) -> dict[str, Any
 def test_every_declared_command_is_a_slash_command() -> None:
     commands = _tree()
     tops = {c["name"] for c in commands}
-    assert tops == {"channel", "help", "memory", "model", "persona", "preset", "usage", "voice"}
+    assert tops == {
+        "channel",
+        "help",
+        "jobs",
+        "memory",
+        "model",
+        "persona",
+        "preset",
+        "usage",
+        "voice",
+    }
     for spec in all_commands():
         node = (
             next(c for c in commands if c["name"] == spec.path[0])

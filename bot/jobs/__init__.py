@@ -1,0 +1,1 @@
+"""Scheduled jobs: memory decay, persona retirement, moods relaxing, memory health."""

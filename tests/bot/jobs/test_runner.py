@@ -1,0 +1,81 @@
+"""Jobs: each slot runs once across processes, runs are recorded, admins list and run them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+from adapters.collecting import CollectingAdapter
+from bot.app import build_core
+from bot.config import Settings
+from bot.core import Core
+from bot.jobs.runner import JOBS, JobRunner
+from bot.jobs.scheduler import Scheduler, fire_job, sync_url
+
+NOW = datetime(2026, 11, 20, 3, 15)
+
+
+async def test_two_processes_run_a_slot_once(core: Core, settings: Settings) -> None:
+    other = build_core(settings)  # a second process on the same database
+    await other.start()
+    try:
+        mine = JobRunner(core, clock=lambda: NOW)
+        theirs = JobRunner(other, clock=lambda: NOW)
+        outcomes = await asyncio.gather(mine.fire("health"), theirs.fire("health"))
+        assert sorted(o.status for o in outcomes) == ["ok", "skipped"]
+        runs = await mine.runs.of("health")
+        assert len(runs) == 1 and runs[0].status == "ok" and runs[0].ended_at == NOW
+        assert "pairs" in runs[0].detail
+    finally:
+        await other.close()
+
+
+async def test_every_run_is_recorded_and_failures_say_so(core: Core) -> None:
+    runner = JobRunner(core, clock=lambda: NOW)
+
+    async def broken(now: datetime) -> tuple[int, str]:
+        raise RuntimeError("disk on fire")
+
+    runner.work["mood"] = broken
+    failed = await runner.fire("mood", slot="a")
+    assert failed.status == "failed"
+    [run] = await runner.runs.of("mood")
+    assert run.status == "failed" and run.detail == "RuntimeError: disk on fire"
+    assert (await runner.fire("decay", slot="a")).status == "ok"
+    assert (await runner.fire("decay", slot="a")).status == "skipped"
+
+
+async def test_schedules_are_persisted_in_the_database(core: Core, settings: Settings) -> None:
+    scheduler = Scheduler(core.jobs, settings.scheduler, settings.db_url, key="test-a")
+    scheduler.start()
+    try:
+        assert all(scheduler.next_run(job) is not None for job in JOBS)
+    finally:
+        scheduler.shutdown()
+    path = settings.db_url.split("///", 1)[1]
+    with sqlite3.connect(path) as db:
+        stored = {r[0] for r in db.execute("SELECT id FROM apscheduler_jobs")}
+    assert stored == set(JOBS)  # they survive the process
+    again = Scheduler(core.jobs, settings.scheduler, settings.db_url, key="test-b")
+    again.start()
+    try:
+        assert again.aps is not None and {j.id for j in again.aps.get_jobs()} == set(JOBS)
+        await fire_job("test-b", "health")
+        assert (await core.jobs.runs.last("health")) is not None
+    finally:
+        again.shutdown()
+    assert sync_url("sqlite+aiosqlite:////x/y.db") == "sqlite:////x/y.db"
+
+
+async def test_admins_list_and_run_jobs(user: Callable[..., CollectingAdapter]) -> None:
+    root, alice = user("root"), user("alice")
+    refused = await alice.say("/jobs list")
+    assert refused.error and "only bot admins" in refused.text
+    ran = await root.say("/jobs run decay")
+    assert ran.text.startswith("decay: ok — 0 memories updated")
+    listing = (await root.say("/jobs list")).text
+    for job in JOBS:
+        assert f"  {job} [" in listing
+    assert "last: ok at" in listing and "never ran" in listing
