@@ -209,7 +209,7 @@ class Decay:
         """Drop archived items from the vector index (again after a crash: deletes are safe)."""
         query = select(MemoryItem.id).where(MemoryItem.tier == "archived")
         if since is not None:
-            query = query.where(MemoryItem.archived_at >= since)
+            query = query.where(MemoryItem.archived_at > since)  # later runs did theirs
         async with self.db.sessions() as s:
             ids = list(await s.scalars(query))
         if ids and self.vectors is not None:

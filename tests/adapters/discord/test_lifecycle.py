@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.errors import ConfigError
 from bot.messages import Attachment, Look, Reply
 from tests.adapters.discord.conftest import ALICE, Harness
+from tests.adapters.discord.test_tree import TOPS
 from tests.support import discord_gateway as gw
 from tests.support.fake_discord import FakeDiscord
 
@@ -27,17 +28,7 @@ def _names(commands: list[dict[str, Any]]) -> set[str]:
 
 
 async def test_joining_a_server_registers_the_commands_there(dc: Harness) -> None:
-    assert _names(dc.api.guild_commands[gw.GUILD_ID]) == {
-        "channel",
-        "help",
-        "jobs",
-        "memory",
-        "model",
-        "persona",
-        "preset",
-        "usage",
-        "voice",
-    }
+    assert _names(dc.api.guild_commands[gw.GUILD_ID]) == TOPS
 
 
 async def test_no_per_server_copy_when_published_globally(
@@ -58,7 +49,7 @@ async def test_discord_sync_publishes_globally_and_drops_server_copies(
 ) -> None:
     discord_api.guild_commands[gw.GUILD_ID] = [{"name": "old", "description": "d", "type": 1}]
     count = await publish("fake-token", core.settings.adapters.discord, None)
-    assert count == 9 and "persona" in _names(discord_api.global_commands)
+    assert count == len(TOPS) and "persona" in _names(discord_api.global_commands)
     assert discord_api.guild_commands[gw.GUILD_ID] == []
 
 

@@ -349,3 +349,20 @@ async def test_a_captioned_upload_runs_the_command_with_the_file(tg: Harness) ->
     assert any(c.method == "getFile" for c in calls)
     (answer,) = sent(calls)
     assert answer.text == "⚠️ voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY"
+
+
+async def test_a_retiring_persona_says_goodbye_by_dm(tg: Harness) -> None:
+    await tg.send(message(ALICE, '/persona create luna prompt="You are Luna."'))
+    await tg.send(message(ALICE, "good night, Luna"))
+    await tg.send(message(ALICE, '/persona retire luna farewell="Sleep well, friend."'))
+    before = len(tg.api.calls)
+    assert (await tg.core.jobs.fire("retirement")).detail == "retired: luna"
+    dms = [c for c in tg.api.calls[before:] if c.method == "sendMessage"]
+    assert [(c.params["chat_id"], c.text) for c in dms] == [
+        (str(ALICE["id"]), "Luna: Sleep well, friend.")
+    ]
+    (after,) = shown(await tg.send(message(ALICE, "still there?")))  # told already: no repeat
+    assert after == (
+        "<b>Assistant</b>\n(Luna has retired. You're now talking to Assistant — "
+        "send your message again.)"
+    )

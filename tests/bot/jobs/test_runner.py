@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.jobs.runner import JOBS, JobRunner
 from bot.jobs.scheduler import Scheduler, fire_job, sync_url
+from tests.conftest import who
 
 NOW = datetime(2026, 11, 20, 3, 15)
 
@@ -79,3 +80,19 @@ async def test_admins_list_and_run_jobs(user: Callable[..., CollectingAdapter]) 
     for job in JOBS:
         assert f"  {job} [" in listing
     assert "last: ok at" in listing and "never ran" in listing
+
+
+async def test_the_mood_job_stores_relaxed_moods(core: Core) -> None:
+    from storage.moods import MoodRepo
+    from storage.repos import OwnerKey
+
+    ctx = await core.context(who("alice"))
+    persona = await core.personas.find(ctx, "coder")  # calm baseline
+    owner = OwnerKey(ctx.user_id, persona.id)
+    repo = MoodRepo(core.db)
+    await repo.set(owner, "anger", 80.0, NOW)
+    runner = JobRunner(core, clock=lambda: NOW.replace(hour=9, minute=15))  # six hours later
+    outcome = await runner.fire("mood")
+    assert outcome.detail == "1 moods relaxed"
+    emotion, intensity, when = await repo.get(owner)  # type: ignore[misc]
+    assert emotion == "anger" and abs(intensity - 40.0) < 1e-6 and when.hour == 9
