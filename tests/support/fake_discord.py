@@ -213,6 +213,8 @@ class FakeDiscord:
                     "flags": self.app_flags,
                 }
             )
+        if m == "GET" and (match := re.fullmatch(r"users/(\d+)", p)):
+            return _json(user(int(match.group(1)), "someone"))
         if m == "GET" and p == "users/@me/guilds":
             return _json(
                 [

@@ -223,3 +223,17 @@ async def test_an_audio_attachment_is_transcribed_into_a_turn(dc: Harness, fake_
     assert texts(dc.api.calls[before:]) == ["**Assistant**\necho: is it going to rain"]
     (upload,) = fake_llm.server.uploads
     assert b"OggS" in upload["body"]
+
+
+async def test_a_retiring_persona_says_goodbye_by_dm(dc: Harness) -> None:
+    await dc.slash(ALICE, ("persona", "create"), name="luna", prompt="You are Luna.")
+    await dc.message(ALICE, f"{MENTION} good night", mentions=(BOT_USER,))
+    await dc.core.handle_text(
+        Who("discord", ALICE["id"], "Alice", str(gw.GUILD_ID), "group"),
+        '/persona retire luna farewell="Sleep well."',
+    )
+    before = len(dc.api.calls)
+    assert (await dc.core.jobs.fire("retirement")).detail == "retired: luna"
+    calls = dc.api.calls[before:]
+    assert any(c.path == "users/@me/channels" for c in calls)  # opened a DM with Alice
+    assert [c.content for c in sent(calls)] == ["Luna: Sleep well."]
