@@ -177,9 +177,9 @@ async def test_streaming_edits_one_message_at_most_once_a_second(dc: Harness) ->
     assert len(posted) == 1
     hook = [c for c in dc.api.calls if c.path.startswith("webhooks/")]
     first, edits = hook[0], [c for c in hook if c.method == "PATCH"]
-    assert first.method == "POST" and 2 <= len(edits) <= 4
+    assert first.method == "POST" and len(edits) >= 2  # progress was shown while streaming
     times = [first.at] + [e.at for e in edits]
-    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))  # never more than 1/s
     assert edits[-1].content == "".join(words).strip()
     assert len(dc.api.calls) - before <= 1  # finishing costs at most the last edit
 

@@ -116,7 +116,7 @@ async def _boom(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
 
 
 async def _slow(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
-    await asyncio.sleep(2.3)
+    await asyncio.sleep(2.8)  # well past the 2 s after which the adapter defers
     return Reply("done slowly", ephemeral=False)
 
 

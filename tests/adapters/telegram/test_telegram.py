@@ -225,9 +225,9 @@ async def test_streaming_edits_at_most_once_a_second(tg: Harness) -> None:
     await stream.finish(Reply("".join(words).strip(), persona=Look("luna", "Luna")))
     first = tg.api.find("sendMessage")[-1]
     edits = tg.api.find("editMessageText")
-    assert 2 <= len(edits) <= 4
+    assert len(edits) >= 2  # progress was shown while streaming
     times = [first.at] + [e.at for e in edits]
-    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))  # never more than 1/s
     assert edits[-1].text == "<b>Luna</b>\n" + "".join(words).strip()
 
 
