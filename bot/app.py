@@ -152,7 +152,8 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
         return 2
     await core.start()
     scheduler = None
-    if settings.scheduler.enabled:
+    # A one-shot piped console run ends in a moment: background jobs belong to long runs.
+    if settings.scheduler.enabled and (adapters or sys.stdin.isatty()):
         from bot.jobs.scheduler import Scheduler
 
         scheduler = Scheduler(core.jobs, settings.scheduler, settings.db_url)
