@@ -158,10 +158,10 @@ class Core(SurfaceQueries):
         # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
         async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
             ctx = await self.context(incoming.who)
-            retired = await self._after_retirement(ctx)
-            if retired is not None:
-                return retired
-            persona = await self.personas.active(ctx)
+            stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
+            if stored is not None and stored.status == "retired":
+                return await self._after_retirement(ctx, stored)
+            persona = await self.personas.pick_active(ctx, stored)
             owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
             history = await self.turns.recent(owner, limits.recent_turns)
@@ -201,11 +201,8 @@ class Core(SurfaceQueries):
             reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
         return reply
 
-    async def _after_retirement(self, ctx: Context) -> Reply | None:
+    async def _after_retirement(self, ctx: Context, stored: Persona) -> Reply:
         """First message to a persona that has retired: its farewell (once), then the default."""
-        stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
-        if stored is None or stored.status != "retired":
-            return None
         fallback = await self.personas.default(ctx)
         await self.personas.repo.set_active(ctx.user_id, ctx.space_id, fallback.id)
         note = (

@@ -92,9 +92,12 @@ class PersonaService:
 
     async def active(self, ctx: Context) -> Persona:
         """The persona this user talks to in this space (the default if none or gone)."""
-        persona = await self.repo.active(ctx.user_id, ctx.space_id)
-        if persona is not None and self.usable(ctx, persona):
-            return persona
+        return await self.pick_active(ctx, await self.repo.active(ctx.user_id, ctx.space_id))
+
+    async def pick_active(self, ctx: Context, stored: Persona | None) -> Persona:
+        """The stored choice if this user may still use it here, else the default."""
+        if stored is not None and self.usable(ctx, stored):
+            return stored
         return await self.default(ctx)
 
     async def switch(self, ctx: Context, name: str) -> Persona:
