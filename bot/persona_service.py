@@ -153,14 +153,18 @@ class PersonaService:
         self._own(ctx, persona)
         return persona
 
+    def may_change(self, ctx: Context, p: Persona, what: str) -> Persona:
+        """`p` if this user may change it — their own, or a preset they admin — else a refusal
+        naming `what` ("change its voice", "retire it", …)."""
+        if p.is_preset:
+            self.admin_of(ctx, p)
+        elif p.owner_id != ctx.user_id:
+            raise PermissionDenied(f"only the owner of '{p.name}' can {what}")
+        return p
+
     async def knowledge_editable(self, ctx: Context, name: str) -> Persona:
         """A persona whose shared knowledge this user may change: own, or a preset they admin."""
-        persona = await self.find(ctx, name)
-        if persona.is_preset:
-            self.admin_of(ctx, persona)
-        elif persona.owner_id != ctx.user_id:
-            raise PermissionDenied(f"only the owner of '{persona.name}' can change its knowledge")
-        return persona
+        return self.may_change(ctx, await self.find(ctx, name), "change its knowledge")
 
     # Presets -----------------------------------------------------------------------------
 

@@ -54,13 +54,9 @@ class Retirement:
 
     async def _retirable(self, ctx: Context, name: str) -> Persona:
         p = await self.core.personas.find(ctx, name, retired=True)
-        if p.is_preset:
-            if not ctx.space_admin and not ctx.bot_admin:
-                raise PermissionDenied("only admins can retire presets")
-            self.core.personas.admin_of(ctx, p)
-        elif p.owner_id != ctx.user_id:
-            raise PermissionDenied(f"only the owner of '{p.name}' can retire it")
-        return p
+        if p.is_preset and not ctx.space_admin:
+            raise PermissionDenied("only admins can retire presets")
+        return self.core.personas.may_change(ctx, p, "retire it")
 
     async def plan(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.errors import PermissionDenied
 from bot.messages import Look, Who
 from personas.model import OPTION_FIELDS, Persona, validate_name
 
@@ -63,11 +62,7 @@ class SurfaceQueries:
     async def persona_fields(self, who: Who, name: str, options: list[str]) -> dict[str, str]:
         """Current values of `options` for a form, if this user may edit the persona."""
         ctx = await self.context(who)
-        p = await self.personas.find(ctx, name)
-        if p.is_preset:
-            self.personas.admin_of(ctx, p)
-        elif p.owner_id != ctx.user_id:
-            raise PermissionDenied(f"only the owner of '{p.name}' can change it")
+        p = self.personas.may_change(ctx, await self.personas.find(ctx, name), "change it")
         fields = {k: getattr(p, OPTION_FIELDS[k]) for k in options if k in OPTION_FIELDS}
         if "knowledge" in options:
             fields["knowledge"] = p.knowledge

@@ -24,11 +24,7 @@ def _voice(core: Core) -> Any:
 async def _speaking_persona(core: Core, ctx: Context, name: str | None) -> Persona:
     """The persona whose voice changes: own custom personas, or presets for their admins."""
     p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
-    if p.is_preset:
-        core.personas.admin_of(ctx, p)
-    elif p.owner_id != ctx.user_id:
-        raise PermissionDenied(f"only the owner of '{p.name}' can change its voice")
-    return p
+    return core.personas.may_change(ctx, p, "change its voice")
 
 
 @command("voice", "list", help="Voices a persona can speak with")
