@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.loopback import serve
+
 PREMADE = [
     {"voice_id": "21m00Tcm4TlvDq8EAFAM", "name": "Rachel", "category": "premade"},
     {"voice_id": "pNInz6obpgDQGcFmaJgB", "name": "Adam", "category": "premade"},
@@ -52,11 +54,7 @@ class FakeElevenLabs:
         """Listen on a free loopback port."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, self.base = await serve(app)
         return self
 
     async def stop(self) -> None:
