@@ -26,14 +26,13 @@ from sqlalchemy import and_, case, delete, func, literal, select, true, update
 
 from bot.config import DecayConfig
 from bot.errors import BadInput
-from personas.model import DECAY_FUNCTIONS, parse_decay
+from personas.model import parse_decay
 from storage.db import Database
 from storage.models import MemoryItem, PersonaRow
 from storage.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
-FUNCTIONS = DECAY_FUNCTIONS
 
 
 def strength(function: str, days: float, half_life: float, recalls: int = 0) -> float:
@@ -47,9 +46,6 @@ def strength(function: str, days: float, half_life: float, recalls: int = 0) -> 
     if function == "logarithmic":
         return max(0.0, 1 - math.log2(1 + t / h) / 2)
     raise ValueError(function)
-
-
-parse_override = parse_decay  # one rule for the persona option and the job
 
 
 def _sql_strength(function: str, half_life: float, now: datetime) -> Any:
@@ -87,7 +83,7 @@ class Decay:
         overrides: dict[tuple[str, float], list[int]] = {}
         for persona_id, decay in rows:
             try:
-                parsed = parse_override(decay or "")
+                parsed = parse_decay(decay or "")
             except BadInput:
                 log.warning("persona %s: invalid decay '%s'; using config", persona_id, decay)
                 parsed = None
@@ -153,7 +149,7 @@ class Decay:
         self, user_id: int, persona_id: int, override: str, now: datetime, days: int = 7
     ) -> int:
         """How many of this (user, persona)'s memories fade out within `days`."""
-        function, half_life = parse_override(override) or (
+        function, half_life = parse_decay(override) or (
             self.config.function,
             self.config.half_life_days,
         )

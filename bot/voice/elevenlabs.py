@@ -27,6 +27,7 @@ class ElevenLabsProvider:
         from elevenlabs.client import AsyncElevenLabs
 
         self.config = config
+        self.model = config.model
         self.max_chars = config.max_chars
         self.client = AsyncElevenLabs(api_key=api_key, base_url=config.base_url.rstrip("/"))
         self._voices: tuple[float, list[VoiceInfo]] | None = None

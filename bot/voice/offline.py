@@ -105,6 +105,7 @@ class EspeakProvider:
     def __init__(self, config: OfflineVoiceConfig) -> None:
         self.config = config
         self.default_voice = config.voice
+        self.model = f"espeak-ng@{config.words_per_minute}wpm"
 
     async def speak(self, text: str, voice: str) -> Pcm:
         """Synthesize in a worker thread."""

@@ -32,6 +32,7 @@ class SpeechProvider(Protocol):
     """What the voice service needs from a TTS engine."""
 
     name: str
+    model: str  # what makes the same text sound different, part of the cache key
     max_chars: int  # longest text per request
     can_clone: bool
     default_voice: str

@@ -81,7 +81,7 @@ class VoiceService:
         script = self._script(text)
         if not script:
             raise SpeechFailed("nothing to say")
-        model = getattr(getattr(self.provider, "config", None), "model", "")
+        model = self.provider.model
         key = hashlib.sha256(f"{self.name}|{model}|{voice}|{script}".encode()).hexdigest()
         path = self._cached(key)
         if self.config.cache_mb > 0 and path.exists():
