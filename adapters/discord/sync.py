@@ -11,7 +11,7 @@ import discord
 from adapters.discord.client import DiscordAdapter
 from adapters.discord.tree import build_tree, check_limits, payload
 from bot.commands.spec import CommandSpec, all_commands
-from bot.config import DiscordAdapterConfig
+from bot.config import AdaptersConfig, DiscordAdapterConfig, Settings
 from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,6 @@ class _NoCore:
     """Sync needs the command declarations only; no database, no model."""
 
     def __init__(self, config: DiscordAdapterConfig) -> None:
-        from bot.config import AdaptersConfig, Settings
-
         self.settings = Settings(adapters=AdaptersConfig(discord=config))
         self.retirement = _NoRetirement()
 

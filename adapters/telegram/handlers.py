@@ -13,6 +13,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from adapters.telegram import keyboards as kb
+from adapters.telegram.format import pieces
 from adapters.telegram.send import Place, TgStream
 from bot.config import TelegramAdapterConfig
 from bot.core import Core
@@ -187,8 +188,6 @@ class Handlers:
         await query.answer("This button isn't valid.", show_alert=True)
 
     async def _settle(self, query: Any, reply: Reply) -> None:
-        from adapters.telegram.format import pieces
-
         await query.edit_message_text(pieces(reply)[0], parse_mode="HTML", reply_markup=None)
 
     # -- audio -------------------------------------------------------------------------------
