@@ -38,8 +38,11 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         interactive: bool | None = None,
+        loading: asyncio.Future[None] | None = None,
     ) -> None:
         self.core = core
+        # The model warming up in the background: a person at the terminal is told it is.
+        self.loading = loading
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
@@ -143,11 +146,16 @@ class ConsoleAdapter:
         except BotError as err:
             self.render(Reply(text=err.message, error=True))
             return
+        if self._still_loading() and not line.lstrip().startswith("/"):
+            self._write("(the model is still loading; the first reply takes a few seconds)\n")
         reply = await self.core.handle_text(self.who, line, self._chunk, files)
         self.render(reply)
         self._streamed = False
         if reply.confirm is not None:
             await self._confirm(reply)
+
+    def _still_loading(self) -> bool:
+        return self.interactive and self.loading is not None and not self.loading.done()
 
     async def run(self) -> None:
         """Until end of input, /quit, or cancellation (Ctrl-C)."""
@@ -165,6 +173,8 @@ class ConsoleAdapter:
                 f"personabot — chatting with {look.display_name} as {self.who.user_name}. "
                 "/help lists commands, /quit leaves.\n"
             )
+            if self._still_loading():
+                self._write("(loading the model in the background…)\n")
         while True:
             prompt = ""
             if self.interactive:

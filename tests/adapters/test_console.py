@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import Core
 from tests.support.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,6 +157,10 @@ def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> N
         term.read_until(b"[coder] you> ")
         term.type("/quit")
         assert term.proc.wait(timeout=30) == 0
+        assert term.proc.stderr is not None
+        said = term.proc.stderr.read().decode()
+        # Never a blank terminal while the stack loads: it says what it is doing first.
+        assert said.index("personabot: starting…") < said.index("opening the database")
     finally:
         term.close()
 
@@ -222,3 +227,24 @@ def test_memory_survives_sessions_and_reindex_rebuilds_it(
     other = run_console(["which race am I training for?"], env, "console", "--user", "bob")
     assert other.returncode == 0
     assert "Berlin marathon" not in fake_llm.chat_requests[-1]["messages"][0]["content"]
+
+
+async def test_a_turn_while_the_model_loads_says_so(core: Core) -> None:
+    """A person at the terminal who types before warm-up ends is told why it is slow."""
+    import asyncio
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    out = io.StringIO()
+    loading: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    console = ConsoleAdapter(core, "alice", stdout=out, interactive=True, loading=loading)
+    await console.handle("/persona list")  # commands don't wait for the model: no note
+    assert "still loading" not in out.getvalue()
+    await console.handle("hello")
+    assert "(the model is still loading" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("Assistant: echo: hello")
+    loading.set_result(None)
+    out.truncate(0)
+    await console.handle("again")
+    assert "still loading" not in out.getvalue()
