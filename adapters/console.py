@@ -12,10 +12,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from bot.commands.parse import parse
-from bot.commands.spec import REGISTRY
 from bot.core import Core
-from bot.errors import BadInput, BotError
+from bot.dispatch import OOPS
 from bot.messages import Attachment, Reply, Who
 from bot.threads import in_daemon_thread
 
@@ -91,25 +89,19 @@ class ConsoleAdapter:
             path.write_bytes(att.data)
             self._write(f"saved {path}\n")
 
-    def _local_files(self, line: str) -> tuple[Attachment, ...]:
-        """Files named by `file` options (e.g. /voice upload sample=~/me.mp3): this user's own."""
-        if not line.lstrip().startswith("/"):
-            return ()
-        try:
-            spec, args = parse(line, REGISTRY)
-        except BotError:
-            return ()  # the core will explain the mistake
+    def _local_files(self, line: str) -> tuple[tuple[Attachment, ...], str]:
+        """Files named by `file` options (e.g. /voice upload sample=~/me.mp3): this user's own.
+        Returns the files, or why one can't be read."""
         out = []
-        for param in spec.params:
-            if param.type == "file" and param.name in args:
-                path = Path(str(args[param.name])).expanduser()
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise BadInput(f"can't read {path}: {exc.strerror}") from None
-                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                out.append(Attachment(path.name, kind, data))
-        return tuple(out)
+        for path_text in self.core.file_options(line):
+            path = Path(path_text).expanduser()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                return (), f"can't read {path}: {exc.strerror}"
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            out.append(Attachment(path.name, kind, data))
+        return tuple(out), ""
 
     def render(self, reply: Reply) -> None:
         """Print a reply: `Name: text` for persona speech, `! text` for errors."""
@@ -133,18 +125,14 @@ class ConsoleAdapter:
         if not self.interactive:
             self._write("[yes/no] " + (answer or "") + "\n")
         accept = (answer or "").strip().lower() in YES
-        try:
-            self.render(await self.core.confirm(reply.confirm.token, self.who, accept))
-        except BotError as err:
-            self.render(Reply(text=err.message, error=True))
+        self.render(await self.core.confirm(reply.confirm.token, self.who, accept))
 
     async def handle(self, line: str) -> None:
         """Process one input line and print what comes back."""
         self._streamed = False
-        try:
-            files = self._local_files(line)
-        except BotError as err:
-            self.render(Reply(text=err.message, error=True))
+        files, problem = self._local_files(line)
+        if problem:
+            self.render(Reply(text=problem, error=True))
             return
         if self._still_loading() and not line.lstrip().startswith("/"):
             self._write("(the model is still loading; the first reply takes a few seconds)\n")
@@ -153,6 +141,12 @@ class ConsoleAdapter:
         self._streamed = False
         if reply.confirm is not None:
             await self._confirm(reply)
+
+    async def deliver(self, user_ref: str, text: str) -> None:
+        """A message from the core to the person at this terminal (a farewell)."""
+        if user_ref != self.who.user_ref:
+            raise LookupError("that user is not at this terminal")
+        self._write(text + "\n")
 
     def _still_loading(self) -> bool:
         return self.interactive and self.loading is not None and not self.loading.done()
@@ -186,6 +180,6 @@ class ConsoleAdapter:
                 continue
             try:
                 await self.handle(line)
-            except Exception:  # the adapter edge: log it, answer briefly, keep going
+            except Exception:  # a fault of this adapter (the core answers its own): keep going
                 log.exception("console: failed to handle a line")
-                self.render(Reply(text="Something went wrong; it has been logged.", error=True))
+                self.render(Reply(text=OOPS, error=True))

@@ -15,8 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from bot.config import DecayConfig  # noqa: E402
-from bot.memory.decay import strength  # noqa: E402
 from personas.model import DECAY_FUNCTIONS as FUNCTIONS  # noqa: E402
+from storage.decay import strength  # noqa: E402
 
 
 def main() -> None:

@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import DecayConfig  # noqa: E402
-from bot.memory.decay import Decay  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.repos import OwnerKey  # noqa: E402
+from storage.decay import Decay  # noqa: E402
+from storage.keys import OwnerKey  # noqa: E402
 from storage.vectors import VectorRow, VectorStore  # noqa: E402
 
 OWNERS = 10_000

@@ -29,8 +29,8 @@ from bot.config import MemoryConfig
 from bot.memory.embeddings import LocalMiniLM
 from bot.memory.service import MemoryService
 from storage.db import Database
+from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRepo
-from storage.repos import OwnerKey
 from storage.vectors import VectorRow, VectorStore
 
 OWNERS = 10_000

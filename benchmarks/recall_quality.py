@@ -29,8 +29,10 @@ from bot.config import MemoryConfig
 from bot.memory.embeddings import LocalMiniLM
 from bot.memory.service import MODES, MemoryService
 from storage.db import Database
+from storage.identities import Identities
+from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRepo
-from storage.repos import Identities, OwnerKey, PersonaRepo
+from storage.personas import PersonaRepo
 from storage.vectors import VectorStore
 
 START = datetime(2026, 5, 1, 9, 0)

@@ -161,7 +161,7 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
 
         scheduler = Scheduler(core.jobs, settings.scheduler, settings.db_url)
         scheduler.start()
-        core.scheduler = scheduler
+        core.jobs.scheduler = scheduler
     # Piped runs pay the import on their first turn; warming would only delay their exit.
     warm = asyncio.create_task(warm_up(settings) if sys.stdin.isatty() else asyncio.sleep(0))
     enabled = settings.adapters.console.enabled
@@ -175,6 +175,8 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
         warm.cancel()
         await core.close()
         return 1
+    for adapter in adapters:
+        core.outbox.register(adapter)  # the core's farewells reach users through them
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
     stop = asyncio.Event()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
-from bot.commands.parse import parse
-from bot.commands.spec import REGISTRY, all_commands
+from bot.channels import ChatChannels
+from bot.commands.parse import find_command, parse
+from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
-from bot.errors import BadInput, BotError
+from bot.dispatch import Dispatcher, guard
+from bot.errors import BadInput
 from bot.jobs.runner import JobRunner
 from bot.llm import LLM, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
@@ -19,9 +21,12 @@ from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
 from bot.messages import Attachment, ChunkSink, CommandCall, Incoming, Look, Reply, Who
+from bot.model_choice import ModelChoice
 from bot.moods import Moods
+from bot.outbox import Outbox
 from bot.persona_service import PersonaService
 from bot.retirement import Retirement
+from bot.services import Services
 from bot.surface import SurfaceQueries, look
 from bot.voice.providers import SpeechFailed
 from bot.voice.service import VoiceService
@@ -31,21 +36,18 @@ from personas.model import Persona
 from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.channels import ChatChannelRepo
 from storage.db import Database
+from storage.decay import Decay
+from storage.farewells import FarewellRepo
+from storage.identities import Identities
+from storage.keys import OwnerKey
 from storage.models import utcnow
 from storage.moods import MoodRepo
-from storage.repos import (
-    Identities,
-    OwnerKey,
-    PersonaRepo,
-    SpaceSettingsRepo,
-    TurnRecord,
-    TurnRepo,
-    UsageRepo,
-)
+from storage.personas import PersonaRepo
+from storage.retirement import RetirementRepo
+from storage.space_settings import SpaceSettingsRepo
+from storage.turns import TurnRecord, TurnRepo
+from storage.usage import UsageRepo
 from storage.voice_prefs import VoicePrefRepo
-
-if TYPE_CHECKING:
-    from bot.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +70,36 @@ class Core(SurfaceQueries):
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
         self.moods = Moods(MoodRepo(db), settings.mood)
-        self.retirement = Retirement(self)
-        self.jobs = JobRunner(self)
-        self.scheduler: Scheduler | None = None  # set by the app when jobs run in this process
         self.identities = Identities(db)
         self.turns = TurnRepo(db)
         self.usage = UsageRepo(db)
-        self.space_settings = SpaceSettingsRepo(db)
-        self.channels = ChatChannelRepo(db)
-        self._chat_channels: dict[int, set[str]] = {}
+        self.models = ModelChoice(settings, llm, SpaceSettingsRepo(db))
+        self.channels = ChatChannels(ChatChannelRepo(db))
         self.personas = PersonaService(PersonaRepo(db), settings, load_templates())
-        self.confirmations = Confirmations()
+        self.outbox = Outbox()  # the composition root registers the running adapters
+        self.retirement = Retirement(
+            self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
+        )
+        self.jobs = JobRunner(self)
         self.locks = KeyedLocks()
         self.commands = {c.path: c for c in all_commands()}
+        self.services = Services(
+            settings=settings,
+            personas=self.personas,
+            models=self.models,
+            turns=self.turns,
+            memory=memory,
+            decay=Decay(db, None, settings.memory.decay),
+            voice=voice,
+            voice_prefs=self.voice_prefs,
+            usage=self.usage,
+            moods=self.moods,
+            channels=self.channels,
+            retirement=self.retirement,
+            jobs=self.jobs,
+            commands=self.command_list,
+        )
+        self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
         mem = settings.memory
         distiller = mem.extraction_model or settings.llm.model
@@ -128,28 +147,21 @@ class Core(SurfaceQueries):
         admins = self.settings.admins.ids(who.platform)
         return Context(who, self._users[ukey], self._spaces[skey], who.user_ref in admins)
 
-    async def model_for(self, ctx: Context, persona: Persona) -> tuple[str, float, dict[str, str]]:
-        """Model and temperature: space override → persona → config; plus where each came from."""
-        space_model, space_temp = await self.space_settings.get(ctx.space_id)
-        cfg = self.settings.llm
-        model, msrc = (
-            (space_model, "space")
-            if space_model
-            else (persona.model, "persona")
-            if persona.model
-            else (cfg.model, "config")
-        )
-        temp, tsrc = (
-            (space_temp, "space")
-            if space_temp is not None
-            else (persona.temperature, "persona")
-            if persona.temperature is not None
-            else (cfg.temperature, "config")
-        )
-        return model, temp, {"model": msrc, "temperature": tsrc}
+    async def answers(self, incoming: Incoming) -> bool:
+        """Is this message for the bot? Addressed to it (the adapter says: a DM, a mention, a
+        reply to it, its thread), or written in a chat channel (the core knows those)."""
+        if incoming.addressed:
+            return True
+        ctx = await self.context(incoming.who)
+        refs = (incoming.who.channel_ref, incoming.parent_ref)
+        return any([await self.channels.has(ctx.space_id, ref) for ref in refs if ref])
 
     async def chat(self, incoming: Incoming, on_chunk: ChunkSink | None = None) -> Reply:
-        """One turn with the active persona; the user's message is stored before the model runs."""
+        """One turn with the active persona; every failure becomes an error Reply."""
+        return await guard(self._chat(incoming, on_chunk), "a chat turn")
+
+    async def _chat(self, incoming: Incoming, on_chunk: ChunkSink | None) -> Reply:
+        """The turn; the user's message is stored before the model runs."""
         text = incoming.text.strip() or await self._transcript(incoming)
         limit = self.settings.limits.message
         if len(text) > limit:
@@ -170,7 +182,7 @@ class Core(SurfaceQueries):
             if self.settings.mood.enabled:
                 mood = (await self.moods.feel(owner, persona, text, utcnow())).describe()
             memories = await self._recall_and_remember(owner, text, turn_id, history)
-            model, temperature, _ = await self.model_for(ctx, persona)
+            model, temperature, _ = await self.models.effective(ctx, persona)
             messages = build_messages(
                 persona,
                 [HistoryItem(t.role, t.content) for t in history],
@@ -268,19 +280,12 @@ class Core(SurfaceQueries):
         return [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
 
     async def command(self, call: CommandCall) -> Reply:
-        """Run a declared command with already-typed arguments."""
-        spec = self.commands.get(call.path)
-        if spec is None:
-            raise BadInput(f"unknown command /{' '.join(call.path)} — /help lists the commands")
-        ctx = await self.context(call.who)
-        args = dict(call.args)
-        if call.attachments:
-            args["attachments"] = call.attachments
-        return await spec.handler(self, ctx, args)
+        """Run a declared command (rights, confirmation and errors: the dispatcher's)."""
+        return await self.dispatch.command(call)
 
     async def confirm(self, token: str, who: Who, accept: bool) -> Reply:
         """Answer a pending confirmation (buttons, or yes/no on text surfaces)."""
-        return await self.confirmations.answer(token, who, accept)
+        return await self.dispatch.confirm(token, who, accept)
 
     async def handle_text(
         self,
@@ -290,18 +295,42 @@ class Core(SurfaceQueries):
         attachments: tuple[Attachment, ...] = (),
     ) -> Reply:
         """Text surfaces: a leading / is a command in the shared grammar, anything else a turn."""
-        try:
-            if text.lstrip().startswith("/"):
-                spec, args = parse(text, REGISTRY)
-                return await self.command(CommandCall(who, spec.path, args, attachments))
+        if not text.lstrip().startswith("/"):
             return await self.chat(Incoming(who, text, attachments), on_chunk)
-        except BotError as err:
+        try:
+            spec, args = parse(text, REGISTRY)
+        except BadInput as err:
             return Reply(text=err.message, error=True, ephemeral=True)
+        return await self.command(CommandCall(who, spec.path, args, attachments))
+
+    def bare_picker(self, line: str) -> tuple[tuple[str, ...], str, str] | None:
+        """(path, parameter, question) when `line` is a command that declares a picker and
+        gives nothing: surfaces with buttons offer the choice instead of an error."""
+        try:
+            spec, _ = find_command(shlex.split(line.strip()), REGISTRY)
+        except (BadInput, ValueError, IndexError):
+            return None
+        words = line.split()
+        bare = len(words) == (1 if "_" in words[0] else len(spec.path))
+        if spec.picker is None or not bare:
+            return None
+        return spec.path, spec.picker.param, spec.picker.question
+
+    def file_options(self, line: str) -> list[str]:
+        """What a command line gives for its `file` options (paths, on the console); a line
+        that does not parse gives none — running it explains the mistake."""
+        if not line.lstrip().startswith("/"):
+            return []
+        try:
+            spec, args = parse(line, REGISTRY)
+        except BadInput:
+            return []
+        return [str(args[p.name]) for p in spec.params if p.type == "file" and p.name in args]
 
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""
         return look(await self.personas.active(await self.context(who)))
 
-    def command_list(self) -> list[Any]:
+    def command_list(self) -> list[CommandSpec]:
         """Declared commands, for adapters that build menus."""
         return list(self.commands.values())

@@ -40,6 +40,10 @@ class Incoming:
     text: str
     attachments: tuple[Attachment, ...] = ()
     reply_to: str | None = None
+    # Set by the adapter: a DM, a mention, a reply to the bot, the bot's own thread. Whether an
+    # unaddressed message is answered (a chat channel) is the core's decision.
+    addressed: bool = True
+    parent_ref: str = ""  # the channel a thread belongs to, where the platform has threads
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,16 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class FormRequest:
+    """A form to show instead of running the command: (parameter, hint, current value) each;
+    submitting it runs `path` with the given arguments plus the fields filled in."""
+
+    title: str
+    path: tuple[str, ...]
+    fields: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the core answers; adapters render it in their platform's idiom."""
 
@@ -79,6 +93,7 @@ class Reply:
     confirm: Confirm | None = None
     attachments: tuple[Attachment, ...] = ()
     error: bool = False
+    form: FormRequest | None = None
 
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.

@@ -7,8 +7,8 @@ from datetime import datetime
 from bot.config import MoodConfig
 from personas.model import Persona
 from personas.mood import Mood, baseline, classify, react, relax
+from storage.keys import OwnerKey
 from storage.moods import MoodRepo
-from storage.repos import OwnerKey
 
 
 class Moods:

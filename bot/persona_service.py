@@ -7,10 +7,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BotError, Conflict, PermissionDenied, PersonaNotFound
+from bot.errors import BotError, Conflict, PersonaNotFound
 from personas.catalog import Template, apply_template, load_presets
 from personas.model import Persona, validate_fields, validate_name
-from storage.repos import PersonaRepo
+from storage.personas import PersonaRepo
 
 log = logging.getLogger(__name__)
 
@@ -130,41 +130,28 @@ class PersonaService:
         values.update(name=handle, owner_id=ctx.user_id, space_id=ctx.space_id, source="user")
         return await self.repo.create(ctx.user_scope, values)
 
-    def _own(self, ctx: Context, p: Persona) -> None:
-        if p.is_preset:
-            raise PermissionDenied(
-                f"'{p.name}' is a preset — admins change presets with /preset edit"
-            )
-        if p.owner_id != ctx.user_id:
-            raise PermissionDenied(f"only the owner of '{p.name}' can change or delete it")
-
-    async def edit(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
-        """Change fields of a persona this user owns."""
-        persona = await self.find(ctx, name)
-        self._own(ctx, persona)
+    async def edit(self, ctx: Context, p: Persona, options: dict[str, Any]) -> Persona:
+        """Change fields of a persona (the dispatcher checked it is the caller's)."""
         values = self.fields(options)
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
-        return await self.repo.update(persona.id, values)
+        return await self.repo.update(p.id, values)
 
-    async def owned(self, ctx: Context, name: str) -> Persona:
-        """A persona this user owns (for delete), or a clear refusal."""
-        persona = await self.find(ctx, name)
-        self._own(ctx, persona)
-        return persona
+    async def update(self, p: Persona, values: dict[str, Any]) -> Persona:
+        """Store already-valid field values (knowledge, voice, plans, enabled)."""
+        return await self.repo.update(p.id, values)
 
-    def may_change(self, ctx: Context, p: Persona, what: str) -> Persona:
-        """`p` if this user may change it — their own, or a preset they admin — else a refusal
-        naming `what` ("change its voice", "retire it", …)."""
-        if p.is_preset:
-            self.admin_of(ctx, p)
-        elif p.owner_id != ctx.user_id:
-            raise PermissionDenied(f"only the owner of '{p.name}' can {what}")
-        return p
+    async def delete(self, p: Persona) -> None:
+        """The persona and everything keyed by it."""
+        await self.repo.delete(p.id)
 
-    async def knowledge_editable(self, ctx: Context, name: str) -> Persona:
-        """A persona whose shared knowledge this user may change: own, or a preset they admin."""
-        return self.may_change(ctx, await self.find(ctx, name), "change its knowledge")
+    async def get(self, persona_id: int) -> Persona | None:
+        """A persona by id, whatever its state."""
+        return await self.repo.get(persona_id)
+
+    async def presets(self, space_id: int) -> list[Persona]:
+        """Every preset visible in a space, enabled or not."""
+        return list(await self.repo.presets(space_id))
 
     # Presets -----------------------------------------------------------------------------
 
@@ -177,24 +164,10 @@ class PersonaService:
                 return found
         raise PersonaNotFound(f"no preset named '{handle}' here — /preset list shows them")
 
-    def admin_of(
-        self, ctx: Context, preset: Persona | None = None, *, global_: bool = False
-    ) -> None:
-        """Refuse unless this user may manage `preset` (or create one, global or not)."""
-        is_global = global_ or (preset is not None and preset.space_id is None)
-        if is_global and not ctx.bot_admin:
-            raise PermissionDenied(
-                "only bot admins (admins."
-                f"{ctx.who.platform} in config.yaml) can change global presets"
-            )
-        if not ctx.space_admin:
-            raise PermissionDenied("only admins of this space can manage presets")
-
     async def add_preset(
         self, ctx: Context, name: str, options: dict[str, Any], global_: bool
     ) -> Persona:
-        """Create a preset for this space (or everywhere, for bot admins)."""
-        self.admin_of(ctx, global_=global_)
+        """Create a preset for this space (or everywhere; the dispatcher checked the rights)."""
         handle = validate_name(name, self.settings.limits)
         values = self.fields(options)
         scope = "global" if global_ else ctx.space_scope
@@ -209,26 +182,8 @@ class PersonaService:
         )
         return await self.repo.create(scope, values)
 
-    async def edit_preset(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
-        """Change a preset's fields (admins)."""
-        preset = await self.preset(ctx, name)
-        self.admin_of(ctx, preset)
+    async def edit_preset(self, preset: Persona, options: dict[str, Any]) -> Persona:
+        """Change a preset's fields (the dispatcher checked the admin right)."""
         values = self.fields(options)
         values.pop("visibility", None)
         return await self.repo.update(preset.id, values)
-
-    async def set_enabled(self, ctx: Context, name: str, enabled: bool) -> Persona:
-        """Enable or disable a preset (admins)."""
-        preset = await self.preset(ctx, name)
-        self.admin_of(ctx, preset)
-        return await self.repo.update(preset.id, {"enabled": enabled})
-
-    async def removable_preset(self, ctx: Context, name: str) -> Persona:
-        """A preset this admin may delete; shipped ones can only be disabled."""
-        preset = await self.preset(ctx, name)
-        self.admin_of(ctx, preset)
-        if preset.source == "shipped":
-            raise PermissionDenied(
-                f"'{preset.name}' ships with personabot — disable it with /preset disable"
-            )
-        return preset

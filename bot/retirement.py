@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
-
-from bot.errors import BadInput, PermissionDenied
-from storage.models import MemoryItem, PersonaRow, Turn, User
-from storage.moods import FarewellRepo
+from bot.errors import BadInput
+from bot.outbox import Outbox
+from storage.farewells import FarewellRepo
+from storage.retirement import RetirementRepo
 
 if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.core import Core
+    from bot.config import Settings
+    from bot.persona_service import PersonaService
     from personas.model import Persona
 
 log = logging.getLogger(__name__)
-
-# platform → send(user_ref, text): adapters that can reach a user directly register one.
-Notifier = Callable[[str, str], Awaitable[None]]
 
 
 def parse_date(text: str) -> datetime:
@@ -46,89 +41,59 @@ class RetireResult:
 class Retirement:
     """Plans, the job, and the farewell on first contact afterwards."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.db = core.db
-        self.farewells = FarewellRepo(core.db)
-        self.notifiers: dict[str, Notifier] = {}
-
-    async def _retirable(self, ctx: Context, name: str) -> Persona:
-        p = await self.core.personas.find(ctx, name, retired=True)
-        if p.is_preset and not ctx.space_admin:
-            raise PermissionDenied("only admins can retire presets")
-        return self.core.personas.may_change(ctx, p, "retire it")
+    def __init__(
+        self,
+        personas: PersonaService,
+        repo: RetirementRepo,
+        farewells: FarewellRepo,
+        outbox: Outbox,
+        settings: Settings,
+    ) -> None:
+        self.personas = personas
+        self.repo = repo
+        self.farewells = farewells
+        self.outbox = outbox
+        self.settings = settings
 
     async def plan(
         self,
-        ctx: Context,
-        name: str,
+        p: Persona,
         *,
         after: int | None,
         on: str | None,
         farewell: str,
         now: datetime,
-    ) -> tuple[Persona, str]:
-        """Set the plan; returns the persona and a sentence saying when it retires."""
-        p = await self._retirable(ctx, name)
+    ) -> str:
+        """Set the plan of `p` (the dispatcher checked the right); says when it retires."""
         if p.status == "retired":
             raise BadInput(f"'{p.name}' has already retired — /persona unretire brings it back")
         if after is not None and after < 1:
             raise BadInput("after= is a number of days, at least 1")
         when = parse_date(on) if on else (None if after else now)
-        limit = self.core.settings.limits.greeting
+        limit = self.settings.limits.greeting
         if len(farewell) > limit:
             raise BadInput(f"farewell is too long: {len(farewell)} characters (limit {limit})")
-        await self.core.personas.repo.update(
-            p.id, {"retire_after_days": after, "retire_on": when, "farewell": farewell.strip()}
+        await self.personas.update(
+            p, {"retire_after_days": after, "retire_on": when, "farewell": farewell.strip()}
         )
         if when is not None and when <= now:
-            text = "at the next retirement run (within minutes)"
-        elif when is not None:
-            text = f"on {when:%Y-%m-%d %H:%M} UTC"
-        else:
-            text = f"after {after} days without a message"
-        return p, text
+            return "at the next retirement run (within minutes)"
+        if when is not None:
+            return f"on {when:%Y-%m-%d %H:%M} UTC"
+        return f"after {after} days without a message"
 
-    async def cancel(self, ctx: Context, name: str) -> Persona:
+    async def cancel(self, p: Persona) -> None:
         """Drop the plan; a retired persona comes back into use."""
-        p = await self._retirable(ctx, name)
-        await self.core.personas.repo.update(
-            p.id,
+        await self.personas.update(
+            p,
             {"retire_after_days": None, "retire_on": None, "status": "active", "retired_at": None},
         )
-        return p
-
-    async def due(self, now: datetime) -> list[int]:
-        """Ids of personas whose plan says retire by `now`."""
-        quiet = PersonaRow.retire_after_days.is_not(None)
-        async with self.db.sessions() as s:
-            rows = (
-                await s.execute(
-                    select(
-                        PersonaRow.id,
-                        PersonaRow.retire_on,
-                        PersonaRow.retire_after_days,
-                        PersonaRow.last_used_at,
-                        PersonaRow.created_at,
-                    ).where(
-                        PersonaRow.status == "active",
-                        or_(PersonaRow.retire_on.is_not(None), quiet),
-                    )
-                )
-            ).all()
-        out = []
-        for pid, on, after, used, created in rows:
-            dated = on is not None and on <= now
-            quiet_long = after is not None and (used or created) + timedelta(days=after) <= now
-            if dated or quiet_long:
-                out.append(pid)
-        return out
 
     async def run(self, now: datetime) -> RetireResult:
         """Retire every due persona; safe to repeat (each step can run twice)."""
         retired = []
-        for pid in await self.due(now):
-            p = await self.core.personas.repo.get(pid)
+        for pid in await self.repo.due(now):
+            p = await self.personas.get(pid)
             if p is None:
                 continue
             await self._retire(p, now)
@@ -137,54 +102,22 @@ class Retirement:
 
     async def _retire(self, p: Persona, now: datetime) -> None:
         path = await self.archive(p, now)
-        async with self.db.sessions() as s:
-            users = list(
-                await s.scalars(select(Turn.user_id).where(Turn.persona_id == p.id).distinct())
-            )
+        users = await self.repo.users_of(p.id)
         await self.farewells.owe(p.id, users)
-        async with self.db.write() as s:
-            await s.execute(
-                update(PersonaRow)
-                .where(PersonaRow.id == p.id)
-                .values(status="retired", retired_at=now)
-            )
-            await s.commit()
+        await self.repo.mark_retired(p.id, now)
         log.info("retired persona %s (%d users, archive %s)", p.name, len(users), path)
         await self._tell(p, now)
 
     async def archive(self, p: Persona, now: datetime) -> Path:
         """Every memory of the persona, per user, as JSON under data_dir/archives/."""
-        async with self.db.sessions() as s:
-            rows = (
-                await s.execute(
-                    select(MemoryItem, User.platform, User.platform_user_id)
-                    .join(User, User.id == MemoryItem.user_id)
-                    .where(MemoryItem.persona_id == p.id)
-                    .order_by(MemoryItem.user_id, MemoryItem.id)
-                )
-            ).all()
-        users: dict[str, list[dict[str, Any]]] = {}
-        for item, platform, ref in rows:
-            users.setdefault(f"{platform}:{ref}", []).append(
-                {
-                    "id": item.id,
-                    "kind": item.kind,
-                    "text": item.text,
-                    "status": item.status,
-                    "tier": item.tier,
-                    "importance": item.importance,
-                    "strength": item.strength,
-                    "created_at": item.created_at.isoformat(),
-                }
-            )
-        folder = self.core.settings.data_dir / "archives"
+        folder = self.settings.data_dir / "archives"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{p.name}-{p.id}.json"
         data = {
             "persona": {"name": p.name, "display_name": p.display_name, "id": p.id},
             "retired_at": now.isoformat(),
             "farewell": p.farewell,
-            "users": users,
+            "users": await self.repo.memories_by_user(p.id),
         }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -197,19 +130,10 @@ class Retirement:
 
     async def _tell(self, p: Persona, now: datetime) -> None:
         """Say goodbye by DM where an adapter can (the rest hear it on their next message)."""
-        if not self.notifiers:
-            return
         for user_id in await self.farewells.owed(p.id):
-            async with self.db.sessions() as s:
-                user = await s.get(User, user_id)
-            send = self.notifiers.get(user.platform) if user is not None else None
-            if user is None or send is None:
+            address = await self.repo.address(user_id)
+            if address is None or not self.outbox.reaches(address[0]):
                 continue
-            try:
-                await send(user.platform_user_id, f"{p.display_name}: {self.farewell_text(p)}")
-            except (
-                Exception
-            ) as exc:  # DMs closed, user gone: they'll hear it on their next message
-                log.info("farewell DM failed: %s", type(exc).__name__)
-                continue
-            await self.farewells.take(user_id, p.id, now)
+            text = f"{p.display_name}: {self.farewell_text(p)}"
+            if await self.outbox.send(*address, text):
+                await self.farewells.take(user_id, p.id, now)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.messages import Look, Who
+from bot.dispatch import guard
+from bot.errors import BotError
+from bot.messages import CommandCall, FormRequest, Look, Reply, Who
 from personas.model import OPTION_FIELDS, Persona, validate_name
 
 if TYPE_CHECKING:
+    from bot.channels import ChatChannels
+    from bot.commands.spec import CommandSpec
     from bot.config import Settings
     from bot.context import Context
+    from bot.dispatch import Dispatcher
     from bot.persona_service import PersonaService
-    from storage.channels import ChatChannelRepo
 
 
 def look(p: Persona) -> Look:
@@ -20,35 +24,29 @@ def look(p: Persona) -> Look:
 
 
 class SurfaceQueries:
-    """Mixed into Core: read-mostly helpers for menus, autocomplete and trigger rules."""
+    """Mixed into Core: read-mostly helpers for menus, autocomplete, forms and trigger rules."""
 
     settings: Settings
     personas: PersonaService
-    channels: ChatChannelRepo
-    _chat_channels: dict[int, set[str]]
+    channels: ChatChannels
+    dispatch: Dispatcher
 
     async def context(self, who: Who) -> Context:
         """Resolve platform identity to ids (Core provides it)."""
         raise NotImplementedError
 
-    async def chat_channels(self, space_id: int) -> set[str]:
-        """Chat channels of a space (cached; changed only through set_chat_channel)."""
-        if space_id not in self._chat_channels:
-            self._chat_channels[space_id] = await self.channels.of_space(space_id)
-        return self._chat_channels[space_id]
+    def command_list(self) -> list[CommandSpec]:
+        """Declared commands (Core provides it)."""
+        raise NotImplementedError
 
-    async def set_chat_channel(self, ctx: Context, channel_ref: str, on: bool) -> bool:
-        """Mark or unmark a chat channel; returns whether it changed."""
-        changed = await self.channels.set(ctx.space_id, channel_ref, on, ctx.user_id)
-        self._chat_channels.pop(ctx.space_id, None)
-        return changed
+    async def chat_channels(self, space_id: int) -> set[str]:
+        """Chat channels of a space."""
+        return await self.channels.of_space(space_id)
 
     async def is_chat_channel(self, who: Who) -> bool:
         """Should every message in who.channel_ref be answered?"""
-        if not who.channel_ref:
-            return False
         ctx = await self.context(who)
-        return who.channel_ref in await self.chat_channels(ctx.space_id)
+        return await self.channels.has(ctx.space_id, who.channel_ref)
 
     async def persona_choices(self, who: Who, typed: str = "", limit: int = 25) -> list[Look]:
         """Personas this user may talk to here whose name starts with (else contains) `typed`."""
@@ -59,21 +57,44 @@ class SurfaceQueries:
         rest = [p for p in found if typed in p.name and p not in first]
         return [look(p) for p in (first + rest)[:limit]]
 
-    async def persona_fields(self, who: Who, name: str, options: list[str]) -> dict[str, str]:
-        """Current values of `options` for a form, if this user may edit the persona."""
-        ctx = await self.context(who)
-        p = self.personas.may_change(ctx, await self.personas.find(ctx, name), "change it")
-        fields = {k: getattr(p, OPTION_FIELDS[k]) for k in options if k in OPTION_FIELDS}
-        if "knowledge" in options:
-            fields["knowledge"] = p.knowledge
-        return {k: "" if v is None else str(v) for k, v in fields.items()}
+    def wants_form(self, call: CommandCall) -> bool:
+        """Does this call open its declared form instead of running?"""
+        spec = self.dispatch.commands.get(call.path)
+        return bool(spec and spec.form and spec.form.opens(spec, call.args))
 
-    def check_option(self, option: str, value: str) -> None:
-        """Raise BadInput if one persona option (or the name) would be refused."""
-        if option == "name":
-            validate_name(value, self.settings.limits)
-        else:
-            self.personas.fields({option: value})
+    async def open_form(self, call: CommandCall) -> Reply:
+        """The declared form of a command, checked and pre-filled — or why it can't open."""
+        return await guard(self._open_form(call), f"the form of /{' '.join(call.path)}")
+
+    async def _open_form(self, call: CommandCall) -> Reply:
+        spec = self.dispatch.spec(call.path)
+        assert spec.form is not None
+        ctx = await self.context(call.who)
+        self.dispatch.check(spec, ctx, call.args)  # refused before anyone types a word
+        target = await self.dispatch.target(spec, ctx, call.args)
+        values: dict[str, Any] = {}
+        if spec.form.prefill == "fields" and target is not None:
+            values = {k: getattr(target, OPTION_FIELDS[k]) for k in spec.form.fields}
+        elif spec.form.prefill == "knowledge" and target is not None:
+            values = {spec.form.fields[0]: target.knowledge}
+        helps = {p.name: p.help for p in spec.params}
+        fields = tuple(
+            (name, helps[name], "" if values.get(name) is None else str(values[name]))
+            for name in spec.form.fields
+        )
+        title = f"{spec.name} {call.args.get('name', '')}".strip()
+        return Reply(text=title, form=FormRequest(title, spec.path, fields), ephemeral=True)
+
+    def problem(self, option: str, value: str) -> str | None:
+        """Why one persona option (or the name) would be refused, or None if it is fine."""
+        try:
+            if option == "name":
+                validate_name(value, self.settings.limits)
+            else:
+                self.personas.fields({option: value})
+        except BotError as err:
+            return err.message
+        return None
 
     def template_choices(self) -> list[tuple[str, str]]:
         """Persona templates (name, description), for pickers like the Telegram wizard."""

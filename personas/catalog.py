@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.errors import BadInput, ConfigError
+from personas.errors import BadInput, ConfigError
 from personas.traits import BIG_FIVE
 
 log = logging.getLogger(__name__)

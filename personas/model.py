@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from bot.errors import BadInput
+from personas.errors import BadInput
 from personas.traits import parse_traits
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.errors import BadInput
+from personas.errors import BadInput
 
 BIG_FIVE = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 _ALIASES = {

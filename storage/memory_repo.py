@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 
 from storage.db import Database
+from storage.keys import OwnerKey
 from storage.models import MemoryItem as Row
-from storage.repos import OwnerKey
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from storage.repos import OwnerKey
+from storage.keys import OwnerKey
 
 log = logging.getLogger(__name__)
 

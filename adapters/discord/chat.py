@@ -12,8 +12,8 @@ from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of
 from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
 from adapters.discord.views import ConfirmView
+from adapters.private import answer_privately
 from bot.core import Core
-from bot.errors import BotError
 from bot.messages import Attachment, Incoming, Reply, Who
 from bot.split import split_text
 
@@ -40,28 +40,19 @@ class Chat:
         self.interval = interval
         self.threads = threads
 
-    async def triggered(self, message: discord.Message, who: Who) -> bool:
-        """DMs always; in servers: a mention, a reply to us, our thread, or a chat channel."""
+    def addressed(self, message: discord.Message) -> bool:
+        """Meant for the bot whatever the channel: a DM, a mention, a reply to it, its thread."""
         me = self.client.user
         if me is None:
             return False
-        if message.guild is None:
-            return True
-        if any(u.id == me.id for u in message.mentions):
+        if message.guild is None or any(u.id == me.id for u in message.mentions):
             return True
         ref = message.reference
         resolved = ref.resolved if ref is not None else None
         if isinstance(resolved, discord.Message) and self.sender.is_ours(resolved):
             return True
         channel = message.channel
-        if isinstance(channel, discord.Thread):
-            if channel.owner_id == me.id:
-                return True
-            if channel.parent_id is not None:
-                parent = Who(**{**who.__dict__, "channel_ref": str(channel.parent_id)})
-                if await self.core.is_chat_channel(parent):
-                    return True
-        return await self.core.is_chat_channel(who)
+        return isinstance(channel, discord.Thread) and channel.owner_id == me.id
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers: answer it if it is meant for us."""
@@ -70,7 +61,10 @@ class Chat:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         who = who_of_message(message)
-        if not await self.triggered(message, who):
+        channel = message.channel
+        parent = channel.parent_id if isinstance(channel, discord.Thread) else None
+        probe = Incoming(who, "", (), None, self.addressed(message), str(parent or ""))
+        if not await self.core.answers(probe):  # chat channels: the core decides
             return
         me = self.client.user
         text = strip_mention(message.content, me.id if me else 0)
@@ -98,10 +92,7 @@ class Chat:
         stream = Stream(self.sender, channel, look, interval=self.interval, reference=reference)
         stream.start_typing()
         reply_to = str(message.reference.message_id) if message.reference else None
-        try:
-            reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
-        except BotError as err:
-            reply = Reply(text=err.message, error=True)
+        reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
         await stream.finish(reply)
 
     async def _place(self, message: discord.Message, who: Who, name: str, text: str) -> Any:
@@ -127,14 +118,19 @@ class Chat:
         """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""
         reply = await self.core.handle_text(who, text, attachments=files)
         channel: Any = message.channel
-        if reply.ephemeral and not reply.error and message.guild is not None:
-            # Private output never goes to a server channel: DM it, or point to the slash form.
-            try:
-                await self._send(message.author, reply, None, message.author.id)
-                note = "I sent you the answer in a DM."
-            except discord.Forbidden:
-                note = "Your DMs are closed: use the slash command for a private answer."
-            await message.reply(note, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+        async def note(text: str) -> None:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+        if await answer_privately(
+            reply,
+            who,
+            lambda: self._send(message.author, reply, None, message.author.id),
+            note,
+            sent="I sent you the answer in a DM.",
+            closed="Your DMs are closed: use the slash command for a private answer.",
+            refused=discord.Forbidden,
+        ):
             return
         await self._send(channel, reply, message, message.author.id)
 

@@ -11,11 +11,12 @@ import discord
 
 from adapters.discord.chat import Chat
 from adapters.discord.send import NO_MENTIONS, Sender
-from adapters.discord.slash import OOPS, Slash
+from adapters.discord.slash import Slash
 from adapters.discord.tree import build_tree, check_limits, payload
 from bot.commands.spec import CommandSpec
 from bot.config import DiscordAdapterConfig
 from bot.core import Core
+from bot.dispatch import OOPS
 from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,9 @@ class DiscordAdapter:
             self.client, specs or core.command_list(), self.slash.run, self.slash.complete
         )
         self.tree.on_error = self.slash.on_error  # type: ignore[method-assign]
-        core.retirement.notifiers["discord"] = self.direct_message
         self._global_published: bool | None = None
 
-    async def direct_message(self, user_ref: str, text: str) -> None:
+    async def deliver(self, user_ref: str, text: str) -> None:
         """Reach a user by DM (farewells of retired personas); raises if DMs are closed."""
         user = await self.client.fetch_user(int(user_ref))
         await user.send(text[:2000], allowed_mentions=NO_MENTIONS)

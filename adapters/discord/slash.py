@@ -15,29 +15,13 @@ from adapters.discord.send import LIMIT, NO_MENTIONS, files_of
 from adapters.discord.views import ConfirmView, Form
 from bot.commands.spec import CommandSpec
 from bot.core import Core
-from bot.errors import BotError
+from bot.dispatch import OOPS
 from bot.messages import Attachment, CommandCall, Reply
 from bot.split import split_text
 
 log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_S = 2.0  # Discord drops an interaction not answered within 3 s: defer before
-OOPS = "Something went wrong; it has been logged."
-
-
-def wants_form(spec: CommandSpec, args: dict[str, Any]) -> bool:
-    """Open a form when a command takes long text and none was given.
-
-    `/persona create Luna` and `/persona edit Luna` open one; `/persona edit Luna style:…`
-    applies directly; `/persona knowledge set` opens one, `show`/`clear` don't.
-    """
-    long = [p.name for p in spec.params if p.long]
-    if not long or any(name in args for name in long):
-        return False
-    if "action" in args:
-        return args["action"] == "set"
-    required = {p.name for p in spec.params if p.required}
-    return not (set(args) - required)
 
 
 async def download(attachment: discord.Attachment) -> Attachment:
@@ -80,45 +64,35 @@ class Slash:
             [await download(v) for v in args.values() if isinstance(v, discord.Attachment)]
         )
         args = {k: v for k, v in args.items() if not isinstance(v, discord.Attachment)}
-        if wants_form(spec, args):
-            try:
-                prefill = await self._prefill(spec, who, args)
-            except BotError as err:
-                await self.respond(interaction, Reply(err.message, error=True, ephemeral=True))
-                return
-            fields = [(p.name, p.help) for p in spec.params if p.long]
-
-            async def submit(modal_interaction: discord.Interaction, values: dict[str, str]):
-                merged = {**args, **values}
-                await self.execute(modal_interaction, CommandCall(who, spec.path, merged, files))
-
-            title = f"{spec.name} {args.get('name', '')}".strip()
-            await interaction.response.send_modal(
-                Form(title, fields, prefill, submit, self.on_error)
-            )
+        call = CommandCall(who, spec.path, args, files)
+        if self.core.wants_form(call):
+            await self.open_form(interaction, call)
             return
-        await self.execute(interaction, CommandCall(who, spec.path, args, files))
+        await self.execute(interaction, call)
 
-    async def _prefill(self, spec: CommandSpec, who: Any, args: dict[str, Any]) -> dict[str, str]:
-        """Current values for an edit form; a new persona's form starts empty."""
-        if spec.path[-1] == "create" or spec.path[0] not in ("persona", "preset"):
-            return {}
-        name = args.get("name") or (await self.core.active_look(who)).name
-        long = [p.name for p in spec.params if p.long]
-        if "text" in long and spec.path[-1] == "knowledge":
-            fields = await self.core.persona_fields(who, str(name), ["knowledge"])
-            return {"text": fields.get("knowledge", "")}
-        return await self.core.persona_fields(who, str(name), long)
+    async def open_form(self, interaction: discord.Interaction, call: CommandCall) -> None:
+        """The command's declared form as a modal; submitting it runs the command."""
+        reply = await self.core.open_form(call)
+        if reply.form is None:  # refused before the form opened
+            await self.respond(interaction, reply)
+            return
+        request = reply.form
 
-    async def _call(self, call: CommandCall) -> Reply:
-        try:
-            return await self.core.command(call)
-        except BotError as err:
-            return Reply(text=err.message, error=True, ephemeral=True)
+        async def submit(modal_interaction: discord.Interaction, values: dict[str, str]) -> None:
+            merged = {**call.args, **values}
+            await self.execute(
+                modal_interaction, CommandCall(call.who, request.path, merged, call.attachments)
+            )
+
+        fields = [(name, hint) for name, hint, _ in request.fields]
+        prefill = {name: value for name, _, value in request.fields}
+        await interaction.response.send_modal(
+            Form(request.title, fields, prefill, submit, self.on_error)
+        )
 
     async def execute(self, interaction: discord.Interaction, call: CommandCall) -> None:
         """Run a command; defer (privately) if the core takes longer than Discord waits."""
-        task = asyncio.ensure_future(self._call(call))
+        task = asyncio.ensure_future(self.core.command(call))
         done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -154,11 +128,8 @@ class Slash:
         return await self.core.confirm(token, who_of_interaction(interaction), accept)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        """The one error edge for commands, forms and buttons: log with the trace, answer."""
+        """A fault of this adapter (the core answers its own): log with the trace, answer."""
         original = getattr(error, "original", error)
-        if isinstance(original, BotError):
-            await self._answer_quietly(interaction, Reply(original.message, error=True))
-            return
         log.error(
             "discord interaction failed: %s\n%s",
             type(original).__name__,

@@ -36,19 +36,11 @@ def dry_run(specs: list[CommandSpec] | None = None) -> tuple[str, list[str]]:
     return json.dumps(commands, indent=2, ensure_ascii=False), check_limits(commands)
 
 
-class _NoRetirement:
-    """Nothing retires while commands are synced; DMs go nowhere."""
-
-    def __init__(self) -> None:
-        self.notifiers: dict[str, Any] = {}
-
-
 class _NoCore:
     """Sync needs the command declarations only; no database, no model."""
 
     def __init__(self, config: DiscordAdapterConfig) -> None:
         self.settings = Settings(adapters=AdaptersConfig(discord=config))
-        self.retirement = _NoRetirement()
 
     def command_list(self) -> list[CommandSpec]:
         return all_commands()

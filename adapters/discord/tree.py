@@ -109,6 +109,8 @@ def build_tree(
     tree = app_commands.CommandTree(client)
     groups: dict[str, app_commands.Group] = {}
     for spec in specs:
+        if not spec.offered_on("discord"):
+            continue
         command = make_command(spec, run, complete)
         if len(spec.path) == 1:
             tree.add_command(command)

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 import discord
 
 from bot.confirm import TTL_S
-from bot.errors import BotError
 from bot.messages import Confirm, Reply
 
 log = logging.getLogger(__name__)
@@ -47,10 +46,7 @@ class ConfirmView(discord.ui.View):
         return False
 
     async def _press(self, interaction: discord.Interaction, accept: bool) -> None:
-        try:
-            reply = await self.answer(interaction, self.confirm.token, accept)
-        except BotError as err:
-            reply = Reply(text=err.message, error=True)
+        reply = await self.answer(interaction, self.confirm.token, accept)
         self.stop()
         text = reply.text if not reply.error else f"⚠️ {reply.text}"
         await interaction.response.edit_message(content=text, view=None)

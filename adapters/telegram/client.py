@@ -25,22 +25,24 @@ from adapters.telegram.wizard import Wizard
 from bot.commands.spec import CommandSpec
 from bot.config import TelegramAdapterConfig
 from bot.core import Core
+from bot.dispatch import OOPS
 from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-OOPS = "⚠️ Something went wrong; it has been logged."
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 def menu(specs: list[CommandSpec]) -> list[BotCommand]:
-    """The command menu: every command in its underscore form, plus the wizard and /cancel."""
-    out = [BotCommand("persona_new", "Create a persona step by step")]
-    for spec in specs:
+    """The command menu: every declared command and wizard, in its underscore form."""
+    out = []
+    for spec in (s for s in specs if s.offered_on("telegram")):
+        if spec.wizard is not None:
+            alias = f"{spec.path[0]}_{spec.wizard.alias}"
+            out.append(BotCommand(alias, f"{spec.help} — step by step"[:256]))
         name = "_".join(spec.path)
         help_ = spec.help + (" (admins)" if spec.admin else "")
         out.append(BotCommand(name, help_[:256]))
-    out.append(BotCommand("cancel", "Stop the persona wizard"))
     bad = [c.command for c in out if not COMMAND_NAME.match(c.command)]
     if bad or len(out) > 100:
         raise ConfigError(f"Telegram can't show these commands: {', '.join(bad) or len(out)}")
@@ -63,16 +65,17 @@ class TelegramAdapter:
             builder = builder.base_file_url(self.config.base_file_url)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self._install()
-        core.retirement.notifiers["telegram"] = self.direct_message
 
-    async def direct_message(self, user_ref: str, text: str) -> None:
+    async def deliver(self, user_ref: str, text: str) -> None:
         """Reach a user in their private chat (works once they have started the bot)."""
         await self.app.bot.send_message(int(user_ref), text[:4096])
 
     def _install(self) -> None:
         h = self.handlers
         # One group: the wizard sees an update first, and only when it is its turn.
-        self.app.add_handler(Wizard(h, self.config.wizard_timeout_s).handler())
+        for spec in self.core.command_list():
+            if spec.wizard is not None:
+                self.app.add_handler(Wizard(h, spec, self.config.wizard_timeout_s).handler())
         self.app.add_handler(CallbackQueryHandler(h.on_callback))
         self.app.add_handler(MessageHandler(filters.COMMAND, h.on_command))
         self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_text))
@@ -87,7 +90,7 @@ class TelegramAdapter:
         log.error("telegram: handling an update failed\n%s", trace)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await context.bot.send_message(update.effective_chat.id, OOPS)
+                await context.bot.send_message(update.effective_chat.id, f"⚠️ {OOPS}")
             except TelegramError:
                 log.warning("telegram: could not tell the user about the failure")
 

@@ -12,23 +12,18 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from adapters.private import answer_privately
 from adapters.telegram import keyboards as kb
 from adapters.telegram.format import pieces
 from adapters.telegram.send import Place, TgStream
 from bot.config import TelegramAdapterConfig
 from bot.core import Core
-from bot.errors import BotError
 from bot.messages import Attachment, CommandCall, Incoming, Reply, Who
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 ADMIN_CACHE_S = 60.0
-SWITCH_BARE = re.compile(r"^/persona(?:@\w+)?(?:\s+switch|_switch(?:@\w+)?)\s*$", re.IGNORECASE)
-WELCOME = (
-    "Hi! I'm personabot. Just write to chat with the active persona.\n"
-    "/persona_switch picks another one, /persona_new creates your own, /help lists everything."
-)
 
 
 def space_of(chat: Chat, message: Message | None) -> tuple[str, str, str]:
@@ -98,15 +93,9 @@ class Handlers:
         text = message.text.strip()
         who = await self.who(update, context.bot, check_admin=True)
         place = self.place(update, context.bot)
-        head = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-        if head == "/start":
-            await place.send(WELCOME)
-            return
-        if head == "/cancel":
-            await place.send("Nothing to cancel.")
-            return
-        if SWITCH_BARE.match(text):
-            await self.offer_switch(who, place)
+        picker = self.core.bare_picker(text)
+        if picker is not None:  # e.g. a bare /persona_switch: buttons instead of an error
+            await self.offer_pick(who, place, *picker)
             return
         reply = await self.core.handle_text(who, text)
         await self.answer(update, context, who, place, reply)
@@ -121,23 +110,32 @@ class Handlers:
                 kb.Offer(who.user_ref, "confirm", confirm_token=reply.confirm.token)
             )
             markup = kb.confirm_keyboard(token)
-        if reply.ephemeral and not reply.error and who.space_kind == "group":
-            dm = Place(context.bot, int(who.user_ref), None, None)
-            try:
-                await dm.deliver(reply, markup)
-                note = "I sent you the answer in a private chat."
-            except Forbidden:
-                name = context.bot.username
-                note = f"Start a private chat with @{name} first, then I can answer privately."
-            await place.send(note, reply=True)
+        dm = Place(context.bot, int(who.user_ref), None, None)
+
+        async def note(text: str) -> None:
+            await place.send(text, reply=True)
+
+        if await answer_privately(
+            reply,
+            who,
+            lambda: dm.deliver(reply, markup),
+            note,
+            sent="I sent you the answer in a private chat.",
+            closed=f"Start a private chat with @{context.bot.username} first, "
+            "then I can answer privately.",
+            refused=Forbidden,
+        ):
             return
         await place.deliver(reply, markup)
 
-    async def offer_switch(self, who: Who, place: Place) -> None:
-        """Buttons for every persona this user may switch to here."""
+    async def offer_pick(
+        self, who: Who, place: Place, path: tuple[str, ...], param: str, question: str
+    ) -> None:
+        """Buttons for every persona this user may use here; a press runs `path` with it."""
         looks = await self.core.persona_choices(who, "", limit=200)
-        token = self.offers.add(kb.Offer(who.user_ref, "switch", looks=looks))
-        await place.send("Who do you want to talk to?", markup=kb.switch_keyboard(token, looks, 0))
+        offer = kb.Offer(who.user_ref, "switch", looks=looks, path=path, param=param)
+        token = self.offers.add(offer)
+        await place.send(question, markup=kb.switch_keyboard(token, looks, 0))
 
     # -- button presses ----------------------------------------------------------------------
 
@@ -160,10 +158,7 @@ class Handlers:
         who = await self.who(update, context.bot, check_admin=True)
         if kind == "cf" and offer.kind == "confirm":
             self.offers.drop(token)
-            try:
-                reply = await self.core.confirm(offer.confirm_token, who, arg == "y")
-            except BotError as err:
-                reply = Reply(err.message, error=True)
+            reply = await self.core.confirm(offer.confirm_token, who, arg == "y")
             await query.answer()
             await self._settle(query, reply)
             return
@@ -177,11 +172,8 @@ class Handlers:
             return
         if kind == "sw" and index < len(offer.looks):
             self.offers.drop(token)
-            call = CommandCall(who, ("persona", "switch"), {"name": offer.looks[index].name})
-            try:
-                reply = await self.core.command(call)
-            except BotError as err:
-                reply = Reply(err.message, error=True)
+            call = CommandCall(who, offer.path, {offer.param: offer.looks[index].name})
+            reply = await self.core.command(call)
             await query.answer()
             await self._settle(query, reply)
             return
@@ -233,10 +225,10 @@ class Handlers:
         return False
 
     async def _for_us(self, message: Message, who: Who, bot: Bot) -> bool:
-        """Every message in a DM; in groups when addressed, or in a chat group."""
-        if who.space_kind != "group" or self._addressed(message, bot):
-            return True
-        return await self.core.is_chat_channel(who)
+        """Every message in a DM; in groups when addressed — or when the core says the group is
+        a chat channel."""
+        addressed = who.space_kind != "group" or self._addressed(message, bot)
+        return await self.core.answers(Incoming(who, "", addressed=addressed))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A plain message: a turn in DMs; in groups only when addressed (or a chat channel)."""
@@ -263,8 +255,5 @@ class Handlers:
         stream = TgStream(place, look, interval=self.config.edit_interval_s)
         stream.start_typing()
         reply_to = str(message.reply_to_message.message_id) if message.reply_to_message else None
-        try:
-            reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
-        except BotError as err:
-            reply = Reply(err.message, error=True)
+        reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
         await stream.finish(reply)

@@ -26,9 +26,11 @@ class Offer:
     """A keyboard we sent: who may press it and what its buttons mean."""
 
     owner: str  # Telegram user id
-    kind: str  # "switch" | "confirm"
+    kind: str  # "switch" (a persona picker) | "confirm"
     looks: list[Look] = field(default_factory=list)
     confirm_token: str = ""
+    path: tuple[str, ...] = ()  # the command a pick runs
+    param: str = ""  # and the parameter the picked persona fills
     expires: float = 0.0
 
 

@@ -1,14 +1,18 @@
-"""/persona new: a step-by-step persona creation (name → template → prompt → traits → voice)."""
+"""Declared wizards (e.g. /persona new) as Telegram conversations: one step per parameter,
+checked at once by the core's own rules, then a summary to confirm."""
 
 from __future__ import annotations
 
 import html
 import logging
+import re
 import warnings
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -19,154 +23,144 @@ from telegram.ext import (
 )
 
 from adapters.telegram.handlers import Handlers
-from bot.errors import BotError
-from bot.messages import CommandCall, Reply
+from bot.commands.spec import CommandSpec, Step
+from bot.messages import CommandCall
 
 log = logging.getLogger(__name__)
 
-NAME, TEMPLATE, PROMPT, TRAITS, VOICE, CONFIRM = range(6)
-ENTRY = r"^/persona(?:@\w+)?\s+new\s*$|^/persona_new(?:@\w+)?\s*$"
-VOICE_QUESTION = "A voice id for spoken replies — or /skip."
+NO_PICK = 999  # "no template" and the like
+State = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, int]]
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    assert context.user_data is not None
-    return context.user_data.setdefault("draft", {})
+def entry(spec: CommandSpec) -> str:
+    """`/persona new` and `/persona_new` (with @BotName in groups)."""
+    assert spec.wizard is not None
+    group, alias = re.escape(spec.path[0]), re.escape(spec.wizard.alias)
+    return rf"^/{group}(?:@\w+)?\s+{alias}\s*$|^/{group}_{alias}(?:@\w+)?\s*$"
 
 
 class Wizard:
-    """The conversation; each answer is checked at once by the core's own rules."""
+    """One declared wizard; the draft lives in PTB's per-user data until it is confirmed."""
 
-    def __init__(self, handlers: Handlers, timeout_s: float) -> None:
+    def __init__(self, handlers: Handlers, spec: CommandSpec, timeout_s: float) -> None:
+        assert spec.wizard is not None
         self.h = handlers
         self.core = handlers.core
+        self.spec = spec
+        self.steps = spec.wizard.steps
+        self.key = f"draft:{'_'.join(spec.path)}"
         self.timeout_s = timeout_s
+        self.confirm_state = len(self.steps)
 
     def handler(self) -> ConversationHandler[Any]:
         """The ConversationHandler to register before the general handlers."""
-        text = filters.TEXT & ~filters.COMMAND
         with warnings.catch_warnings():
             # PTB notes that per_message=False keys button presses by chat and user, not by
             # message: what we want, one wizard per user per chat.
             warnings.filterwarnings("ignore", message="If 'per_message=False'")
-            return self._conversation(text)
+            return self._conversation()
 
-    def _conversation(self, text: Any) -> ConversationHandler[Any]:
+    def _conversation(self) -> ConversationHandler[Any]:
+        text = filters.TEXT & ~filters.COMMAND
+        states: dict[object, list[BaseHandler[Any, Any, Any]]] = {}
+        for i, step in enumerate(self.steps):
+            if step.pick:
+                states[i] = [CallbackQueryHandler(self._picked(i), pattern=rf"^wz:{i}:\d{{1,3}}$")]
+                continue
+            states[i] = [MessageHandler(text, self._typed(i))]
+            if step.optional:
+                states[i].append(CommandHandler("skip", self._skipped(i)))
+        states[self.confirm_state] = [
+            CallbackQueryHandler(self.confirmed, pattern=r"^wz:(ok|no)$")
+        ]
+        states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, self.timed_out)]
         return ConversationHandler(
-            entry_points=[MessageHandler(filters.Regex(ENTRY), self.start)],
-            states={
-                NAME: [MessageHandler(text, self.named)],
-                TEMPLATE: [CallbackQueryHandler(self.templated, pattern=r"^wz:t:\d{1,3}$")],
-                PROMPT: [MessageHandler(text, self.prompted)],
-                TRAITS: [
-                    MessageHandler(text, self.traited),
-                    CommandHandler("skip", self.no_traits),
-                ],
-                VOICE: [MessageHandler(text, self.voiced), CommandHandler("skip", self.no_voice)],
-                CONFIRM: [CallbackQueryHandler(self.confirmed, pattern=r"^wz:(ok|no)$")],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, self.timed_out)],
-            },
+            entry_points=[MessageHandler(filters.Regex(entry(self.spec)), self.start)],
+            states=states,
             fallbacks=[CommandHandler("cancel", self.cancel)],
             conversation_timeout=self.timeout_s,
             allow_reentry=True,
-            name="persona-wizard",
+            name=f"wizard-{'-'.join(self.spec.path)}",
         )
+
+    def _draft(self, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+        assert context.user_data is not None
+        draft: dict[str, str] = context.user_data.setdefault(self.key, {})
+        return draft
 
     async def _say(self, update: Update, context: Any, text: str, markup: Any = None) -> None:
         await self.h.place(update, context.bot).send(text, markup=markup)
 
+    def _choices(self, step: Step) -> list[tuple[str, str]]:
+        return self.core.template_choices() if step.pick == "templates" else []
+
+    async def _ask(self, update: Update, context: Any, i: int) -> int:
+        """Ask step i, or show the summary after the last one."""
+        if i == self.confirm_state:
+            return await self._summary(update, context)
+        step = self.steps[i]
+        if step.pick:
+            rows = [
+                [InlineKeyboardButton(f"{name} — {desc}"[:60], callback_data=f"wz:{i}:{n}")]
+                for n, (name, desc) in enumerate(self._choices(step))
+            ]
+            rows.append(
+                [InlineKeyboardButton(f"No {step.param}", callback_data=f"wz:{i}:{NO_PICK}")]
+            )
+            await self._say(update, context, step.ask, InlineKeyboardMarkup(rows))
+            return i
+        hint = " — or /skip." if step.optional else ""
+        stop = " (/cancel to stop)" if i == 0 else ""
+        await self._say(update, context, f"{step.ask}{hint}{stop}")
+        return i
+
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 1: the name."""
-        _draft(context).clear()
-        await self._say(
-            update, context, "Let's create a persona. What's its name? (/cancel to stop)"
-        )
-        return NAME
+        """The first question."""
+        self._draft(context).clear()
+        return await self._ask(update, context, 0)
 
-    async def named(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 2: pick a template (buttons)."""
-        assert update.effective_message is not None
-        name = (update.effective_message.text or "").strip()
-        try:
-            self.core.check_option("name", name)
-        except BotError as err:
-            await self._say(update, context, f"⚠️ {html.escape(err.message)}. Try another name.")
-            return NAME
-        _draft(context)["name"] = name
-        rows = [
-            [InlineKeyboardButton(f"{tname} — {desc}"[:60], callback_data=f"wz:t:{i}")]
-            for i, (tname, desc) in enumerate(self.core.template_choices())
-        ]
-        rows.append([InlineKeyboardButton("No template", callback_data="wz:t:999")])
-        await self._say(update, context, "Start from a template?", InlineKeyboardMarkup(rows))
-        return TEMPLATE
+    def _typed(self, i: int) -> State:
+        async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            assert update.effective_message is not None
+            step = self.steps[i]
+            value = (update.effective_message.text or "").strip()
+            problem = self.core.problem(step.param, value)
+            if problem:
+                again = "Try another name." if step.param == "name" else "Try again."
+                await self._say(update, context, f"⚠️ {html.escape(problem)}. {again}")
+                return i
+            self._draft(context)[step.param] = value
+            return await self._ask(update, context, i + 1)
 
-    async def templated(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 3: the system prompt."""
-        query = update.callback_query
-        assert query is not None and query.data is not None
-        await query.answer()
-        index = int(query.data.rsplit(":", 1)[1])
-        templates = self.core.template_choices()
-        chosen = templates[index][0] if index < len(templates) else ""
-        if chosen:
-            _draft(context)["template"] = chosen
-        await query.edit_message_text(f"Template: {html.escape(chosen or 'none')}")
-        await self._say(update, context, "Who is it and how does it behave? Write its prompt.")
-        return PROMPT
+        return typed
 
-    async def prompted(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 4: traits."""
-        return await self._field(
-            update,
-            context,
-            "prompt",
-            PROMPT,
-            'Personality traits 0-100, e.g. "openness:80 humor:60" — or /skip.',
-            TRAITS,
-        )
+    def _skipped(self, i: int) -> State:
+        async def skipped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            return await self._ask(update, context, i + 1)
 
-    async def traited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 5: voice."""
-        return await self._field(update, context, "traits", TRAITS, VOICE_QUESTION, VOICE)
+        return skipped
 
-    async def voiced(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Step 6: confirm."""
-        if not await self._keep(update, context, "voice"):
-            return VOICE
-        return await self._summary(update, context)
+    def _picked(self, i: int) -> State:
+        async def picked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            query = update.callback_query
+            assert query is not None and query.data is not None
+            await query.answer()
+            step = self.steps[i]
+            index = int(query.data.rsplit(":", 1)[1])
+            choices = self._choices(step)
+            chosen = choices[index][0] if index < len(choices) else ""
+            if chosen:
+                self._draft(context)[step.param] = chosen
+            label = step.param.capitalize()
+            await query.edit_message_text(f"{label}: {html.escape(chosen or 'none')}")
+            return await self._ask(update, context, i + 1)
 
-    async def no_traits(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """/skip the traits."""
-        await self._say(update, context, VOICE_QUESTION)
-        return VOICE
-
-    async def no_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """/skip the voice."""
-        return await self._summary(update, context)
-
-    async def _keep(self, update: Update, context: Any, option: str) -> bool:
-        assert update.effective_message is not None
-        value = (update.effective_message.text or "").strip()
-        try:
-            self.core.check_option(option, value)
-        except BotError as err:
-            await self._say(update, context, f"⚠️ {html.escape(err.message)}. Try again.")
-            return False
-        _draft(context)[option] = value
-        return True
-
-    async def _field(
-        self, update: Update, context: Any, option: str, again: int, ask: str, then: int
-    ) -> int:
-        if not await self._keep(update, context, option):
-            return again
-        await self._say(update, context, ask)
-        return then
+        return picked
 
     async def _summary(self, update: Update, context: Any) -> int:
-        draft = _draft(context)
-        lines = ["<b>Create this persona?</b>"]
+        draft = self._draft(context)
+        assert self.spec.wizard is not None
+        lines = [f"<b>{html.escape(self.spec.wizard.summary)}</b>"]
         lines += [f"{k}: {html.escape(v[:300])}" for k, v in draft.items()]
         markup = InlineKeyboardMarkup(
             [
@@ -177,41 +171,38 @@ class Wizard:
             ]
         )
         await self._say(update, context, "\n".join(lines), markup)
-        return CONFIRM
+        return self.confirm_state
 
     async def confirmed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """Create (or not) and end."""
+        """Run the command with the draft (or not) and end."""
         query = update.callback_query
         assert query is not None
         await query.answer()
-        draft = dict(_draft(context))
-        _draft(context).clear()
+        draft = dict(self._draft(context))
+        self._draft(context).clear()
         if query.data == "wz:no":
             await query.edit_message_text("Cancelled — nothing was created.")
             return ConversationHandler.END
         who = await self.h.who(update, context.bot)
-        name = draft.pop("name")
-        try:
-            reply = await self.core.command(
-                CommandCall(who, ("persona", "create"), {"name": name, **draft})
-            )
-        except BotError as err:
-            reply = Reply(err.message, error=True)
+        reply = await self.core.command(CommandCall(who, self.spec.path, draft))
         text = f"⚠️ {reply.text}" if reply.error else reply.text
         await query.edit_message_text(html.escape(text))
         return ConversationHandler.END
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """/cancel at any step."""
-        _draft(context).clear()
+        self._draft(context).clear()
         await self._say(update, context, "Cancelled — nothing was created.")
         return ConversationHandler.END
 
     async def timed_out(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Nobody answered for a while."""
-        _draft(context).clear()
+        self._draft(context).clear()
+        assert self.spec.wizard is not None
+        again = f"/{self.spec.path[0]}_{self.spec.wizard.alias}"
         if update.effective_chat is not None:
             await context.bot.send_message(
                 update.effective_chat.id,
-                "The persona wizard timed out — nothing was created. /persona_new starts again.",
+                f"The {self.spec.path[0]} wizard timed out — nothing was created. "
+                f"{again} starts again.",
             )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.commands.spec import Param, command
-from bot.errors import BadInput, PermissionDenied
+from bot.errors import BadInput
 from bot.messages import Reply
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
 
 
 def _server_channel(ctx: Context) -> str:
@@ -24,35 +24,33 @@ def _server_channel(ctx: Context) -> str:
     "chat",
     help="Answer every message in this channel, without a mention (on), or stop (off)",
     params=(Param("mode", "on or off", required=True, positional=True, choices=("on", "off")),),
-    admin=True,
+    rights="space",
+    doing="choose chat channels",
 )
-async def channel_chat(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def channel_chat(s: Services, ctx: Context, mode: str) -> Reply:
     """Mark or unmark the current channel as a chat channel."""
-    channel = _server_channel(ctx)
-    if not ctx.space_admin:
-        raise PermissionDenied("only admins of this server or group can choose chat channels")
-    on = args["mode"] == "on"
-    changed = await core.set_chat_channel(ctx, channel, on)
+    on = mode == "on"
+    changed = await s.channels.set(ctx.space_id, _server_channel(ctx), on, ctx.user_id)
     if on:
         text = (
             "I will answer every message in this channel."
             if changed
-            else ("This is already a chat channel.")
+            else "This is already a chat channel."
         )
     else:
         text = (
             "I will answer here only when mentioned or replied to."
             if changed
-            else ("This was not a chat channel.")
+            else "This was not a chat channel."
         )
     return Reply(text=text, ephemeral=True)
 
 
 @command("channel", "list", help="The chat channels of this server")
-async def channel_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def channel_list(s: Services, ctx: Context) -> Reply:
     """List the chat channels of this space."""
     _server_channel(ctx)
-    refs = sorted(await core.chat_channels(ctx.space_id))
+    refs = sorted(await s.channels.of_space(ctx.space_id))
     if not refs:
         return Reply(
             text="No chat channels here: I answer when mentioned, replied to, or in my threads.",

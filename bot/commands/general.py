@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.commands.spec import GROUP_HELP, Param, command
 from bot.errors import BadInput
@@ -10,7 +10,7 @@ from bot.messages import Reply
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
 
 
 @command(
@@ -25,17 +25,18 @@ if TYPE_CHECKING:
         ),
     ),
 )
-async def help_(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def help_(s: Services, ctx: Context, command: str | None) -> Reply:
     """Overview, a group's commands, or one command's options."""
-    words = tuple(str(args.get("command", "")).lstrip("/").lower().split())
-    specs = core.command_list()
+    words = tuple(str(command or "").lstrip("/").lower().split())
+    specs = [c for c in s.commands() if c.offered_on(ctx.who.platform)]
+    by_path = {c.path: c for c in specs}
     if not words:
         lines = ["Commands (type a message without / to chat with your persona):"]
         lines += [f"  {c.usage()}" for c in specs if len(c.path) == 1]
         groups = sorted({c.path[0] for c in specs if len(c.path) > 1})
         lines += [f"  /{g} — {GROUP_HELP.get(g, '')} (/help {g})" for g in groups]
         return Reply(text="\n".join(lines), ephemeral=True)
-    spec = core.commands.get(words[:2]) or core.commands.get(words[:1])
+    spec = by_path.get(words[:2]) or by_path.get(words[:1])
     if spec is not None and spec.path == words[: len(spec.path)] and len(words) == len(spec.path):
         lines = [spec.usage(), f"  {spec.help}" + (" (admins)" if spec.admin else "")]
         lines += [f"  {p.name}: {p.help}" for p in spec.params]
@@ -45,13 +46,18 @@ async def help_(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
         raise BadInput(f"no command /{' '.join(words)} — /help lists the commands")
     lines = [f"/{words[0]} — {GROUP_HELP.get(words[0], '')}"]
     lines += [f"  {c.usage()} — {c.help}" for c in group]
+    lines += [
+        f"  /{c.path[0]} {c.wizard.alias} — {c.help}, step by step"
+        for c in group
+        if c.wizard is not None
+    ]
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
 @command("usage", help="Tokens used and characters spoken, per persona")
-async def usage(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def usage(s: Services, ctx: Context) -> Reply:
     """Token totals for the asking user."""
-    lines = await core.usage.by_persona(ctx.user_id)
+    lines = await s.usage.by_persona(ctx.user_id)
     if not lines:
         return Reply(text="No model calls yet.", ephemeral=True)
     out = ["Your use per persona:"]
@@ -65,3 +71,28 @@ async def usage(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     chars = sum(u.spoken_characters for u in lines)
     out.append(f"  total: {total:,} tokens" + (f", {chars:,} characters spoken" if chars else ""))
     return Reply(text="\n".join(out), ephemeral=True)
+
+
+@command(
+    "start",
+    help="How to begin: chat, switch or create a persona",
+    surfaces=("telegram", "console"),
+)
+async def start(s: Services, ctx: Context) -> Reply:
+    """The welcome a new user sees (Telegram sends /start first)."""
+    sep = "_" if ctx.who.platform == "telegram" else " "  # Telegram menus can't hold spaces
+    return Reply(
+        text="Hi! I'm personabot. Just write to chat with the active persona.\n"
+        f"/persona{sep}switch picks another one, /persona{sep}new creates your own, "
+        "/help lists everything."
+    )
+
+
+@command(
+    "cancel",
+    help="Stop a step-by-step form (e.g. /persona new)",
+    surfaces=("telegram", "console"),
+)
+async def cancel(s: Services, ctx: Context) -> Reply:
+    """Reached only when no wizard is running: a running one takes /cancel itself."""
+    return Reply(text="Nothing to cancel.")

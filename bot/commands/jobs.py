@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.commands.spec import Param, command
-from bot.errors import PermissionDenied
 from bot.jobs.runner import JOBS
 from bot.messages import Reply
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
 
 
-def _admin(ctx: Context) -> None:
-    if not ctx.bot_admin:
-        raise PermissionDenied(
-            f"only bot admins (admins.{ctx.who.platform} in config.yaml) can see or run jobs"
-        )
-
-
-@command("jobs", "list", help="Scheduled jobs: next run and last result", admin=True)
-async def jobs_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+@command(
+    "jobs",
+    "list",
+    help="Scheduled jobs: next run and last result",
+    rights="bot_admin",
+    doing="see or run jobs",
+)
+async def jobs_list(s: Services, ctx: Context) -> Reply:
     """One block per job."""
-    _admin(ctx)
-    zone = core.settings.scheduler.timezone
+    zone = s.settings.scheduler.timezone
     lines = [f"Jobs (last runs in UTC; schedules in config.yaml → scheduler, {zone}):"]
     for job in JOBS:
-        cron = getattr(core.settings.scheduler.jobs, job)
-        upcoming = core.scheduler.next_run(job) if core.scheduler is not None else None
+        cron = getattr(s.settings.scheduler.jobs, job)
+        scheduler = s.jobs.scheduler
+        upcoming = scheduler.next_run(job) if scheduler is not None else None
         nxt = f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "not scheduled in this process"
-        last = await core.jobs.runs.last(job)
+        last = await s.jobs.runs.last(job)
         if last is None:
             result = "never ran"
         else:
@@ -47,13 +45,13 @@ async def jobs_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     "run",
     help="Run a job now",
     params=(Param("job", "which job", required=True, positional=True, choices=JOBS),),
-    admin=True,
+    rights="bot_admin",
+    doing="see or run jobs",
 )
-async def jobs_run(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def jobs_run(s: Services, ctx: Context, job: str) -> Reply:
     """Run at once (its own slot, so it never collides with a scheduled run)."""
-    _admin(ctx)
-    now = core.jobs.clock()
-    outcome = await core.jobs.fire(args["job"], slot=f"manual:{now.isoformat()}")
+    now = s.jobs.clock()
+    outcome = await s.jobs.fire(job, slot=f"manual:{now.isoformat()}")
     if outcome.status == "failed":
-        return Reply(text=f"{args['job']} failed ({outcome.detail}); see the log.", error=True)
-    return Reply(text=f"{args['job']}: {outcome.status} — {outcome.detail}", ephemeral=True)
+        return Reply(text=f"{job} failed ({outcome.detail}); see the log.", error=True)
+    return Reply(text=f"{job}: {outcome.status} — {outcome.detail}", ephemeral=True)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.spec import Param, command
 from bot.errors import BadInput, BotError
-from bot.memory.decay import Decay
 from bot.memory.service import KINDS, MemoryService
 from bot.messages import Attachment, Reply
+from storage.keys import OwnerKey
 from storage.models import utcnow
-from storage.repos import OwnerKey
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
     from personas.model import Persona
 
 PAGE = 10
@@ -28,15 +28,15 @@ ID = Param(
 )
 
 
-async def _owner(core: Core, ctx: Context) -> tuple[Persona, OwnerKey]:
-    persona = await core.personas.active(ctx)
+async def _owner(s: Services, ctx: Context) -> tuple[Persona, OwnerKey]:
+    persona = await s.personas.active(ctx)
     return persona, OwnerKey(ctx.user_id, persona.id)
 
 
-def _memory(core: Core) -> MemoryService:
-    if core.memory is None:
+def _memory(s: Services) -> MemoryService:
+    if s.memory is None:
         raise BotError("long-term memory is turned off here (memory.enabled)")
-    return core.memory
+    return s.memory
 
 
 def _clip(text: str, n: int = 160) -> str:
@@ -52,17 +52,16 @@ def _clip(text: str, n: int = 160) -> str:
         Param("page", "page number", type="int"),
     ),
 )
-async def memory_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_list(s: Services, ctx: Context, kind: str | None, page: int | None) -> Reply:
     """One page of this (user, persona)'s memory items."""
-    memory = _memory(core)
-    persona, owner = await _owner(core, ctx)
-    kind = args.get("kind")
+    memory = _memory(s)
+    persona, owner = await _owner(s, ctx)
     total = await memory.repo.count(owner, kind)
     if total == 0:
         what = f"{kind} memories" if kind else "memories"
         return Reply(text=f"{persona.display_name} has no {what} of you yet.", ephemeral=True)
     pages = (total + PAGE - 1) // PAGE
-    page = min(max(1, int(args.get("page") or 1)), pages)
+    page = min(max(1, page or 1), pages)
     items = await memory.repo.page(owner, kind=kind, limit=PAGE, offset=(page - 1) * PAGE)
     lines = [f"{persona.display_name} remembers (page {page}/{pages}, {total} in all):"]
     for m in items:
@@ -78,16 +77,16 @@ async def memory_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     help="Find memories about something",
     params=(Param("query", "what to look for", required=True, positional=True, greedy=True),),
 )
-async def memory_search(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_search(s: Services, ctx: Context, query: str) -> Reply:
     """Recall without strengthening (looking is not remembering)."""
-    memory = _memory(core)
-    persona, owner = await _owner(core, ctx)
-    found = await memory.recall(owner, str(args["query"]), 8, touch=False)
+    memory = _memory(s)
+    persona, owner = await _owner(s, ctx)
+    found = await memory.recall(owner, query, 8, touch=False)
     if not found:
         return Reply(
             text=f"Nothing about that in {persona.display_name}'s memory.", ephemeral=True
         )
-    lines = [f'Memories matching "{_clip(str(args["query"]), 60)}":']
+    lines = [f'Memories matching "{_clip(query, 60)}":']
     for r in found:
         lines.append(
             f"  #{r.id} {r.item.created_at:%Y-%m-%d} {r.item.kind} "
@@ -97,48 +96,47 @@ async def memory_search(core: Core, ctx: Context, args: dict[str, Any]) -> Reply
 
 
 @command("memory", "forget", help="Delete one memory for good", params=(ID,))
-async def memory_forget(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_forget(s: Services, ctx: Context, id: int) -> Reply:
     """Remove one item from SQL and the vector index."""
-    persona, owner = await _owner(core, ctx)
-    if not await _memory(core).forget(owner, int(args["id"])):
-        raise BadInput(f"{persona.display_name} has no memory #{args['id']} of yours")
-    return Reply(text=f"Forgotten: #{args['id']}.", ephemeral=True)
+    persona, owner = await _owner(s, ctx)
+    if not await _memory(s).forget(owner, id):
+        raise BadInput(f"{persona.display_name} has no memory #{id} of yours")
+    return Reply(text=f"Forgotten: #{id}.", ephemeral=True)
 
 
-async def _pin(core: Core, ctx: Context, item_id: int, pinned: bool) -> Reply:
-    persona, owner = await _owner(core, ctx)
-    if not await _memory(core).repo.set_pinned(owner, item_id, pinned):
+async def _pin(s: Services, ctx: Context, item_id: int, pinned: bool) -> Reply:
+    persona, owner = await _owner(s, ctx)
+    if not await _memory(s).repo.set_pinned(owner, item_id, pinned):
         raise BadInput(f"{persona.display_name} has no memory #{item_id} of yours")
     verb = "Pinned" if pinned else "Unpinned"
     return Reply(text=f"{verb} #{item_id}.", ephemeral=True)
 
 
 @command("memory", "pin", help="Keep a memory from fading", params=(ID,))
-async def memory_pin(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_pin(s: Services, ctx: Context, id: int) -> Reply:
     """Pin one item."""
-    return await _pin(core, ctx, int(args["id"]), True)
+    return await _pin(s, ctx, id, True)
 
 
 @command("memory", "unpin", help="Let a pinned memory fade again", params=(ID,))
-async def memory_unpin(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_unpin(s: Services, ctx: Context, id: int) -> Reply:
     """Unpin one item."""
-    return await _pin(core, ctx, int(args["id"]), False)
+    return await _pin(s, ctx, id, False)
 
 
 @command("memory", "stats", help="How much the active persona remembers about you")
-async def memory_stats(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_stats(s: Services, ctx: Context) -> Reply:
     """Counts by kind and tier, strength, and whether the index matches SQL."""
-    memory = _memory(core)
-    persona, owner = await _owner(core, ctx)
+    memory = _memory(s)
+    persona, owner = await _owner(s, ctx)
     stats = await memory.repo.stats(owner)
-    turns = await core.turns.count(owner)
+    turns = await s.turns.count(owner)
     indexed = await memory.vectors.count(owner)
     total = sum(stats["kinds"].values())
     searchable = total - stats["tiers"].get("archived", 0)  # archived ones leave the index
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items())) or "none"
     tiers = ", ".join(f"{k} {v}" for k, v in sorted(stats["tiers"].items())) or "none"
-    decay = Decay(core.db, None, core.settings.memory.decay)
-    fading = await decay.fading(ctx.user_id, persona.id, persona.decay, utcnow())
+    fading = await s.decay.fading(ctx.user_id, persona.id, persona.decay, utcnow())
     lines = [
         f"{persona.display_name}'s memory of you:",
         f"  messages: {turns}",
@@ -153,11 +151,11 @@ async def memory_stats(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
 
 
 @command("memory", "export", help="Download your memories and messages with the active persona")
-async def memory_export(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def memory_export(s: Services, ctx: Context) -> Reply:
     """A JSON file with every memory item and turn of this (user, persona)."""
-    persona, owner = await _owner(core, ctx)
-    data = await _memory(core).export(owner)
-    turns = await core.turns.recent(owner, 1_000_000)
+    persona, owner = await _owner(s, ctx)
+    data = await _memory(s).export(owner)
+    turns = await s.turns.recent(owner, 1_000_000)
     data.update(
         persona=persona.name,
         exported_at=utcnow().isoformat(),
@@ -181,29 +179,28 @@ async def memory_export(core: Core, ctx: Context, args: dict[str, Any]) -> Reply
     )
 
 
+async def _wipe_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> str:
+    persona, owner = await _owner(s, ctx)
+    count = await s.turns.count(owner)
+    items = await s.memory.repo.count(owner) if s.memory else 0
+    return (
+        f"Delete all {count} messages and {items} memories between you and "
+        f"{persona.display_name}?"
+    )
+
+
 @command(
     "memory",
     "wipe",
     help="Delete your messages and memories with the active persona (asks first)",
-    confirms=True,
+    confirm=_wipe_question,
 )
-async def memory_wipe(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
-    """Ask, then delete this (user, persona)'s turns and memory items (SQL and index)."""
-    persona, owner = await _owner(core, ctx)
-    count = await core.turns.count(owner)
-    items = await core.memory.repo.count(owner) if core.memory else 0
-
-    async def wipe() -> Reply:
-        n = await core.turns.wipe(owner)
-        m = await core.memory.wipe(owner) if core.memory else 0
-        return Reply(
-            text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",
-            ephemeral=True,
-        )
-
-    return core.confirmations.ask(
-        ctx.who,
-        f"Delete all {count} messages and {items} memories between you and "
-        f"{persona.display_name}? This cannot be undone.",
-        wipe,
+async def memory_wipe(s: Services, ctx: Context) -> Reply:
+    """Delete this (user, persona)'s turns and memory items (SQL and index), once confirmed."""
+    persona, owner = await _owner(s, ctx)
+    n = await s.turns.wipe(owner)
+    m = await s.memory.wipe(owner) if s.memory else 0
+    return Reply(
+        text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",
+        ephemeral=True,
     )

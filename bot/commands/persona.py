@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.spec import Param, command
+from bot.commands.spec import Form, Param, Picker, Step, Target, Wizard, command
 from bot.errors import BadInput
 from bot.messages import Reply
+from bot.surface import look
 from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
 from personas.knowledge import scrub
 from personas.model import OPTION_FIELDS, Persona
 from personas.traits import format_traits
+from storage.keys import OwnerKey
 from storage.models import utcnow
-from storage.repos import OwnerKey
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
 
 NAME = Param("name", "the persona's name", type="persona", required=True, positional=True)
 NEW_NAME = Param("name", "a name for the new persona", required=True, positional=True)
@@ -41,16 +42,15 @@ PERSONA_OPTIONS = (
 assert {p.name for p in PERSONA_OPTIONS} == set(OPTION_FIELDS)
 
 
-def _options(args: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in args.items() if k in OPTION_FIELDS}
+def _options(given: dict[str, Any]) -> dict[str, Any]:
+    """The persona fields a user gave (None means not given)."""
+    return {k: v for k, v in given.items() if k in OPTION_FIELDS and v is not None}
 
 
-async def check_model(core: Core, options: dict[str, Any]) -> None:
+async def check_model(s: Services, options: dict[str, Any]) -> None:
     """Refuse a model string litellm cannot route."""
     if options.get("model"):
-        problem = await core.llm.validate_model(str(options["model"]))
-        if problem:
-            raise BadInput(problem)
+        await s.models.check(str(options["model"]))
 
 
 def describe(p: Persona, *, full: bool) -> str:
@@ -81,11 +81,11 @@ def describe(p: Persona, *, full: bool) -> str:
 
 
 @command("persona", "list", help="Personas you can talk to here")
-async def persona_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_list(s: Services, ctx: Context) -> Reply:
     """Presets, your own personas, and those shared here."""
-    active = await core.personas.active(ctx)
+    active = await s.personas.active(ctx)
     lines = ["Personas here (* = active; /persona switch <name>):"]
-    for p in await core.personas.listing(ctx):
+    for p in await s.personas.listing(ctx):
         mark = "*" if p.id == active.id else " "
         owner = "yours, " if p.owner_id == ctx.user_id else ""
         lines.append(f" {mark} {p.name} — {p.display_name} ({owner}{p.scope_label})")
@@ -98,14 +98,13 @@ async def persona_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     help="Details of a persona (default: the active one)",
     params=(Param("name", "the persona's name", type="persona", positional=True),),
 )
-async def persona_show(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_show(s: Services, ctx: Context, name: str | None) -> Reply:
     """Show one persona."""
-    name = args.get("name")
-    p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
+    p = await s.personas.find(ctx, name) if name else await s.personas.active(ctx)
     full = p.owner_id == ctx.user_id or (p.is_preset and ctx.space_admin)
     text = describe(p, full=full)
-    if core.settings.mood.enabled:
-        mood = await core.moods.current(OwnerKey(ctx.user_id, p.id), p, utcnow())
+    if s.settings.mood.enabled:
+        mood = await s.moods.current(OwnerKey(ctx.user_id, p.id), p, utcnow())
         text += f"\n  mood toward you: {mood.describe()}"
     if p.retire_on or p.retire_after_days:
         plan = (
@@ -117,14 +116,21 @@ async def persona_show(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     return Reply(text=text, ephemeral=True)
 
 
-@command("persona", "switch", help="Talk to another persona here", params=(NAME,))
-async def persona_switch(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+@command(
+    "persona",
+    "switch",
+    help="Talk to another persona here",
+    params=(NAME,),
+    picker=Picker("name", "Who do you want to talk to?"),
+)
+async def persona_switch(s: Services, ctx: Context, name: str) -> Reply:
     """Make a persona active; it answers with its greeting."""
-    from bot.core import look
-
-    p = await core.personas.switch(ctx, args["name"])
+    p = await s.personas.switch(ctx, name)
     text = p.greeting or f"You are now talking to {p.display_name}."
     return Reply(text=text, persona=look(p))
+
+
+LONG = tuple(p.name for p in PERSONA_OPTIONS if p.long)
 
 
 @command(
@@ -132,13 +138,25 @@ async def persona_switch(core: Core, ctx: Context, args: dict[str, Any]) -> Repl
     "create",
     help="Create your own persona (private unless public=yes)",
     params=(NEW_NAME, *PERSONA_OPTIONS),
+    form=Form(LONG),
+    wizard=Wizard(
+        "new",
+        (
+            Step("name", "Let's create a persona. What's its name?"),
+            Step("template", "Start from a template?", pick="templates"),
+            Step("prompt", "Who is it and how does it behave? Write its prompt."),
+            Step("traits", 'Personality traits 0-100, e.g. "openness:80 humor:60"', True),
+            Step("voice", "A voice id for spoken replies", True),
+        ),
+        "Create this persona?",
+    ),
 )
-async def persona_create(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_create(s: Services, ctx: Context, name: str, **given: Any) -> Reply:
     """Create a persona owned by the caller and switch to it."""
-    options = _options(args)
-    await check_model(core, options)
-    p = await core.personas.create(ctx, args["name"], options)
-    await core.personas.switch(ctx, p.name)
+    options = _options(given)
+    await check_model(s, options)
+    p = await s.personas.create(ctx, name, options)
+    await s.personas.switch(ctx, p.name)
     shared = "shared with this space" if p.visibility == "public" else "private to you"
     return Reply(
         text=f"Created {p.display_name} ({p.name}), {shared}. You are now talking to it.",
@@ -151,14 +169,18 @@ async def persona_create(core: Core, ctx: Context, args: dict[str, Any]) -> Repl
     "edit",
     help="Change fields of a persona you own",
     params=(NAME, *PERSONA_OPTIONS),
+    target=Target("name", "owner", doing="change it"),
+    form=Form(LONG, prefill="fields"),
 )
-async def persona_edit(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_edit(
+    s: Services, ctx: Context, name: str, target: Persona, **given: Any
+) -> Reply:
     """Update the given fields."""
-    options = _options(args)
+    options = _options(given)
     if not options:
         raise BadInput('nothing to change — give fields like prompt="…" or bio="…"')
-    await check_model(core, options)
-    p = await core.personas.edit(ctx, args["name"], options)
+    await check_model(s, options)
+    p = await s.personas.edit(ctx, target, options)
     return Reply(text=f"Updated {p.display_name}: {', '.join(sorted(options))}.", ephemeral=True)
 
 
@@ -167,30 +189,20 @@ async def persona_edit(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     "delete",
     help="Delete a persona you own and its chats (asks first)",
     params=(NAME,),
-    confirms=True,
+    target=Target("name", "owner", doing="change or delete it"),
+    confirm="Delete {target.display_name} ({target.name}) and every chat with it, for everyone?",
 )
-async def persona_delete(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
-    """Ask, then delete the persona."""
-    p = await core.personas.owned(ctx, args["name"])
-    return ask_to_delete(
-        core,
-        ctx,
-        p,
-        f"Delete {p.display_name} ({p.name}) and every chat with it, for everyone?",
-        f"Deleted {p.display_name} and its chats.",
-    )
+async def persona_delete(s: Services, ctx: Context, name: str, target: Persona) -> Reply:
+    """Delete the persona (once confirmed)."""
+    await delete_persona(s, target)
+    return Reply(text=f"Deleted {target.display_name} and its chats.", ephemeral=True)
 
 
-def ask_to_delete(core: Core, ctx: Context, p: Persona, question: str, done: str) -> Reply:
-    """Park the deletion of `p` behind a yes/no confirmation by the asking user."""
-
-    async def delete() -> Reply:
-        await core.personas.repo.delete(p.id)
-        if p.custom_voice_id and core.voice is not None:
-            await core.voice.forget_clone(p.custom_voice_id)  # the clone goes with it
-        return Reply(text=done, ephemeral=True)
-
-    return core.confirmations.ask(ctx.who, f"{question} This cannot be undone.", delete)
+async def delete_persona(s: Services, p: Persona) -> None:
+    """The persona, its chats and memories; an instant voice clone goes with it."""
+    await s.personas.delete(p)
+    if p.custom_voice_id and s.voice is not None:
+        await s.voice.forget_clone(p.custom_voice_id)
 
 
 @command(
@@ -208,28 +220,35 @@ def ask_to_delete(core: Core, ctx: Context, p: Persona, question: str, done: str
         Param("text", "the new lessons (for set)", positional=True, greedy=True, long=True),
         Param("name", "which persona (default: the active one)", type="persona"),
     ),
+    target=Target(
+        "name",
+        "change",
+        default_active=True,
+        only_if=("action", ("set", "clear")),
+        doing="change its knowledge",
+        presets="change the knowledge of presets",
+    ),
+    form=Form(("text",), action="set", prefill="knowledge"),
 )
-async def persona_knowledge(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_knowledge(
+    s: Services, ctx: Context, action: str, text: str | None, name: str | None, target: Persona
+) -> Reply:
     """Shared knowledge is scrubbed of contacts, numbers and names before it is stored."""
-    name = args.get("name")
-    action = args["action"]
+    p = target
     if action == "show":
-        p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
         body = p.knowledge or "(nothing yet)"
         return Reply(
             text=f"What {p.display_name} has learned for everyone:\n{body}", ephemeral=True
         )
-    target = name or (await core.personas.active(ctx)).name
-    p = await core.personas.knowledge_editable(ctx, target)
     if action == "clear":
-        await core.personas.repo.update(p.id, {"knowledge": ""})
+        await s.personas.update(p, {"knowledge": ""})
         return Reply(text=f"Cleared {p.display_name}'s shared knowledge.", ephemeral=True)
-    text = str(args.get("text") or "").strip()
+    text = (text or "").strip()
     if not text:
         raise BadInput("give the lessons after set, e.g. /persona knowledge set Keep it short.")
     if len(text) > KNOWLEDGE_LIMIT:
         raise BadInput(f"knowledge is too long: {len(text)} characters (limit {KNOWLEDGE_LIMIT})")
     clean = scrub(text, keep=[p.display_name])
-    await core.personas.repo.update(p.id, {"knowledge": clean})
+    await s.personas.update(p, {"knowledge": clean})
     note = "" if clean == text else " Personal details were replaced with tags."
     return Reply(text=f"Updated {p.display_name}'s shared knowledge.{note}", ephemeral=True)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.commands.persona import NAME
-from bot.commands.spec import Param, command
+from bot.commands.spec import Form, Param, Target, command
 from bot.errors import BadInput
 from bot.messages import Reply
 from storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
+    from personas.model import Persona
+
+RETIRES = Target("name", "change", retired=True, doing="retire it", presets="retire presets")
 
 
 @command(
@@ -25,21 +28,27 @@ if TYPE_CHECKING:
         Param("on", "retire on this date, e.g. 2026-12-24 (UTC)"),
         Param("farewell", "what it says to each of its users when it goes", long=True),
     ),
+    target=RETIRES,
+    form=Form(("farewell",)),
 )
-async def persona_retire(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_retire(
+    s: Services,
+    ctx: Context,
+    name: str,
+    after: int | None,
+    on: str | None,
+    farewell: str | None,
+    target: Persona,
+) -> Reply:
     """Owners retire their personas; admins retire presets."""
-    if args.get("after") is not None and args.get("on"):
+    if after is not None and on:
         raise BadInput("give after= or on=, not both")
-    p, when = await core.retirement.plan(
-        ctx,
-        args["name"],
-        after=args.get("after"),
-        on=args.get("on"),
-        farewell=str(args.get("farewell") or ""),
-        now=utcnow(),
+    when = await s.retirement.plan(
+        target, after=after, on=on, farewell=farewell or "", now=utcnow()
     )
     return Reply(
-        text=f"{p.display_name} will retire {when}. /persona unretire {p.name} cancels it.",
+        text=f"{target.display_name} will retire {when}. "
+        f"/persona unretire {target.name} cancels it.",
         ephemeral=True,
     )
 
@@ -49,8 +58,9 @@ async def persona_retire(core: Core, ctx: Context, args: dict[str, Any]) -> Repl
     "unretire",
     help="Cancel a retirement plan, or bring a retired persona back",
     params=(NAME,),
+    target=RETIRES,
 )
-async def persona_unretire(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def persona_unretire(s: Services, ctx: Context, name: str, target: Persona) -> Reply:
     """Drop the plan; a retired persona becomes usable again."""
-    p = await core.retirement.cancel(ctx, args["name"])
-    return Reply(text=f"{p.display_name} is not retiring.", ephemeral=True)
+    await s.retirement.cancel(target)
+    return Reply(text=f"{target.display_name} is not retiring.", ephemeral=True)

@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.commands.spec import Param, command
-from bot.errors import BadInput, PermissionDenied
+from bot.commands.spec import Param, Target, command
+from bot.errors import BadInput
 from bot.messages import Attachment, Reply
 from bot.voice.providers import SpeechFailed
 
 if TYPE_CHECKING:
     from bot.context import Context
-    from bot.core import Core
+    from bot.services import Services
+    from bot.voice.service import VoiceService
     from personas.model import Persona
 
 
-def _voice(core: Core) -> Any:
-    if core.voice is None or core.voice.provider is None:
+def _voice(s: Services) -> VoiceService:
+    if s.voice is None or s.voice.provider is None:
         raise BadInput("spoken replies are turned off here (voice.provider: none)")
-    return core.voice
-
-
-async def _speaking_persona(core: Core, ctx: Context, name: str | None) -> Persona:
-    """The persona whose voice changes: own custom personas, or presets for their admins."""
-    p = await core.personas.find(ctx, name) if name else await core.personas.active(ctx)
-    return core.personas.may_change(ctx, p, "change its voice")
+    return s.voice
 
 
 @command("voice", "list", help="Voices a persona can speak with")
-async def voice_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def voice_list(s: Services, ctx: Context) -> Reply:
     """The provider's voices; the active persona's voice marked."""
-    voice = _voice(core)
+    voice = _voice(s)
     try:
         voices = await voice.voices()
     except SpeechFailed as exc:
         raise BadInput(str(exc)) from None
-    active = await core.personas.active(ctx)
+    active = await s.personas.active(ctx)
     current = voice.voice_for(active)
     lines = [f"Voices ({voice.name}; * = {active.display_name}'s; /voice set <id>):"]
     for v in voices[:50]:
@@ -57,41 +52,50 @@ async def voice_list(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
         Param("voice", "a voice id from /voice list", required=True, positional=True),
         Param("name", "which persona (default: the active one)", type="persona"),
     ),
+    target=Target(
+        "name",
+        "change",
+        default_active=True,
+        doing="change its voice",
+        presets="change the voice of presets",
+    ),
 )
-async def voice_set(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def voice_set(
+    s: Services, ctx: Context, voice: str, name: str | None, target: Persona
+) -> Reply:
     """Set the persona's preset voice (a cloned voice still wins until it is removed)."""
-    voice = _voice(core)
-    p = await _speaking_persona(core, ctx, args.get("name"))
-    wanted = str(args["voice"]).strip()
-    core.check_option("voice", wanted)
+    speech = _voice(s)
+    p = target
+    wanted = voice.strip()
+    s.personas.fields({"voice": wanted})
     try:
-        known = {v.id for v in await voice.voices()}
+        known = {v.id for v in await speech.voices()}
     except SpeechFailed:
         known = set()  # can't check now; the provider will say at the first reply
     if known and wanted not in known:
         raise BadInput(f"no voice '{wanted}' — /voice list shows them")
-    await core.personas.repo.update(p.id, {"voice": wanted})
+    await s.personas.update(p, {"voice": wanted})
     note = " (its cloned voice still takes precedence)" if p.custom_voice_id else ""
     return Reply(text=f"{p.display_name} now speaks with {wanted}.{note}", ephemeral=True)
 
 
-async def _toggle(core: Core, ctx: Context, on: bool) -> Reply:
-    _voice(core)
-    await core.voice_prefs.set(ctx.user_id, ctx.space_id, on)
+async def _toggle(s: Services, ctx: Context, on: bool) -> Reply:
+    _voice(s)
+    await s.voice_prefs.set(ctx.user_id, ctx.space_id, on)
     text = "Replies here will be spoken too." if on else "Replies here are text only."
     return Reply(text=text, ephemeral=True)
 
 
 @command("voice", "on", help="Hear replies as voice here (text still comes too)")
-async def voice_on(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def voice_on(s: Services, ctx: Context) -> Reply:
     """Spoken replies on for this user in this space."""
-    return await _toggle(core, ctx, True)
+    return await _toggle(s, ctx, True)
 
 
 @command("voice", "off", help="Text-only replies here")
-async def voice_off(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def voice_off(s: Services, ctx: Context) -> Reply:
     """Spoken replies off for this user in this space."""
-    return await _toggle(core, ctx, False)
+    return await _toggle(s, ctx, False)
 
 
 @command(
@@ -99,34 +103,35 @@ async def voice_off(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
     "upload",
     help="Clone a voice for your persona from an audio sample (mp3, wav, ogg, m4a, flac)",
     params=(
-        Param("sample", "the audio sample (up to 10 MB)", type="file", required=True),
+        Param("sample", "an audio sample (up to 10 MB)", type="file", required=True),
         Param("name", "which of your personas (default: the active one)", type="persona"),
     ),
+    target=Target(
+        "name",
+        "owner",
+        default_active=True,
+        refusal="you can clone a voice only for a persona you own, not '{name}'",
+    ),
 )
-async def voice_upload(core: Core, ctx: Context, args: dict[str, Any]) -> Reply:
+async def voice_upload(
+    s: Services, ctx: Context, sample: Attachment | None, name: str | None, target: Persona
+) -> Reply:
     """An instant voice clone for a persona this user owns."""
-    voice = _voice(core)
-    files: tuple[Attachment, ...] = args.get("attachments", ())
-    if not files or not files[0].data:
+    voice = _voice(s)
+    if sample is None or not sample.data:
         raise BadInput("attach an audio sample to /voice upload")
-    p = (
-        await core.personas.find(ctx, args["name"])
-        if args.get("name")
-        else (await core.personas.active(ctx))
-    )
-    if p.is_preset or p.owner_id != ctx.user_id:
-        raise PermissionDenied(f"you can clone a voice only for a persona you own, not '{p.name}'")
-    if not voice.provider.can_clone:
+    if voice.provider is None or not voice.provider.can_clone:
         raise BadInput("voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY")
-    voice.check_sample(files[0])
+    voice.check_sample(sample)
     try:
-        voice_id = await voice.clone(p, files[0])
+        voice_id = await voice.clone(target, sample)
     except SpeechFailed as exc:
         raise BadInput(str(exc)) from None
-    old = p.custom_voice_id
-    await core.personas.repo.update(p.id, {"custom_voice_id": voice_id})
+    old = target.custom_voice_id
+    await s.personas.update(target, {"custom_voice_id": voice_id})
     if old:
         await voice.forget_clone(old)
     return Reply(
-        text=f"{p.display_name} now speaks with a voice cloned from your sample.", ephemeral=True
+        text=f"{target.display_name} now speaks with a voice cloned from your sample.",
+        ephemeral=True,
     )

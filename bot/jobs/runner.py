@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.jobs.runs import JobRuns
-from bot.memory.decay import Decay
 from personas.mood import Mood, baseline, relax
+from storage.decay import Decay
+from storage.job_runs import JobRuns
+from storage.keys import OwnerKey
 from storage.models import utcnow
 from storage.moods import MoodRepo
-from storage.repos import OwnerKey
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class JobRunner:
         self.core = core
         self.clock = clock
         self.runs = JobRuns(core.db)
+        self.scheduler: Scheduler | None = None  # set by the app when jobs run in this process
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.work: dict[str, Work] = {
             "decay": self.decay,

@@ -14,8 +14,10 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.llm import LLM, LLMFailure
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
+from personas.errors import BotError
+from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRecord
-from storage.repos import OwnerKey, TurnRecord, TurnRepo
+from storage.turns import TurnRecord, TurnRepo
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class Extraction(BaseModel):
     memories: list[Operation] = Field(default_factory=list, max_length=20)
 
 
-class MalformedExtraction(Exception):
+class MalformedExtraction(BotError):
     """The model's answer is not the JSON we asked for."""
 
 

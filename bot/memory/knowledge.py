@@ -8,7 +8,7 @@ import logging
 from bot.llm import LLM, LLMFailure
 from personas.knowledge import LIMIT, proper_nouns, scrub
 from personas.model import Persona
-from storage.repos import PersonaRepo
+from storage.personas import PersonaRepo
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from bot.memory.embeddings import Embedder
 from bot.memory.scoring import episode_importance, minmax, recency, rrf
 from bot.memory.timeparse import Window, anchor, window
 from personas.knowledge import proper_nouns
+from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRecord, MemoryRepo
 from storage.models import utcnow
-from storage.repos import OwnerKey
 from storage.vectors import VectorRow, VectorStore
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import VoiceConfig
+from personas.errors import BotError
 
 if TYPE_CHECKING:
     from bot.voice.audio import Pcm
@@ -24,7 +25,7 @@ class VoiceInfo:
     description: str = ""
 
 
-class SpeechFailed(Exception):
+class SpeechFailed(BotError):
     """The provider could not speak; the text reply still goes out."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import Core
-from storage.repos import OwnerKey
+from storage.keys import OwnerKey
 from tests.support.fake_openai import FakeOpenAI
 
 

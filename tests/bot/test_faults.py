@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import build_core
 from bot.core import Core
-from storage.repos import OwnerKey
+from storage.keys import OwnerKey
 from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
 

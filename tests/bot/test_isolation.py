@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import build_core
-from storage.repos import OwnerKey
+from storage.keys import OwnerKey
 from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from bot.core import Core
-from storage.repos import OwnerKey
+from storage.keys import OwnerKey
 from tests.support.fake_openai import FakeOpenAI
 
 

@@ -85,7 +85,8 @@ async def test_who_may_retire_and_unretire(
     refused = await bob.say("/persona retire luna")
     assert refused.error and refused.text == "only the owner of 'luna' can retire it"
     preset = await alice.say("/persona retire coder on=2026-01-01")
-    assert preset.error and "only admins can retire presets" in preset.text
+    only_bot_admins = "only bot admins (admins.console in config.yaml) can retire presets"
+    assert preset.error and only_bot_admins in preset.text
     assert (
         "will retire on 2027-01-01" in (await root.say("/persona retire coder on=2027-01-01")).text
     )

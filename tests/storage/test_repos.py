@@ -9,7 +9,10 @@ import pytest
 
 from bot.errors import Conflict
 from storage.db import Database
-from storage.repos import Identities, OwnerKey, PersonaRepo, TurnRepo
+from storage.identities import Identities
+from storage.keys import OwnerKey
+from storage.personas import PersonaRepo
+from storage.turns import TurnRepo
 
 
 @pytest.fixture

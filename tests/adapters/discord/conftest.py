@@ -83,6 +83,7 @@ async def discord_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDisc
 async def dc(core: Core, discord_api: FakeDiscord) -> AsyncIterator[Harness]:
     """The adapter, logged in, in the test server."""
     adapter = DiscordAdapter(core, "fake-token")
+    core.outbox.register(adapter)  # as the composition root does
     await adapter.login()
     harness = Harness(adapter, discord_api)
     harness.dispatch("GUILD_CREATE", gw.guild_create())

@@ -111,11 +111,11 @@ def test_token_and_enabled_flag_decide_whether_discord_starts(core: Core) -> Non
         platform_adapters(core, forced, {})
 
 
-async def _boom(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
+async def _boom(s: Any, ctx: Any, x: str | None) -> Reply:
     raise RuntimeError("secret internals")
 
 
-async def _slow(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
+async def _slow(s: Any, ctx: Any) -> Reply:
     await asyncio.sleep(2.8)  # well past the 2 s after which the adapter defers
     return Reply("done slowly", ephemeral=False)
 

@@ -62,6 +62,7 @@ async def tg(core: Core) -> AsyncIterator[Harness]:
         }
     )
     adapter = TelegramAdapter(core, TOKEN, config)
+    core.outbox.register(adapter)  # as the composition root does
     await adapter.start()
     yield Harness(adapter, api)
     await adapter.stop()

@@ -231,7 +231,7 @@ async def test_streaming_edits_at_most_once_a_second(tg: Harness) -> None:
     assert edits[-1].text == "<b>Luna</b>\n" + "".join(words).strip()
 
 
-async def _boom(core: Any, ctx: Any, args: dict[str, Any]) -> Reply:
+async def _boom(s: Any, ctx: Any) -> Reply:
     raise RuntimeError("internal detail")
 
 

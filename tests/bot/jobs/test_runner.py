@@ -83,8 +83,8 @@ async def test_admins_list_and_run_jobs(user: Callable[..., CollectingAdapter]) 
 
 
 async def test_the_mood_job_stores_relaxed_moods(core: Core) -> None:
+    from storage.keys import OwnerKey
     from storage.moods import MoodRepo
-    from storage.repos import OwnerKey
 
     ctx = await core.context(who("alice"))
     persona = await core.personas.find(ctx, "coder")  # calm baseline

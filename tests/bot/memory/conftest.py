@@ -12,8 +12,10 @@ from bot.config import MemoryConfig
 from bot.memory.embeddings import LocalMiniLM
 from bot.memory.service import MemoryService
 from storage.db import Database
+from storage.identities import Identities
+from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRepo
-from storage.repos import Identities, OwnerKey, PersonaRepo
+from storage.personas import PersonaRepo
 from storage.vectors import VectorStore
 
 NOW = datetime(2026, 11, 20, 12, 0)

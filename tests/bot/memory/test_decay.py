@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.config import DecayConfig
-from bot.memory.decay import Decay, strength
 from bot.memory.service import MemoryService
+from storage.decay import Decay, strength
 from storage.models import MemoryItem, PersonaRow
 from storage.vectors import VectorStore
 from tests.bot.memory.conftest import NOW, make_owners

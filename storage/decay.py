@@ -20,12 +20,11 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, case, delete, func, literal, select, true, update
 
-from bot.config import DecayConfig
-from bot.errors import BadInput
+from personas.errors import BadInput
 from personas.model import parse_decay
 from storage.db import Database
 from storage.models import MemoryItem, PersonaRow
@@ -33,6 +32,27 @@ from storage.vectors import VectorStore
 
 log = logging.getLogger(__name__)
 
+
+
+class DecayRules(Protocol):
+    """The decay settings (config.yaml → memory.decay) as this module reads them."""
+
+    @property
+    def function(self) -> str: ...
+    @property
+    def half_life_days(self) -> float: ...
+    @property
+    def exempt_importance(self) -> float: ...
+    @property
+    def warm_below(self) -> float: ...
+    @property
+    def cold_below(self) -> float: ...
+    @property
+    def archive_below(self) -> float: ...
+    @property
+    def retention_days(self) -> int: ...
+    @property
+    def batch(self) -> int: ...
 
 
 def strength(function: str, days: float, half_life: float, recalls: int = 0) -> float:
@@ -71,7 +91,7 @@ class DecayResult:
 class Decay:
     """The decay job: set-wise SQL per decay setting, then batched index deletions."""
 
-    def __init__(self, db: Database, vectors: VectorStore | None, config: DecayConfig) -> None:
+    def __init__(self, db: Database, vectors: VectorStore | None, config: DecayRules) -> None:
         self.db = db
         self.vectors = vectors
         self.config = config

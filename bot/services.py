@@ -1,0 +1,43 @@
+"""What command handlers may use — and nothing else: no Core, no database handle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.channels import ChatChannels
+    from bot.commands.spec import CommandSpec
+    from bot.config import Settings
+    from bot.jobs.runner import JobRunner
+    from bot.memory.service import MemoryService
+    from bot.model_choice import ModelChoice
+    from bot.moods import Moods
+    from bot.persona_service import PersonaService
+    from bot.retirement import Retirement
+    from bot.voice.service import VoiceService
+    from storage.decay import Decay
+    from storage.turns import TurnRepo
+    from storage.usage import UsageRepo
+    from storage.voice_prefs import VoicePrefRepo
+
+
+@dataclass(frozen=True)
+class Services:
+    """The collaborators a handler receives, built once by the core."""
+
+    settings: Settings
+    personas: PersonaService
+    models: ModelChoice
+    turns: TurnRepo
+    memory: MemoryService | None
+    decay: Decay
+    voice: VoiceService | None
+    voice_prefs: VoicePrefRepo
+    usage: UsageRepo
+    moods: Moods
+    channels: ChatChannels
+    retirement: Retirement
+    jobs: JobRunner
+    commands: Callable[[], list[CommandSpec]]

@@ -1,0 +1,53 @@
+"""Users and spaces: platform accounts and chat places, created on first sight."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import Space, User
+
+
+class Identities:
+    """Users and spaces, created on first sight."""
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
+
+    async def _get_or_create(self, query: Select[int], row: User | Space) -> int:
+        async with self._sessions() as s:
+            found = await s.scalar(query)
+        if found is not None:
+            return found
+        async with self._write() as s:
+            found = await s.scalar(query)  # another task may have created it meanwhile
+            if found is not None:
+                return found
+            s.add(row)
+            try:
+                await s.commit()
+            except IntegrityError:  # created by another process sharing the database
+                await s.rollback()
+                return int(await s.scalar(query) or 0)
+            return row.id
+
+    async def name(self, user_id: int) -> str:
+        """A user's display name ("" if unknown)."""
+        async with self._sessions() as s:
+            return await s.scalar(select(User.display_name).where(User.id == user_id)) or ""
+
+    async def user(self, platform: str, ref: str, display_name: str = "") -> int:
+        """The id of this platform account, created if new."""
+        return await self._get_or_create(
+            select(User.id).where(User.platform == platform, User.platform_user_id == ref),
+            User(platform=platform, platform_user_id=ref, display_name=display_name[:100]),
+        )
+
+    async def space(self, platform: str, ref: str, kind: str) -> int:
+        """The id of this chat place, created if new."""
+        return await self._get_or_create(
+            select(Space.id).where(Space.platform == platform, Space.platform_space_id == ref),
+            Space(platform=platform, platform_space_id=ref, kind=kind),
+        )

@@ -1,0 +1,181 @@
+"""The message log of each (user, persona): every read takes an OwnerKey."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from storage.db import Database
+from storage.keys import OwnerKey
+from storage.models import PersonaRow, Turn, UsageLog, utcnow
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One stored message."""
+
+    id: int
+    role: str
+    content: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    created_at: datetime
+
+
+def _turn(row: Turn) -> TurnRecord:
+    return TurnRecord(
+        row.id,
+        row.role,
+        row.content,
+        row.model,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.created_at,
+    )
+
+
+class TurnRepo:
+    """The short-term chat log, always addressed by OwnerKey."""
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
+
+    async def add_user(self, owner: OwnerKey, space_id: int, content: str) -> int:
+        """Store the user's message (before any model call) and count the persona's use."""
+        # Core inserts, not ORM objects: this is the hot path of every turn.
+        async with self._write() as s:
+            turn_id = await s.scalar(
+                insert(Turn)
+                .values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    space_id=space_id,
+                    role="user",
+                    content=content,
+                    created_at=utcnow(),
+                )
+                .returning(Turn.id)
+            )
+            await s.execute(
+                update(PersonaRow)
+                .where(PersonaRow.id == owner.persona_id)
+                .values(usage_count=PersonaRow.usage_count + 1, last_used_at=utcnow())
+            )
+            await s.commit()
+            return int(turn_id or 0)
+
+    async def add_assistant(
+        self,
+        owner: OwnerKey,
+        space_id: int,
+        content: str,
+        *,
+        model: str,
+        persona_name: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> int:
+        """Store the reply together with its token usage."""
+        tokens = {
+            "model": model,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "created_at": utcnow(),
+            "user_id": owner.user_id,
+            "persona_id": owner.persona_id,
+            "space_id": space_id,
+        }
+        async with self._write() as s:
+            turn_id = await s.scalar(
+                insert(Turn).values(role="assistant", content=content, **tokens).returning(Turn.id)
+            )
+            await s.execute(insert(UsageLog).values(persona_name=persona_name, **tokens))
+            await s.commit()
+            return int(turn_id or 0)
+
+    async def recent(
+        self, owner: OwnerKey, limit: int, before_id: int | None = None
+    ) -> list[TurnRecord]:
+        """The last `limit` turns of this owner, oldest first."""
+        if limit <= 0:
+            return []
+        query = select(Turn).where(
+            Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+        )
+        if before_id is not None:
+            query = query.where(Turn.id < before_id)
+        async with self._sessions() as s:
+            rows = await s.scalars(query.order_by(Turn.id.desc()).limit(limit))
+            return [_turn(r) for r in reversed(list(rows))]
+
+    async def count(self, owner: OwnerKey) -> int:
+        """How many turns this owner has."""
+        async with self._sessions() as s:
+            n = await s.scalar(
+                select(func.count()).where(
+                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+                )
+            )
+            return int(n or 0)
+
+    async def awaiting_extraction(
+        self, limit: int, max_attempts: int
+    ) -> list[tuple[OwnerKey, TurnRecord, str]]:
+        """User turns not yet distilled into facts, with the reply that followed each.
+
+        Spans owners on purpose (a maintenance queue); each result carries its own OwnerKey.
+        """
+        async with self._sessions() as s:
+            users = list(
+                await s.scalars(
+                    select(Turn)
+                    .where(
+                        Turn.role == "user",
+                        Turn.extracted_at.is_(None),
+                        Turn.extract_attempts < max_attempts,
+                    )
+                    .order_by(Turn.id)
+                    .limit(limit)
+                )
+            )
+            out = []
+            for turn in users:
+                reply = await s.scalar(
+                    select(Turn.content)
+                    .where(
+                        Turn.user_id == turn.user_id,
+                        Turn.persona_id == turn.persona_id,
+                        Turn.role == "assistant",
+                        Turn.id > turn.id,
+                    )
+                    .order_by(Turn.id)
+                    .limit(1)
+                )
+                if reply is not None:
+                    out.append((OwnerKey(turn.user_id, turn.persona_id), _turn(turn), reply))
+            return out
+
+    async def mark_extracted(self, turn_id: int, ok: bool) -> None:
+        """Done, or one more failed attempt."""
+        values: dict[str, Any] = (
+            {"extracted_at": utcnow()} if ok else {"extract_attempts": Turn.extract_attempts + 1}
+        )
+        async with self._write() as s:
+            await s.execute(update(Turn).where(Turn.id == turn_id).values(**values))
+            await s.commit()
+
+    async def wipe(self, owner: OwnerKey) -> int:
+        """Delete every turn of this owner; returns how many."""
+        async with self._write() as s:
+            result = await s.execute(
+                delete(Turn).where(
+                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
+                )
+            )
+            await s.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
