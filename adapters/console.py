@@ -7,14 +7,16 @@ import contextlib
 import itertools
 import logging
 import mimetypes
+import re
 import sys
 import time
 from pathlib import Path
 from typing import TextIO
 
+from bot.commands.spec import CommandSpec
 from bot.core import Core
 from bot.dispatch import OOPS
-from bot.messages import Attachment, Reply, Who
+from bot.messages import Attachment, CommandCall, Reply, Who
 from bot.threads import in_daemon_thread
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,9 @@ class ConsoleAdapter:
             if att.content_type.startswith("audio/"):  # spoken replies: one file each
                 folder = self.core.settings.data_dir / "voice"
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}-{next(self._counter)}-{att.filename}"
-            else:
-                folder = self.core.settings.data_dir / "exports"
+            else:  # one folder per console user: two users' exports never overwrite
+                user = re.sub(r"[^\w.-]", "_", self.who.user_ref) or "_"
+                folder = self.core.settings.data_dir / "exports" / user
                 name = Path(att.filename).name
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
@@ -134,6 +137,10 @@ class ConsoleAdapter:
         if problem:
             self.render(Reply(text=problem, error=True))
             return
+        wizard = self.core.wizard_for(line)
+        if wizard is not None:
+            await self._wizard(wizard)
+            return
         if self._still_loading() and not line.lstrip().startswith("/"):
             self._write("(the model is still loading; the first reply takes a few seconds)\n")
         reply = await self.core.handle_text(self.who, line, self._chunk, files)
@@ -141,6 +148,49 @@ class ConsoleAdapter:
         self._streamed = False
         if reply.confirm is not None:
             await self._confirm(reply)
+
+    async def _ask(self, question: str) -> str | None:
+        if self.interactive:
+            return await self._read(f"{question} ")
+        self._write(f"{question}\n")  # piped: the question shows in the transcript
+        return await self._read()
+
+    async def _wizard(self, spec: CommandSpec) -> None:
+        """A declared wizard (e.g. /persona new), one question per line; /cancel stops it."""
+        assert spec.wizard is not None
+        draft: dict[str, str] = {}
+        for step in spec.wizard.steps:
+            names = [n for n, _ in self.core.template_choices()] if step.pick else []
+            question = step.ask
+            if names:
+                question += f" ({', '.join(names)}; empty for none)"
+            elif step.optional:
+                question += " (empty to skip)"
+            while True:
+                answer = await self._ask(question)
+                if answer is None or answer.strip() == "/cancel":
+                    self._write("Cancelled — nothing was created.\n")
+                    return
+                value = answer.strip()
+                if not value and (step.optional or step.pick):
+                    break
+                problem = (
+                    None
+                    if value in names
+                    else f"pick one of: {', '.join(names)}"
+                    if names
+                    else self.core.problem(step.param, value)
+                )
+                if problem is None:
+                    draft[step.param] = value
+                    break
+                self._write(f"! {problem}\n")
+        summary = "; ".join(f"{k}: {v[:80]}" for k, v in draft.items())
+        answer = await self._ask(f"{spec.wizard.summary} {summary} [yes/no]")
+        if (answer or "").strip().lower() not in YES:
+            self._write("Cancelled — nothing was created.\n")
+            return
+        self.render(await self.core.command(CommandCall(self.who, spec.path, draft)))
 
     async def deliver(self, user_ref: str, text: str) -> None:
         """A message from the core to the person at this terminal (a farewell)."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import shlex
 from dataclasses import replace
 
 from bot.channels import ChatChannels
-from bot.commands.parse import find_command, parse
+from bot.commands.parse import parse
 from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
@@ -302,30 +301,6 @@ class Core(SurfaceQueries):
         except BadInput as err:
             return Reply(text=err.message, error=True, ephemeral=True)
         return await self.command(CommandCall(who, spec.path, args, attachments))
-
-    def bare_picker(self, line: str) -> tuple[tuple[str, ...], str, str] | None:
-        """(path, parameter, question) when `line` is a command that declares a picker and
-        gives nothing: surfaces with buttons offer the choice instead of an error."""
-        try:
-            spec, _ = find_command(shlex.split(line.strip()), REGISTRY)
-        except (BadInput, ValueError, IndexError):
-            return None
-        words = line.split()
-        bare = len(words) == (1 if "_" in words[0] else len(spec.path))
-        if spec.picker is None or not bare:
-            return None
-        return spec.path, spec.picker.param, spec.picker.question
-
-    def file_options(self, line: str) -> list[str]:
-        """What a command line gives for its `file` options (paths, on the console); a line
-        that does not parse gives none — running it explains the mistake."""
-        if not line.lstrip().startswith("/"):
-            return []
-        try:
-            spec, args = parse(line, REGISTRY)
-        except BadInput:
-            return []
-        return [str(args[p.name]) for p in spec.params if p.type == "file" and p.name in args]
 
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.parse import find_command, parse
+from bot.commands.spec import REGISTRY
 from bot.dispatch import guard
-from bot.errors import BotError
+from bot.errors import BadInput, BotError
 from bot.messages import CommandCall, FormRequest, Look, Reply, Who
 from personas.model import OPTION_FIELDS, Persona, validate_name
 
@@ -30,6 +33,7 @@ class SurfaceQueries:
     personas: PersonaService
     channels: ChatChannels
     dispatch: Dispatcher
+    commands: dict[tuple[str, ...], CommandSpec]
 
     async def context(self, who: Who) -> Context:
         """Resolve platform identity to ids (Core provides it)."""
@@ -84,6 +88,40 @@ class SurfaceQueries:
         )
         title = f"{spec.name} {call.args.get('name', '')}".strip()
         return Reply(text=title, form=FormRequest(title, spec.path, fields), ephemeral=True)
+
+    def bare_picker(self, line: str) -> tuple[tuple[str, ...], str, str] | None:
+        """(path, parameter, question) when `line` is a command that declares a picker and
+        gives nothing: surfaces with buttons offer the choice instead of an error."""
+        try:
+            spec, _ = find_command(shlex.split(line.strip()), REGISTRY)
+        except (BadInput, ValueError, IndexError):
+            return None
+        words = line.split()
+        bare = len(words) == (1 if "_" in words[0] else len(spec.path))
+        if spec.picker is None or not bare:
+            return None
+        return spec.path, spec.picker.param, spec.picker.question
+
+    def wizard_for(self, line: str) -> CommandSpec | None:
+        """The command whose declared wizard `line` starts (`/persona new`, `/persona_new`)."""
+        words = line.strip().lower().split("@", 1)[0].lstrip("/").replace("_", " ").split()
+        if len(words) != 2:
+            return None
+        for spec in self.commands.values():
+            if spec.wizard is not None and (spec.path[0], spec.wizard.alias) == tuple(words):
+                return spec
+        return None
+
+    def file_options(self, line: str) -> list[str]:
+        """What a command line gives for its `file` options (paths, on the console); a line
+        that does not parse gives none — running it explains the mistake."""
+        if not line.lstrip().startswith("/"):
+            return []
+        try:
+            spec, args = parse(line, REGISTRY)
+        except BadInput:
+            return []
+        return [str(args[p.name]) for p in spec.params if p.type == "file" and p.name in args]
 
     def problem(self, option: str, value: str) -> str | None:
         """Why one persona option (or the name) would be refused, or None if it is fine."""

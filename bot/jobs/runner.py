@@ -16,7 +16,6 @@ from storage.decay import Decay
 from storage.job_runs import JobRuns
 from storage.keys import OwnerKey
 from storage.models import utcnow
-from storage.moods import MoodRepo
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -94,13 +93,13 @@ class JobRunner:
 
     async def mood(self, now: datetime) -> tuple[int, str]:
         """Store every mood relaxed toward its persona's baseline."""
-        repo = MoodRepo(self.core.db)
+        repo = self.core.moods.repo
         half_life = self.core.settings.mood.relax_half_life_hours
         traits: dict[int, dict[str, int]] = {}
         changed = 0
         for user_id, persona_id, emotion, intensity, since in await repo.all():
             if persona_id not in traits:
-                p = await self.core.personas.repo.get(persona_id)
+                p = await self.core.personas.get(persona_id)
                 traits[persona_id] = dict(p.traits) if p else {}
             now_mood = relax(
                 Mood(emotion, intensity), baseline(traits[persona_id]), since, now, half_life
@@ -114,7 +113,7 @@ class JobRunner:
 
     async def health(self, now: datetime) -> tuple[int, str]:
         """Log the memory-health summary of every (user, persona)."""
-        summary = await Decay(self.core.db, None, self.core.settings.memory.decay).summary(now)
+        summary = await self.core.services.decay.summary(now)
         tiers = ", ".join(f"{t} {n}" for t, n in sorted(summary["tiers"].items()))
         detail = (
             f"{summary['owners']} (user, persona) pairs, {summary['items']} memories "

@@ -248,3 +248,31 @@ async def test_a_turn_while_the_model_loads_says_so(core: Core) -> None:
     out.truncate(0)
     await console.handle("again")
     assert "still loading" not in out.getvalue()
+
+
+async def test_the_persona_wizard_runs_on_the_console_too(core: Core) -> None:
+    """The declared /persona new steps, one line each: checked as typed, confirmed at the end."""
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    answers = (
+        "/persona new\nx\nNova\nnobody\n\nYou are Nova.\n\n\nyes\n"  # made, skipping two
+        "/persona_new\nLuna\n/cancel\n"  # stopped half-way
+    )
+    out = io.StringIO()
+    console = ConsoleAdapter(
+        core, "alice", stdin=io.StringIO(answers), stdout=out, interactive=False
+    )
+    await console.run()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Let's create a persona. What's its name?"
+    assert lines[1].startswith("! persona name must be at least 2 characters")
+    assert lines[3].startswith("Start from a template? (") and "empty for none" in lines[3]
+    assert lines[4].startswith("! pick one of: ")  # "nobody" is not a template
+    assert lines[7].endswith("(empty to skip)")  # traits
+    assert lines[9].startswith("Create this persona? name: Nova; prompt: You are Nova.")
+    assert lines[10] == "Created Nova (nova), private to you. You are now talking to it."
+    assert lines[-1] == "Cancelled — nothing was created."
+    assert [lk.name for lk in await core.persona_choices(console.who, "")].count("luna") == 0
+    assert (await core.active_look(console.who)).name == "nova"

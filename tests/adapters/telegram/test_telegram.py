@@ -366,3 +366,17 @@ async def test_a_retiring_persona_says_goodbye_by_dm(tg: Harness) -> None:
         "<b>Assistant</b>\n(Luna has retired. You're now talking to Assistant — "
         "send your message again.)"
     )
+
+
+async def test_start_cancel_and_the_wizard_are_declared_commands(tg: Harness) -> None:
+    """/start and /cancel go through the dispatcher like any command, and /help lists them."""
+
+    async def say(text: str) -> str:
+        return sent(await tg.send(message(ALICE, text)))[-1].text
+
+    welcome = await say("/start")
+    assert welcome.startswith("Hi! I'm personabot.") and "/persona_new creates your own" in welcome
+    assert await say("/cancel") == "Nothing to cancel."
+    assert "/persona new — Create your own persona" in await say("/help persona")
+    overview = await say("/help")
+    assert "/start" in overview and "/cancel" in overview
