@@ -184,7 +184,10 @@ class Core(SurfaceQueries):
             model, temperature, _ = await self.models.effective(ctx, persona)
             messages = build_messages(
                 persona,
-                [HistoryItem(t.role, t.content) for t in history],
+                [
+                    HistoryItem(t.role, t.content + (" [cut off]" if t.status == "cut" else ""))
+                    for t in history
+                ],
                 text,
                 user_name=incoming.who.user_name,
                 history_chars=limits.history_chars,
@@ -195,6 +198,18 @@ class Core(SurfaceQueries):
             try:
                 done = await self.llm.complete(messages, model, temperature, on_chunk)
             except LLMFailure as failure:
+                if failure.partial is not None:  # the user saw part of it: keep it, as cut
+                    cut = failure.partial
+                    await self.turns.add_assistant(
+                        owner,
+                        ctx.space_id,
+                        cut.text,
+                        model=cut.model,
+                        persona_name=persona.name,
+                        prompt_tokens=cut.prompt_tokens,
+                        completion_tokens=cut.completion_tokens,
+                        status="cut",
+                    )
                 return Reply(text=failure.message, persona=look(persona), error=True)
             await self.turns.add_assistant(
                 owner,

@@ -30,15 +30,21 @@ class Completion:
 
 
 class LLMFailure(BotError):
-    """Every model (main and fallbacks) failed; the message is safe to show."""
+    """Every model (main and fallbacks) failed; the message is safe to show. `partial` is
+    what had already streamed to the user when a stream broke off (kept, marked as cut)."""
 
-    def __init__(self, kind: FailureKind, message: str) -> None:
+    def __init__(self, kind: FailureKind, message: str, partial: Completion | None = None):
         super().__init__(message)
         self.kind = kind
+        self.partial = partial
 
 
 class _StreamDropped(Exception):
-    """The stream broke after text had already reached the user."""
+    """The stream broke, or ended without a finish reason, after text had reached the user."""
+
+    def __init__(self, partial: Completion) -> None:
+        super().__init__("stream cut")
+        self.partial = partial
 
 
 def endpoint(model: str, api_base: str, api_key_env: str = "") -> dict[str, Any]:
@@ -140,7 +146,10 @@ def _message(kind: FailureKind, model: str, cfg: LLMConfig) -> str:
             f"(llm.timeout_s). {saved} Try again."
         )
     if kind == "dropped":
-        return f"Sorry — the connection to the model dropped mid-reply. {saved} Try again."
+        return (
+            "Sorry — the connection to the model dropped mid-reply, so the reply above is cut "
+            f"off (kept, marked as cut). {saved} Try again."
+        )
     if kind == "rejected":
         return (
             f"The model `{model}` rejected the request (check llm.model and the model "
@@ -197,12 +206,23 @@ class LLM:
             )
         parts: list[str] = []
         usage = None
+        finished = False  # a stream is whole only when the model says why it stopped
         resp = await litellm.acompletion(messages=messages, **kwargs)
+
+        def so_far() -> Completion:
+            return Completion(
+                text="".join(parts),
+                model=model,
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            )
+
         try:
             async for chunk in resp:
                 usage = getattr(chunk, "usage", None) or usage
                 if not chunk.choices:
                     continue
+                finished = finished or bool(chunk.choices[0].finish_reason)
                 text = chunk.choices[0].delta.content or ""
                 if text:
                     parts.append(text)
@@ -210,14 +230,19 @@ class LLM:
                     await on_chunk(text)
         except Exception as exc:
             if parts:
-                raise _StreamDropped() from exc
+                raise _StreamDropped(so_far()) from exc
             raise
-        return Completion(
-            text="".join(parts),
-            model=model,
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        # litellm closes a stream that just stopped (no finish reason, no [DONE]) with a
+        # finish chunk of its own; what the provider really said is kept on the wrapper.
+        said = getattr(resp, "received_finish_reason", "") or getattr(
+            resp, "intermittent_finish_reason", ""
         )
+        finished = finished if said == "" else said is not None
+        if not finished:
+            if parts:
+                raise _StreamDropped(so_far())
+            raise ConnectionError("the model's stream ended without a word")
+        return so_far()
 
     async def complete(
         self,
@@ -245,8 +270,9 @@ class LLM:
                         type(exc).__name__,
                         attempt + 1,
                     )
-                    if kind == "dropped":
-                        raise LLMFailure(kind, _message(kind, candidate, self.cfg)) from None
+                    if isinstance(exc, _StreamDropped):
+                        message = _message(kind, candidate, self.cfg)
+                        raise LLMFailure(kind, message, exc.partial) from None
                     if not retry or attempt == self.cfg.retries:
                         break
                     await asyncio.sleep(self.cfg.backoff_s * (2**attempt))

@@ -108,6 +108,10 @@ _TEXT_LIMITS = {
 DECAY_FUNCTIONS = ("exponential", "linear", "logarithmic")
 
 
+MIN_HALF_LIFE_DAYS = 1.0
+MAX_HALF_LIFE_DAYS = 3650.0
+
+
 def parse_decay(text: str) -> tuple[str, float] | None:
     """A persona's `decay`: "" (use config) or "<function>:<half-life days>"."""
     text = text.strip().lower()
@@ -118,9 +122,16 @@ def parse_decay(text: str) -> tuple[str, float] | None:
         half_life = float(days) if days else 0.0
     except ValueError:
         half_life = 0.0
-    if function not in DECAY_FUNCTIONS or not 0 < half_life <= 3650:
+    if function not in DECAY_FUNCTIONS or not half_life == half_life:  # NaN is not a number
         raise BadInput(
             f"decay must look like exponential:30, linear:14 or logarithmic:60 (got '{text}')"
+        )
+    # A public persona's decay applies to every user's memories of it: a half-life under a
+    # day would let its owner wipe them all at the next run.
+    if not MIN_HALF_LIFE_DAYS <= half_life <= MAX_HALF_LIFE_DAYS:
+        raise BadInput(
+            f"decay half-life must be {MIN_HALF_LIFE_DAYS:g} to {MAX_HALF_LIFE_DAYS:g} days "
+            f"(got '{days}')"
         )
     return function, half_life
 

@@ -130,6 +130,7 @@ class Turn(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     extracted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     extract_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(8), default="done")  # done | cut
 
 
 class UsageLog(Base):

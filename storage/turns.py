@@ -24,6 +24,7 @@ class TurnRecord:
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime
+    status: str = "done"  # "cut": the model's stream broke off; the text is partial
 
 
 def _turn(row: Turn) -> TurnRecord:
@@ -35,6 +36,7 @@ def _turn(row: Turn) -> TurnRecord:
         row.prompt_tokens,
         row.completion_tokens,
         row.created_at,
+        row.status,
     )
 
 
@@ -79,8 +81,9 @@ class TurnRepo:
         persona_name: str,
         prompt_tokens: int,
         completion_tokens: int,
+        status: str = "done",
     ) -> int:
-        """Store the reply together with its token usage."""
+        """Store the reply together with its token usage ("cut": only part of it arrived)."""
         tokens = {
             "model": model,
             "prompt_tokens": prompt_tokens,
@@ -92,7 +95,9 @@ class TurnRepo:
         }
         async with self._write() as s:
             turn_id = await s.scalar(
-                insert(Turn).values(role="assistant", content=content, **tokens).returning(Turn.id)
+                insert(Turn)
+                .values(role="assistant", content=content, status=status, **tokens)
+                .returning(Turn.id)
             )
             await s.execute(insert(UsageLog).values(persona_name=persona_name, **tokens))
             await s.commit()

@@ -61,14 +61,28 @@ def find_command(
     raise BadInput(f"unknown command /{words[0]} — /help lists the commands")
 
 
+def split(text: str) -> list[str]:
+    """Words of a command line. Quotes group words; a lone apostrophe (what's, It's) is just a
+    letter, so a line that doesn't close its quotes is read with double quotes only."""
+    try:
+        return shlex.split(text.strip())
+    except ValueError:
+        pass
+    lexer = shlex.shlex(text.strip(), posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.escape = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        raise BadInput(f"could not read the command: {exc} (check the quotes)") from None
+
+
 def parse(
     text: str, commands: dict[tuple[str, ...], CommandSpec]
 ) -> tuple[CommandSpec, dict[str, Any]]:
     """Parse one command line into (command, typed arguments)."""
-    try:
-        tokens = shlex.split(text.strip())
-    except ValueError as exc:
-        raise BadInput(f"could not read the command: {exc} (check the quotes)") from None
+    tokens = split(text)
     if not tokens or not tokens[0].startswith("/"):
         raise BadInput("a command starts with /")
     spec, rest = find_command(tokens, commands)
@@ -76,13 +90,21 @@ def parse(
     positional = [p for p in spec.params if p.positional]
     args: dict[str, Any] = {}
     loose: list[str] = []
+    # Once every positional has its word, more words after a free-text option belong to it:
+    # quotes stay optional (prompt=You are Luna.).
+    slots = len(positional) if not (positional and positional[-1].greedy) else 10**6
+    free = ""
     for token in rest:
         key, sep, value = token.partition("=")
         if sep and key.lower() in by_name and not by_name[key.lower()].positional:
-            args[key.lower()] = convert(by_name[key.lower()], value)
+            option = by_name[key.lower()]
+            args[option.name] = convert(option, value)
+            free = option.name if option.type in ("str", "text") and not option.choices else ""
         elif sep and key.isidentifier() and not (positional and positional[-1].greedy):
             named = ", ".join(p.name for p in spec.params if not p.positional) or "none"
             raise BadInput(f"{spec.name} has no option '{key}' (options: {named})")
+        elif free and len(loose) >= slots:
+            args[free] = f"{args[free]} {token}"
         else:
             loose.append(token)
     for param in positional:

@@ -63,4 +63,10 @@ async def persona_retire(
 async def persona_unretire(s: Services, ctx: Context, name: str, target: Persona) -> Reply:
     """Drop the plan; a retired persona becomes usable again."""
     await s.retirement.cancel(target)
-    return Reply(text=f"{target.display_name} is not retiring.", ephemeral=True)
+    if target.status == "retired":
+        text = f"{target.display_name} is back: /persona switch {target.name} to talk to it again."
+    elif target.retire_on or target.retire_after_days:
+        text = f"{target.display_name} is not retiring."
+    else:
+        text = f"{target.display_name} had no retirement plan; nothing changed."
+    return Reply(text=text, ephemeral=True)

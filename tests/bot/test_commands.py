@@ -189,3 +189,26 @@ async def test_model_set_rejects_unknown_models(core: Core, user: Any) -> None:
     ok = await alice.say("/model set ollama_chat/llama3.2")
     assert not ok.error
     assert "ollama_chat/llama3.2 (from space)" in (await alice.say("/model show")).text
+
+
+def test_apostrophes_and_unquoted_free_text() -> None:
+    """Quotes stay optional: an apostrophe is a letter, the last free text takes the rest."""
+    all_commands()
+    assert parse("/memory search what's my dog called", REGISTRY)[1] == {
+        "query": "what's my dog called"
+    }
+    assert parse("/persona edit luna bio=It's fun", REGISTRY)[1] == {
+        "name": "luna",
+        "bio": "It's fun",
+    }
+    assert parse('/persona edit luna bio="It\'s fun" style=short', REGISTRY)[1] == {
+        "name": "luna",
+        "bio": "It's fun",
+        "style": "short",
+    }
+    line = "/persona create luna prompt=You are Luna, a moon spirit. public=yes"
+    _, args = parse(line, REGISTRY)
+    assert args == {"name": "luna", "prompt": "You are Luna, a moon spirit.", "public": True}
+    assert parse("/persona edit bio=hi luna", REGISTRY)[1] == {"bio": "hi", "name": "luna"}
+    with pytest.raises(BadInput, match="too many values"):
+        parse("/persona switch luna nova", REGISTRY)  # no free text to take the rest

@@ -66,15 +66,28 @@ async def test_timeout_is_reported_with_the_setting(tmp_path: Path, fake_llm: Fa
         await core.close()
 
 
-async def test_stream_dropped_mid_way(core: Core, user: Any, fake_llm: FakeOpenAI) -> None:
+@pytest.mark.parametrize("how", ["drop", "cut"])
+async def test_a_broken_stream_is_kept_as_cut_not_as_a_reply(
+    core: Core, user: Any, fake_llm: FakeOpenAI, how: str
+) -> None:
+    """A stream that breaks ("drop") or just stops without a finish reason ("cut") is not a
+    whole reply: the user is told, and what arrived is kept, marked as cut off."""
     alice = user("alice")
-    fake_llm.fail_next("drop")
+    fake_llm.fail_next(how)
     reply = await alice.say("tell me a long story")
     assert reply.error and "dropped mid-reply" in reply.text
-    assert alice.chunks  # part of the answer had arrived before the break
-    assert await _turns(core, alice) == [("user", "tell me a long story")]
+    assert "".join(alice.chunks) == "echo: tell"  # the two words that arrived
+    assert await _turns(core, alice) == [
+        ("user", "tell me a long story"),
+        ("assistant", "echo: tell"),
+    ]
+    ctx = await core.context(alice.who)
+    owner = OwnerKey(ctx.user_id, (await core.personas.active(ctx)).id)
+    assert [t.status for t in await core.turns.recent(owner, 5)] == ["done", "cut"]
     ok = await alice.say("again please")
     assert ok.text == "echo: again please"
+    prompt = fake_llm.chat_requests[-1]["messages"]
+    assert {"role": "assistant", "content": "echo: tell [cut off]"} in prompt
 
 
 async def test_fallback_model_answers_when_the_main_one_fails(

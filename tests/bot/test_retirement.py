@@ -96,3 +96,17 @@ async def test_who_may_retire_and_unretire(
     assert (await alice.say("/persona unretire luna")).text == "Luna is not retiring."
     assert (await core.jobs.fire("retirement")).detail == "retired: none due"
     assert "retiring on 2027-01-01" in (await root.say("/persona show coder")).text
+
+
+async def test_unretire_says_what_it_did(core: Core) -> None:
+    alice = Console(core, "alice")
+    await alice.say('/persona create luna prompt="You are Luna."')
+    assert await alice.say("/persona unretire luna") == (
+        "Luna had no retirement plan; nothing changed."
+    )
+    await alice.say("/persona retire luna")
+    await core.jobs.fire("retirement")
+    assert await alice.say("/persona unretire luna") == (
+        "Luna is back: /persona switch luna to talk to it again."
+    )
+    assert await alice.say("/persona switch luna") == "Luna: You are now talking to Luna."

@@ -101,3 +101,14 @@ def test_prompt_builder_trims_oldest_history_first() -> None:
     assert [m["content"][0] for m in msgs[1:-2]] == ["b", "c"]
     assert msgs[-2] == {"role": "user", "content": "now"}
     assert msgs[-1] == {"role": "system", "content": "Stay Luna."}
+
+
+def test_a_persona_decay_cannot_wipe_its_users_memories() -> None:
+    """A public persona's half-life applies to everyone's memories of it: at least a day."""
+    from personas.model import parse_decay
+
+    assert parse_decay("linear:1") == ("linear", 1.0)
+    assert parse_decay("") is None
+    for bad in ("linear:1e-300", "exponential:0.5", "linear:nan", "linear:inf", "linear:4000"):
+        with pytest.raises(BadInput, match="decay"):
+            parse_decay(bad)

@@ -2,7 +2,8 @@
 
 It answers `echo: <last user message>` (streamed or not), transcribes any upload to
 `server.transcript` (`/audio/transcriptions`), and can be told to fail the next
-requests: "500", "hang" (answer after `hang_s`), or "drop" (break the stream mid-way).
+requests: "500", "hang" (answer after `hang_s`), "drop" (break the stream mid-way), or "cut"
+(end the stream cleanly after two words, without a finish reason or [DONE]).
 Run it alone with `python -m tests.support.fake_openai` (prints the port) for benchmarks.
 """
 
@@ -136,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)  # no final chunk: a broken stream
                 return
+            if mode == "cut" and i == 2:  # a clean end of the body, but no finish_reason/[DONE]
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                return
             piece = word if i == 0 else " " + word
             self._chunk(
                 json.dumps(
@@ -218,7 +223,7 @@ class FakeOpenAI:
             self.server.json_replies.extend(texts)
 
     def fail_next(self, *modes: str) -> None:
-        """Make the next requests behave as `modes` ("500", "hang", "drop", "echo")."""
+        """Make the next requests behave as `modes` ("500", "hang", "drop", "cut", "echo")."""
         with self.server.lock:
             self.server.script.extend(modes)
 
