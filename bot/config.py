@@ -64,6 +64,7 @@ class MemoryConfig(_Section):
     extraction: bool = True
     extraction_model: str = ""
     knowledge_every: int = Field(10, ge=0)
+    knowledge_min_users: int = Field(3, ge=2, le=1000)
 
 
 class ElevenLabsConfig(_Section):

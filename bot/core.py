@@ -39,6 +39,7 @@ from storage.decay import Decay
 from storage.farewells import FarewellRepo
 from storage.identities import Identities
 from storage.keys import OwnerKey
+from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
 from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
@@ -68,6 +69,7 @@ class Core(SurfaceQueries):
         self.memory = memory
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
+        self.scopes = MemoryScopeRepo(db)
         self.moods = Moods(MoodRepo(db), settings.mood)
         self.identities = Identities(db)
         self.turns = TurnRepo(db)
@@ -91,6 +93,7 @@ class Core(SurfaceQueries):
             decay=Decay(db, None, settings.memory.decay),
             voice=voice,
             voice_prefs=self.voice_prefs,
+            scopes=self.scopes,
             usage=self.usage,
             moods=self.moods,
             channels=self.channels,
@@ -108,7 +111,14 @@ class Core(SurfaceQueries):
                 "(set memory.extraction_model to turn it on)"
             )
         elif memory is not None and mem.enabled and mem.extraction:
-            keeper = KnowledgeKeeper(self.personas.repo, llm, distiller, mem.knowledge_every)
+            keeper = KnowledgeKeeper(
+                self.personas.repo,
+                self.turns,
+                llm,
+                distiller,
+                mem.knowledge_every,
+                mem.knowledge_min_users,
+            )
             self.extractor = Extractor(
                 memory, self.turns, llm, distiller, keeper, self.identities.name
             )
@@ -175,12 +185,19 @@ class Core(SurfaceQueries):
             persona = await self.personas.pick_active(ctx, stored)
             owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
-            history = await self.turns.recent(owner, limits.recent_turns)
+            # In a group, only what was said in that group — never a DM's secrets — unless the
+            # user opted in with /memory scope everywhere. A DM sees all of this (user, persona).
+            here = None
+            if not ctx.private_space and not await self.scopes.everywhere(owner):
+                here = ctx.space_id
+            history = await self.turns.recent(owner, limits.recent_turns, in_space=here)
             turn_id = await self.turns.add_user(owner, ctx.space_id, text)
             mood = ""
             if self.settings.mood.enabled:
                 mood = (await self.moods.feel(owner, persona, text, utcnow())).describe()
-            memories = await self._recall_and_remember(owner, text, turn_id, history)
+            memories = await self._recall_and_remember(
+                owner, text, turn_id, history, ctx.space_id, here
+            )
             model, temperature, _ = await self.models.effective(ctx, persona)
             messages = build_messages(
                 persona,
@@ -276,7 +293,13 @@ class Core(SurfaceQueries):
         return replace(reply, attachments=(*reply.attachments, spoken.audio))
 
     async def _recall_and_remember(
-        self, owner: OwnerKey, text: str, turn_id: int, history: list[TurnRecord]
+        self,
+        owner: OwnerKey,
+        text: str,
+        turn_id: int,
+        history: list[TurnRecord],
+        space_id: int,
+        here: int | None,
     ) -> list[MemoryLine]:
         """Recall what helps with `text`, then keep `text` as an episode (one embedding)."""
         if self.memory is None or not self.settings.memory.enabled:
@@ -284,9 +307,16 @@ class Core(SurfaceQueries):
         try:
             vector = await self.memory.embed(text)
             shown = {t.id for t in history}  # already verbatim in the prompt
-            recalled = await self.memory.recall(owner, text, vector=vector, exclude_turns=shown)
+            recalled = await self.memory.recall(
+                owner, text, vector=vector, exclude_turns=shown, in_space=here
+            )
             await self.memory.remember(
-                owner, text, kind="episode", source_turn_id=turn_id, vector=vector
+                owner,
+                text,
+                kind="episode",
+                source_turn_id=turn_id,
+                vector=vector,
+                space_id=space_id,
             )
         except Exception:  # memory must never cost the user a reply
             log.exception("memory step failed; answering without it")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.retirement import Retirement
     from bot.voice.service import VoiceService
     from storage.decay import Decay
+    from storage.memory_scopes import MemoryScopeRepo
     from storage.turns import TurnRepo
     from storage.usage import UsageRepo
     from storage.voice_prefs import VoicePrefRepo
@@ -35,6 +36,7 @@ class Services:
     decay: Decay
     voice: VoiceService | None
     voice_prefs: VoicePrefRepo
+    scopes: MemoryScopeRepo
     usage: UsageRepo
     moods: Moods
     channels: ChatChannels

@@ -33,6 +33,7 @@ class MemoryRecord:
     source_turn_id: int | None
     status: str = "active"
     superseded_by: int | None = None
+    space_id: int | None = None  # the space it was formed in (None: unknown, older items)
 
     @property
     def owner(self) -> OwnerKey:
@@ -57,6 +58,7 @@ def _record(r: Row) -> MemoryRecord:
         r.source_turn_id,
         r.status,
         r.superseded_by,
+        r.space_id,
     )
 
 
@@ -80,8 +82,9 @@ class MemoryRepo:
         importance: float,
         created_at: datetime,
         source_turn_id: int | None = None,
+        space_id: int | None = None,
     ) -> MemoryRecord:
-        """Insert one active item."""
+        """Insert one active item, formed in `space_id`."""
         async with self._write() as s:
             row = await s.scalar(
                 insert(Row)
@@ -98,6 +101,7 @@ class MemoryRepo:
                     created_at=created_at,
                     recall_count=0,
                     source_turn_id=source_turn_id,
+                    space_id=space_id,
                 )
                 .returning(Row)
             )

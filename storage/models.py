@@ -193,6 +193,7 @@ class MemoryItem(Base):
     source_turn_id: Mapped[int | None] = mapped_column(
         ForeignKey("turns.id", ondelete="SET NULL"), nullable=True
     )
+    space_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # where it was formed
 
 
 class ChatChannel(Base):
@@ -208,6 +209,21 @@ class ChatChannel(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MemoryScope(Base):
+    """Whether a user lets a persona recall, in groups, what they said elsewhere."""
+
+    __tablename__ = "memory_scopes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    )
+    everywhere: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class VoicePref(Base):

@@ -25,6 +25,7 @@ class TurnRecord:
     completion_tokens: int
     created_at: datetime
     status: str = "done"  # "cut": the model's stream broke off; the text is partial
+    space_id: int | None = None  # where it was said
 
 
 def _turn(row: Turn) -> TurnRecord:
@@ -37,6 +38,7 @@ def _turn(row: Turn) -> TurnRecord:
         row.completion_tokens,
         row.created_at,
         row.status,
+        row.space_id,
     )
 
 
@@ -104,14 +106,21 @@ class TurnRepo:
             return int(turn_id or 0)
 
     async def recent(
-        self, owner: OwnerKey, limit: int, before_id: int | None = None
+        self,
+        owner: OwnerKey,
+        limit: int,
+        before_id: int | None = None,
+        *,
+        in_space: int | None = None,
     ) -> list[TurnRecord]:
-        """The last `limit` turns of this owner, oldest first."""
+        """The last `limit` turns of this owner (said in `in_space`, when given), oldest first."""
         if limit <= 0:
             return []
         query = select(Turn).where(
             Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
         )
+        if in_space is not None:
+            query = query.where(Turn.space_id == in_space)
         if before_id is not None:
             query = query.where(Turn.id < before_id)
         async with self._sessions() as s:
@@ -127,6 +136,18 @@ class TurnRepo:
                 )
             )
             return int(n or 0)
+
+    async def said_to(self, persona_id: int, limit: int) -> list[tuple[int, str]]:
+        """(user id, text) of the newest user messages to a persona, across its users: the
+        input of its shared-knowledge pass, which keeps only what several users said."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(Turn.user_id, Turn.content)
+                .where(Turn.persona_id == persona_id, Turn.role == "user")
+                .order_by(Turn.id.desc())
+                .limit(limit)
+            )
+            return [(int(u), str(c)) for u, c in rows]
 
     async def awaiting_extraction(
         self, limit: int, max_attempts: int

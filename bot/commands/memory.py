@@ -204,3 +204,28 @@ async def memory_wipe(s: Services, ctx: Context) -> Reply:
         text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",
         ephemeral=True,
     )
+
+
+@command(
+    "memory",
+    "scope",
+    help="In groups, recall only what you said there (private) or everything (everywhere)",
+    params=(
+        Param(
+            "where", "private or everywhere", positional=True, choices=("private", "everywhere")
+        ),
+    ),
+)
+async def memory_scope(s: Services, ctx: Context, where: str | None) -> Reply:
+    """What the active persona may bring up in groups; DMs always see everything."""
+    persona, owner = await _owner(s, ctx)
+    if where is not None:
+        await s.scopes.set(owner, where == "everywhere")
+    everywhere = await s.scopes.everywhere(owner)
+    text = (
+        f"In groups, {persona.display_name} may bring up anything you told it, DMs included."
+        if everywhere
+        else f"In a group, {persona.display_name} recalls only what you said in that group; "
+        "what you say in DMs stays there. (/memory scope everywhere changes that.)"
+    )
+    return Reply(text=text, ephemeral=True)

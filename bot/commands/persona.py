@@ -208,7 +208,7 @@ async def delete_persona(s: Services, p: Persona) -> None:
 @command(
     "persona",
     "knowledge",
-    help="Show, set or clear the lessons a persona keeps for all its users (no personal data)",
+    help="Show, set or clear the lessons a persona keeps for all its users (owners, admins)",
     params=(
         Param(
             "action",
@@ -220,13 +220,14 @@ async def delete_persona(s: Services, p: Persona) -> None:
         Param("text", "the new lessons (for set)", positional=True, greedy=True, long=True),
         Param("name", "which persona (default: the active one)", type="persona"),
     ),
+    # Shared knowledge is read into every user's prompt; its owner and admins curate it, and
+    # only they see it (a user never learns what other users' conversations taught it).
     target=Target(
         "name",
         "change",
         default_active=True,
-        only_if=("action", ("set", "clear")),
-        doing="change its knowledge",
-        presets="change the knowledge of presets",
+        doing="see or change its knowledge",
+        presets="see or change the knowledge of presets",
     ),
     form=Form(("text",), action="set", prefill="knowledge"),
 )

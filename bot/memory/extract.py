@@ -143,8 +143,7 @@ class Extractor:
         if self.keeper is not None:
             persona = await self.keeper.personas.get(owner.persona_id)
             if persona is not None and self.keeper.due(persona):
-                name = await self.user_names(owner.user_id) if self.user_names else ""
-                await self.keeper.learn(persona, turn.content, reply, name)
+                await self.keeper.learn(persona)
         return True
 
     async def apply(
@@ -175,6 +174,7 @@ class Extractor:
                     importance=op.importance,
                     at=turn.created_at,
                     source_turn_id=turn.id,
+                    space_id=turn.space_id,
                 )
                 if target is not None:
                     await self.memory.supersede(owner, target.id, new.id)

@@ -83,8 +83,9 @@ class MemoryService:
         importance: float | None = None,
         source_turn_id: int | None = None,
         vector: np.ndarray | None = None,
+        space_id: int | None = None,
     ) -> MemoryRecord:
-        """Store one memory in SQL and index it."""
+        """Store one memory (formed in `space_id`) in SQL and index it."""
         text = text.strip()
         if not text:
             raise BadInput("a memory needs some text")
@@ -98,6 +99,7 @@ class MemoryService:
             importance=min(1.0, max(0.0, score)),
             created_at=at or self.clock(),
             source_turn_id=source_turn_id,
+            space_id=space_id,
         )
         if vector is None:
             vector = await self.embed(text)
@@ -146,8 +148,10 @@ class MemoryService:
         vector: np.ndarray | None = None,
         exclude_turns: Collection[int] = (),
         touch: bool = True,
+        in_space: int | None = None,
     ) -> list[Recalled]:
-        """The k memories of this owner that best answer `query`, best first."""
+        """The k memories of this owner that best answer `query`, best first; with `in_space`,
+        only those formed in that space (a group never hears what was said in a DM)."""
         k = k or self.cfg.top_k
         now = now or self.clock()
         mode = mode or self.cfg.recall_mode
@@ -172,7 +176,7 @@ class MemoryService:
         win = await self._window(owner, query, now) if mode == "hybrid+rescore" else None
         # "Where do I live now?": the latest statement should win over an older, closer match.
         recency_weight = self.cfg.weight_recency * (4 if _CURRENT.search(query) else 1)
-        items = await self._candidates(owner, list(relevance), exclude_turns)
+        items = await self._candidates(owner, list(relevance), exclude_turns, in_space)
         results: list[Recalled] = []
         for item_id, item in items.items():
             rel = relevance[item_id]
@@ -203,24 +207,35 @@ class MemoryService:
             results.append(Recalled(item, score, rel, rec, inside))
         results.sort(key=lambda r: (-r.score, -r.item.id))
         if mode == "hybrid+rescore" and results:
-            results = await self._hop(owner, query, results, exclude_turns)
+            results = await self._hop(owner, query, results, exclude_turns, in_space)
         top = results[:k]
         if touch and top:
             await self.repo.recalled(owner, [r.id for r in top], now)
         return top
 
     async def _candidates(
-        self, owner: OwnerKey, ids: list[int], exclude_turns: Collection[int]
+        self,
+        owner: OwnerKey,
+        ids: list[int],
+        exclude_turns: Collection[int],
+        in_space: int | None,
     ) -> dict[int, MemoryRecord]:
-        """This owner's active items among `ids`, minus those already in the prompt's turns."""
+        """This owner's active items among `ids` (formed in `in_space`, when given), minus
+        those already in the prompt's turns."""
         return {
             r.id: r
             for r in await self.repo.get(owner, ids)
-            if r.source_turn_id is None or r.source_turn_id not in exclude_turns
+            if (r.source_turn_id is None or r.source_turn_id not in exclude_turns)
+            and (in_space is None or r.space_id == in_space)
         }
 
     async def _hop(
-        self, owner: OwnerKey, query: str, results: list[Recalled], exclude_turns: Collection[int]
+        self,
+        owner: OwnerKey,
+        query: str,
+        results: list[Recalled],
+        exclude_turns: Collection[int],
+        in_space: int | None,
     ) -> list[Recalled]:
         """Multi-hop: names in the best hit that the query lacks lead to a second search
         ("my sister" → "My sister is Ana" → "Ana works as an architect")."""
@@ -233,7 +248,7 @@ class MemoryService:
         txt_hits = await self.vectors.by_text(owner, hop, 5)
         order = rrf([[i for i, _ in txt_hits], [i for i, s in vec_hits if s >= 0.3]])
         fresh = [i for i in sorted(order, key=lambda i: -order[i]) if i not in seen]
-        items = await self._candidates(owner, fresh, exclude_turns)
+        items = await self._candidates(owner, fresh, exclude_turns, in_space)
         hops = [items[i] for i in fresh if i in items][:2]
         if not hops:
             return results

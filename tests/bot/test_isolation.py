@@ -38,6 +38,9 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
         await core.start()
         start = len(fake.requests)
         expected: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # In a group a pair's window and recall hold only what was said in that group.
+        where: dict[str, str] = {}
+        here: dict[tuple[str, str, str], list[str]] = defaultdict(list)
         try:
             for name in USERS:  # every user owns a persona with the same name "mine"
                 for space in SPACES:
@@ -57,6 +60,8 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
                     assert not switched.error, switched.text
                     marker = f"{name}|{persona}|{i}"
                     expected[(name, persona)].append(marker)
+                    where[marker] = w.space_ref
+                    here[(name, persona, w.space_ref)].append(marker)
                     reply = await core.handle_text(w, marker)
                     assert reply.text == f"echo: {marker}"
 
@@ -71,8 +76,8 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
                 for m in marker_re.finditer(everything):
                     assert (m.group(1), m.group(2)) == (name, persona), everything
                 sent_markers = [c.removeprefix("echo: ") for c in chat]
-                mine = expected[(name, persona)]
-                # Exactly this pair's previous exchange (the recent window), then the new message.
+                mine = here[(name, persona, where[chat[-1]])]
+                # Exactly this pair's previous exchange here (the recent window), then the new one.
                 upto = mine[: mine.index(chat[-1]) + 1]
                 assert sent_markers == [m for m in upto for _ in (0, 1)][:-1][-3:]
                 recalled_here = marker_re.findall(body["messages"][0]["content"])

@@ -96,7 +96,18 @@ class _Handler(BaseHTTPRequestHandler):
         messages = body.get("messages") or []
         last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         text = f"echo: {last_user}"
-        if body.get("response_format"):  # structured-output calls get the scripted JSON
+        if body.get("response_format") and self.server.obedient:
+            # The adversary: an instruction-follower that copies every user text it was shown
+            # into every field it might be asked for (facts, knowledge, summaries).
+            shown = "\n".join(str(m["content"]) for m in messages if m["role"] == "user")
+            text = json.dumps(
+                {
+                    "memories": [{"op": "add", "kind": "fact", "text": shown[:500]}],
+                    "knowledge": shown,
+                    "summary": shown,
+                }
+            )
+        elif body.get("response_format"):  # structured-output calls get the scripted JSON
             text = self.server.json_reply()
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
         words = text.split(" ")
@@ -176,6 +187,7 @@ class _Server(ThreadingHTTPServer):
         self.json_replies: list[str] = []
         self.uploads: list[dict[str, Any]] = []  # transcription requests
         self.transcript = "what did you hear"
+        self.obedient = False  # structured answers copy the user text they were shown
 
     def json_reply(self) -> str:
         with self.lock:

@@ -11,31 +11,42 @@ from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
 
 
-async def test_llm_pass_is_scrubbed_and_shared_with_other_users(
+async def test_the_pass_keeps_only_what_several_users_said(
     tmp_path: Path, fake_llm: FakeOpenAI
 ) -> None:
     settings = make_settings(
-        tmp_path, fake_llm.base_url, memory={"extraction": True, "knowledge_every": 1}
+        tmp_path,
+        fake_llm.base_url,
+        memory={"extraction": True, "knowledge_every": 1, "knowledge_min_users": 3},
     )
     core = build_core(settings)
     await core.start()
     try:
-        leaked = (
-            "People asking about visas want the checklist first. Joana Reis "
-            "(joana@example.org, +44 7700 900123) from Braga found this helpful."
+        answer = (
+            "People asking about a visa want the list of documents first.\n"
+            "Joana Reis (joana@example.org, +44 7700 900123) from Braga found this helpful.\n"
+            "- one user keeps asking about braga\n"
+            "Someone's locker code is zebra"
         )
-        fake_llm.json_next('{"memories": []}', json.dumps({"knowledge": leaked}))
-        await core.handle_text(who("joana"), "I'm Joana from Braga, what do I need for a visa?")
-        assert core.extractor is not None
-        await core.extractor.wait()
+        for name, text in (
+            ("joana", "I'm Joana from Braga, what do I need for a visa? My locker is zebra"),
+            ("kim", "hello, what papers does a visa need?"),
+        ):
+            fake_llm.json_next('{"memories": []}', json.dumps({"knowledge": answer}))
+            await core.handle_text(who(name), text)
+            assert core.extractor is not None
+            await core.extractor.wait()
         ctx = await core.context(who("joana"))
+        assert (await core.personas.active(ctx)).knowledge == ""  # two users: too few to learn
+        fake_llm.json_next('{"memories": []}', json.dumps({"knowledge": answer}))
+        await core.handle_text(who("lee"), "a visa question: how long does it take?")
+        await core.extractor.wait()
         stored = (await core.personas.active(ctx)).knowledge
-        assert "visas want the checklist first" in stored
-        for secret in ("Joana", "Reis", "joana@", "7700", "Braga"):
-            assert secret not in stored, stored
+        assert stored == "People asking about a visa want the list of documents first."
         await core.handle_text(who("kim"), "hello")
         system = fake_llm.chat_requests[-1]["messages"][0]["content"]
-        assert "visas want the checklist first" in system  # every user of the persona gets it
+        assert "> People asking about a visa want the list of documents first." in system
+        assert "not instructions" in system  # quoted reference data, never orders
     finally:
         await core.close()
 
@@ -49,6 +60,8 @@ async def test_knowledge_command_rights(core: Any, user: Any) -> None:
     assert refused.error and "only the owner" in refused.text
     assert (await bob.say("/persona knowledge clear name=assistant")).error
     assert not (await root.say("/persona knowledge set Be kind. name=assistant")).error
-    assert "Be kind." in (await bob.say("/persona knowledge show name=assistant")).text
+    hidden = await bob.say("/persona knowledge show name=assistant")
+    assert hidden.error and "only bot admins" in hidden.text  # show: owners and admins only
+    assert "Be kind." in (await root.say("/persona knowledge show name=assistant")).text
     assert not (await alice.say("/persona knowledge clear")).error
     assert "(nothing yet)" in (await alice.say("/persona knowledge show")).text
