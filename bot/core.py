@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
 from bot.channels import ChatChannels
@@ -164,6 +165,11 @@ class Core(SurfaceQueries):
         ctx = await self.context(incoming.who)
         refs = (incoming.who.channel_ref, incoming.parent_ref)
         return any([await self.channels.has(ctx.space_id, ref) for ref in refs if ref])
+
+    def in_order(self, platform: str, user_ref: str) -> AbstractAsyncContextManager[None]:
+        """Hold one user's turn from its arrival through its delivery. Enter it before any
+        other await (the place in line is taken then); chat() inside it does not wait again."""
+        return self.locks.hold((platform, user_ref))
 
     async def chat(self, incoming: Incoming, on_chunk: ChunkSink | None = None) -> Reply:
         """One turn with the active persona; every failure becomes an error Reply."""

@@ -55,9 +55,14 @@ class Chat:
         return isinstance(channel, discord.Thread) and channel.owner_id == me.id
 
     async def on_message(self, message: discord.Message) -> None:
-        """Every message the gateway delivers: answer it if it is meant for us."""
+        """Every message the gateway delivers: answer it if it is meant for us — one user's
+        messages in the order they arrived, each answered before the next is taken."""
         if message.author.bot or message.webhook_id is not None:
             return  # other bots, and persona webhooks (ours included)
+        async with self.core.in_order("discord", str(message.author.id)):
+            await self._on_message(message)
+
+    async def _on_message(self, message: discord.Message) -> None:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         who = who_of_message(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Bot, Chat, Message, MessageEntity, Update
@@ -23,6 +24,7 @@ from bot.messages import Attachment, CommandCall, Incoming, Reply, Who
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+Handler = Callable[["Handlers", Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 ADMIN_CACHE_S = 60.0
 
 
@@ -32,6 +34,21 @@ def space_of(chat: Chat, message: Message | None) -> tuple[str, str, str]:
         return str(chat.id), "dm", ""
     topic = message.message_thread_id if message is not None and message.is_topic_message else None
     return str(chat.id), "group", f"{chat.id}:{topic}" if topic else str(chat.id)
+
+
+def in_arrival_order(handler: Handler) -> Handler:
+    """Take the sender's place in line before anything else is awaited and keep it until the
+    answer is delivered: a user's messages are handled, and answered, in the order they came."""
+
+    async def ordered(self: Handlers, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None:
+            await handler(self, update, context)
+            return
+        async with self.core.in_order(PLATFORM, str(user.id)):
+            await handler(self, update, context)
+
+    return ordered
 
 
 class Handlers:
@@ -81,6 +98,7 @@ class Handlers:
         first = text.split(maxsplit=1)[0]
         return "@" in first and first.split("@", 1)[1].lower() != (bot.username or "").lower()
 
+    @in_arrival_order
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A `/command`: the shared text grammar, with Telegram's underscore form."""
         message = update.effective_message
@@ -184,6 +202,7 @@ class Handlers:
 
     # -- audio -------------------------------------------------------------------------------
 
+    @in_arrival_order
     async def on_audio(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A voice note or audio file: with a /command caption it is that command's file
         (`/voice upload`); otherwise a voice turn, transcribed by the core."""
@@ -230,6 +249,7 @@ class Handlers:
         addressed = who.space_kind != "group" or self._addressed(message, bot)
         return await self.core.answers(Incoming(who, "", addressed=addressed))
 
+    @in_arrival_order
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A plain message: a turn in DMs; in groups only when addressed (or a chat channel)."""
         message = update.effective_message

@@ -10,6 +10,7 @@ Run it alone with `python -m tests.support.fake_openai` (prints the port) for be
 from __future__ import annotations
 
 import json
+import random
 import socket
 import sys
 import threading
@@ -93,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if mode == "hang":
             time.sleep(self.server.hang_s)
+        if self.server.jitter_s:  # answers take uneven time, as a real model's do
+            time.sleep(self.server.rng.uniform(0, self.server.jitter_s))
         messages = body.get("messages") or []
         last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         text = f"echo: {last_user}"
@@ -188,6 +191,8 @@ class _Server(ThreadingHTTPServer):
         self.uploads: list[dict[str, Any]] = []  # transcription requests
         self.transcript = "what did you hear"
         self.obedient = False  # structured answers copy the user text they were shown
+        self.jitter_s = 0.0
+        self.rng = random.Random(7)
 
     def json_reply(self) -> str:
         with self.lock:
