@@ -46,12 +46,16 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
+        reconfigure = getattr(self.stdin, "reconfigure", None)
+        if reconfigure is not None:  # bytes that aren't UTF-8 become U+FFFD, not a crash
+            reconfigure(errors="replace")
         if self.interactive:
             # Line editing and history for input(); without it the prompt goes to stderr.
             with contextlib.suppress(ImportError):
                 import readline  # noqa: F401
         self.who = Who("console", user, user, "local", "console")
         self._streamed = False
+        self._said = ""  # what streamed for the current reply
         self._counter = itertools.count(1)
 
     def _write(self, text: str) -> None:
@@ -74,6 +78,7 @@ class ConsoleAdapter:
             look = await self.core.active_look(self.who)
             self._write(f"{look.display_name}: ")
             self._streamed = True
+        self._said += text
         self._write(text)
 
     def _save(self, reply: Reply) -> None:
@@ -113,7 +118,13 @@ class ConsoleAdapter:
 
     def _render(self, reply: Reply) -> None:
         if self._streamed:
-            self._write("\n" if not reply.error else f"\n! {reply.text}\n")
+            if reply.error:
+                self._write(f"\n! {reply.text}\n")
+                return
+            # A note added after the stream (e.g. "no voice this time") still shows.
+            said = self._said.strip()
+            extra = reply.text[len(said) :] if reply.text.startswith(said) else ""
+            self._write(f"{extra.rstrip()}\n" if extra.strip() else "\n")
             return
         if reply.error:
             self._write(f"! {reply.text}\n")
@@ -133,6 +144,7 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> None:
         """Process one input line and print what comes back."""
         self._streamed = False
+        self._said = ""
         files, problem = self._local_files(line)
         if problem:
             self.render(Reply(text=problem, error=True))

@@ -17,6 +17,8 @@ from bot.errors import ConfigError
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load config (one clear line on a bad key) and run."""
+    # Everything the bot writes (database, memory index, exports, voice) is the user's alone.
+    os.umask(0o077)
     parser = argparse.ArgumentParser(prog="personabot", description=__doc__)
     parser.add_argument(
         "--config", help="config file (default: $PERSONABOT_CONFIG or config.yaml)"
@@ -27,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="start every enabled adapter (the default)")
     memory = sub.add_parser("memory", help="maintenance of the long-term memory")
     memory.add_argument("action", choices=["reindex"], help="reindex: rebuild LanceDB from SQL")
+    sub.add_parser("health", help="exit 0 if the database opens and is migrated (for HEALTHCHECK)")
     sync = sub.add_parser("discord-sync", help="publish the Discord slash commands")
     sync.add_argument("--dry-run", action="store_true", help="print the JSON payload, offline")
     sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
@@ -36,12 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"personabot: {err}", file=sys.stderr)
         return 2
-    logs.setup(settings.log_level)
+    logs.setup(settings.log_level, settings.log_libraries)
     if sys.stdin.isatty() and args.cmd in (None, "run", "console"):
         # Importing the stack takes seconds on a cold disk; a blank terminal looks hung.
         print("personabot: starting…", file=sys.stderr, flush=True)
     from bot import app
 
+    if args.cmd == "health":
+        return asyncio.run(app.health(settings))
     if args.cmd == "memory":
         return asyncio.run(app.reindex(settings))
     if args.cmd == "discord-sync":

@@ -22,7 +22,7 @@ from bot.memory.service import MemoryService
 from bot.threads import in_daemon_thread
 from bot.voice.providers import make_provider
 from bot.voice.service import VoiceService
-from storage.db import Database
+from storage.db import Database, head_revision
 from storage.memory_repo import MemoryRepo
 from storage.vectors import VectorStore
 
@@ -44,7 +44,10 @@ def build_voice(settings: Settings) -> VoiceService:
 
 def build_core(settings: Settings) -> Core:
     """The core with its collaborators chosen by config."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # also when an older run made it world-readable
+    for old in settings.data_dir.glob("personabot.db*"):
+        old.chmod(0o600)
     db = Database(settings.db_url)
     memory = build_memory(settings, db)
     return Core(settings, db, LLM(settings.llm), memory, build_voice(settings))
@@ -71,6 +74,24 @@ def console_user(name: str | None) -> str:
         return getpass.getuser()
     except Exception:
         return "console"
+
+
+async def health(settings: Settings) -> int:
+    """`personabot health`: 0 when the database answers at the newest schema, else 1."""
+    db = Database(settings.db_url)
+    try:
+        current = await db.revision()
+    except Exception as exc:
+        print(f"personabot: database unreachable: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    head = head_revision()
+    if current != head:
+        print(f"personabot: database at {current}, expected {head}", file=sys.stderr)
+        return 1
+    print("ok")
+    return 0
 
 
 async def reindex(settings: Settings) -> int:

@@ -188,6 +188,7 @@ class Settings(_Section):
     data_dir: Path = Path("data")
     database_url: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_libraries: bool = False
     llm: LLMConfig = LLMConfig()  # type: ignore[call-arg]
     personas: PersonasConfig = PersonasConfig()
     memory: MemoryConfig = MemoryConfig()  # type: ignore[call-arg]

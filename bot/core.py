@@ -12,8 +12,9 @@ from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
-from bot.dispatch import Dispatcher, guard
+from bot.dispatch import Dispatcher, clean, guard
 from bot.errors import BadInput
+from bot.inbox import Inbox
 from bot.jobs.runner import JobRunner
 from bot.llm import LLM, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
@@ -39,6 +40,7 @@ from storage.db import Database
 from storage.decay import Decay
 from storage.farewells import FarewellRepo
 from storage.identities import Identities
+from storage.inbox import InboxRepo
 from storage.keys import OwnerKey
 from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
@@ -79,6 +81,7 @@ class Core(SurfaceQueries):
         self.channels = ChatChannels(ChatChannelRepo(db))
         self.personas = PersonaService(PersonaRepo(db), settings, load_templates())
         self.outbox = Outbox()  # the composition root registers the running adapters
+        self.inbox = Inbox(InboxRepo(db))  # what platforms delivered, kept before confirming
         self.retirement = Retirement(
             self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
         )
@@ -177,7 +180,7 @@ class Core(SurfaceQueries):
 
     async def _chat(self, incoming: Incoming, on_chunk: ChunkSink | None) -> Reply:
         """The turn; the user's message is stored before the model runs."""
-        text = incoming.text.strip() or await self._transcript(incoming)
+        text = clean(incoming.text).strip() or clean(await self._transcript(incoming))
         limit = self.settings.limits.message
         if len(text) > limit:
             raise BadInput(f"the message is too long: {len(text)} characters (limit {limit})")
@@ -345,6 +348,7 @@ class Core(SurfaceQueries):
         attachments: tuple[Attachment, ...] = (),
     ) -> Reply:
         """Text surfaces: a leading / is a command in the shared grammar, anything else a turn."""
+        text = clean(text)
         if not text.lstrip().startswith("/"):
             return await self.chat(Incoming(who, text, attachments), on_chunk)
         try:

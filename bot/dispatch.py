@@ -41,6 +41,12 @@ async def guard(work: Awaitable[Reply], what: str) -> Reply:
         return Reply(text=OOPS, error=True, ephemeral=True)
 
 
+def clean(text: str) -> str:
+    """Text as it may travel on: a lone surrogate (broken UTF-16 from a client) becomes "?"
+    instead of failing later — in the database, the tokenizer, or someone else's batch."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def meets(ctx: Context, level: Level) -> bool:
     """Does this actor hold `level` here?"""
     if level == "space":
@@ -75,12 +81,16 @@ def typed(
     uploads = list(files)
     for p in spec.params:
         value = args.get(p.name)
+        if isinstance(value, str):
+            value = clean(value)
         if p.type == "file":
             value = uploads.pop(0) if uploads else None  # files travel beside the text
             if value is None and p.required:
                 raise BadInput(f"attach {p.help} to {spec.name}")
-        elif value is not None and (p.choices or (isinstance(value, str) and p.type in NUMERIC)):
-            value = convert(p, str(value))
+        elif value is not None and (
+            p.choices or (isinstance(value, str) and p.type in NUMERIC) or p.type == "int"
+        ):
+            value = convert(p, str(value))  # bounds too, whatever the surface sent
         if value is None and p.required and p.type != "file":
             raise BadInput(f"{spec.name} needs {p.name} — usage: {spec.usage()}")
         out[p.name] = value

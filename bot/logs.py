@@ -49,8 +49,30 @@ class DropVoiceChannelNotice(logging.Filter):
         return "voice will NOT be supported" not in record.getMessage()
 
 
-def setup(level: str) -> None:
-    """Log to stderr at `level`; third-party chatter only from WARNING up."""
+# Libraries whose DEBUG/INFO lines carry whole requests (prompts, messages, payloads).
+LIBRARIES = (
+    "LiteLLM",
+    "LiteLLM Router",
+    "LiteLLM Proxy",
+    "litellm",
+    "openai",
+    "httpx",
+    "httpcore",
+    "aiohttp",
+    "aiosqlite",
+    "alembic",
+    "sqlalchemy",
+    "telegram",
+    "discord",
+    "elevenlabs",
+    "apscheduler",
+    "urllib3",
+    "asyncio",
+)
+
+
+def setup(level: str, libraries: bool = False) -> None:
+    """Log to stderr at `level`; libraries only from WARNING up unless `libraries`."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secret_values()))
@@ -58,5 +80,6 @@ def setup(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("discord.client").addFilter(DropVoiceChannelNotice())
-    for noisy in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx", "aiosqlite", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    quiet = logging.getLevelName(level) if libraries else logging.WARNING
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(max(quiet, logging.getLevelName(level)))

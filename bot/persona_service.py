@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.errors import BotError, Conflict, PersonaNotFound
 from personas.catalog import Template, apply_template, load_presets
 from personas.model import Persona, validate_fields, validate_name
+from personas.traits import format_traits, merge_traits
 from storage.personas import PersonaRepo
 
 log = logging.getLogger(__name__)
@@ -131,11 +132,19 @@ class PersonaService:
         return await self.repo.create(ctx.user_scope, values)
 
     async def edit(self, ctx: Context, p: Persona, options: dict[str, Any]) -> Persona:
-        """Change fields of a persona (the dispatcher checked it is the caller's)."""
-        values = self.fields(options)
+        """Change fields of a persona (the dispatcher checked it is the caller's); traits are
+        merged into the ones it has (see merge_traits)."""
+        values = self.fields(self._merged(p, options))
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
         return await self.repo.update(p.id, values)
+
+    def _merged(self, p: Persona, options: dict[str, Any]) -> dict[str, Any]:
+        """Options with traits merged into the persona's own."""
+        if "traits" not in options:
+            return options
+        big, custom = merge_traits(p.traits, p.custom_traits, str(options["traits"]))
+        return {**options, "traits": format_traits(big, custom)}
 
     async def update(self, p: Persona, values: dict[str, Any]) -> Persona:
         """Store already-valid field values (knowledge, voice, plans, enabled)."""
@@ -184,6 +193,6 @@ class PersonaService:
 
     async def edit_preset(self, preset: Persona, options: dict[str, Any]) -> Persona:
         """Change a preset's fields (the dispatcher checked the admin right)."""
-        values = self.fields(options)
+        values = self.fields(self._merged(preset, options))
         values.pop("visibility", None)
         return await self.repo.update(preset.id, values)

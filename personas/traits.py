@@ -54,6 +54,32 @@ def parse_traits(text: str) -> tuple[dict[str, int], dict[str, int]]:
     return big, custom
 
 
+def merge_traits(
+    big: dict[str, int], custom: dict[str, int], change: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Apply an edit to existing traits: "humor:70" sets one and keeps the rest, "-humor"
+    removes one, and a leading "!" ("!openness:90") replaces them all."""
+    if change.strip().startswith("!"):
+        return parse_traits(change.strip()[1:])
+    big, custom = dict(big), dict(custom)
+    setting = []
+    for item in re.split(r"[,\s]+", change.strip()):
+        if item.startswith("-") and len(item) > 1:
+            name = _ALIASES.get(item[1:].lower(), item[1:].lower())
+            if name not in big and name not in custom:
+                raise BadInput(f"there is no trait '{name}' to remove")
+            big.pop(name, None)
+            custom.pop(name, None)
+        elif item:
+            setting.append(item)
+    new_big, new_custom = parse_traits(" ".join(setting))
+    big.update(new_big)
+    custom.update(new_custom)
+    if len(custom) > MAX_CUSTOM:
+        raise BadInput(f"at most {MAX_CUSTOM} custom traits (got {len(custom)})")
+    return big, custom
+
+
 def format_traits(big: dict[str, int], custom: dict[str, int]) -> str:
     """Render traits back into the text form parse_traits reads."""
     items = [f"{k}:{big[k]}" for k in BIG_FIVE if k in big]

@@ -42,6 +42,15 @@ def _alembic_config(connection: Connection) -> Config:
     return cfg
 
 
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
 class Database:
     """Owns the engine; hands out sessions to repositories."""
 

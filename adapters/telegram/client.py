@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import os
 import re
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -16,11 +19,14 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
-from adapters.telegram.handlers import Handlers
+from adapters.telegram.handlers import PLATFORM, Handlers
 from adapters.telegram.wizard import Wizard
 from bot.commands.spec import CommandSpec
 from bot.config import TelegramAdapterConfig
@@ -31,6 +37,28 @@ from bot.errors import ConfigError
 log = logging.getLogger(__name__)
 
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+DONE_GROUP = 99
+Keep = Callable[[tuple[Update, ...]], Awaitable[None]]
+
+
+class KeepingBot(ExtBot[Any]):
+    """The bot whose getUpdates stores each batch before returning it: the updater confirms a
+    batch (the next call's offset) only after that, so a crash can't lose a fetched update."""
+
+    __slots__ = ("_keep_batch",)
+
+    def __init__(self, token: str, *, keep: Keep, **kwargs: Any) -> None:
+        super().__init__(token, **kwargs)
+        self._keep_batch = keep
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """Fetch, then keep, then hand over."""
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            await self._keep_batch(updates)
+        return updates
 
 
 def menu(specs: list[CommandSpec]) -> list[BotCommand]:
@@ -58,13 +86,25 @@ class TelegramAdapter:
         self.core = core
         self.config = config or core.settings.adapters.telegram
         self.handlers = Handlers(core, self.config)
-        builder = ApplicationBuilder().token(token).concurrent_updates(True)
+        urls: dict[str, str] = {}
         if self.config.base_url:
-            builder = builder.base_url(self.config.base_url)
+            urls["base_url"] = self.config.base_url
         if self.config.base_file_url:
-            builder = builder.base_file_url(self.config.base_file_url)
+            urls["base_file_url"] = self.config.base_file_url
+        bot = KeepingBot(
+            token,
+            request=HTTPXRequest(connection_pool_size=256),  # what ApplicationBuilder uses
+            get_updates_request=HTTPXRequest(),
+            keep=self._keep,
+            **urls,
+        )
+        builder = ApplicationBuilder().bot(bot).concurrent_updates(True)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self._install()
+
+    async def _keep(self, updates: tuple[Update, ...]) -> None:
+        """Store a fetched batch before the next getUpdates confirms it to Telegram."""
+        await self.core.inbox.keep(PLATFORM, [(u.update_id, u.to_json()) for u in updates])
 
     async def deliver(self, user_ref: str, text: str) -> None:
         """Reach a user in their private chat (works once they have started the bot)."""
@@ -81,7 +121,31 @@ class TelegramAdapter:
         self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_text))
         audio = filters.VOICE | filters.AUDIO | filters.Document.AUDIO
         self.app.add_handler(MessageHandler(audio, h.on_audio))
+        # Last, after every other handler of the update: nothing more is owed for it.
+        self.app.add_handler(TypeHandler(Update, self._done), group=DONE_GROUP)
         self.app.add_error_handler(self.on_error)
+
+    async def _done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.core.inbox.done(PLATFORM, update.update_id)
+
+    async def _recover(self) -> None:
+        """Updates a crashed run kept but did not finish: replay those it never began; for
+        those it began (their turn may be stored, the answer lost), tell the user."""
+        for left in await self.core.inbox.unfinished(PLATFORM):
+            update = Update.de_json(json.loads(left.payload), self.app.bot)
+            if not left.taken:
+                await self.app.update_queue.put(update)
+                continue
+            message = update.effective_message
+            if update.effective_chat is not None and message is not None:
+                said = (message.text or message.caption or "your voice message")[:80]
+                with contextlib.suppress(TelegramError):
+                    await self.app.bot.send_message(
+                        update.effective_chat.id,
+                        f"⚠️ I was restarted while answering “{said}”. "
+                        "Please send it again.",
+                    )
+            await self.core.inbox.done(PLATFORM, update.update_id)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error edge: log with the trace, answer briefly where the update came from."""
@@ -101,6 +165,7 @@ class TelegramAdapter:
         except InvalidToken:
             raise ConfigError("Telegram refused TELEGRAM_TOKEN (invalid token)") from None
         await self.app.bot.set_my_commands(menu(self.core.command_list()))
+        await self._recover()  # queued before start(): handled first, in their order
         await self.app.start()
         updater = self.app.updater
         assert updater is not None

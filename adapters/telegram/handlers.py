@@ -46,6 +46,7 @@ def in_arrival_order(handler: Handler) -> Handler:
             await handler(self, update, context)
             return
         async with self.core.in_order(PLATFORM, str(user.id)):
+            await self.core.inbox.take(PLATFORM, update.update_id)  # a restart won't replay it
             await handler(self, update, context)
 
     return ordered

@@ -8,6 +8,7 @@ from typing import Any
 from bot.commands.spec import CommandSpec, Param
 from bot.errors import BadInput
 
+INT_LIMIT = 2**31
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
 
@@ -18,9 +19,12 @@ def convert(param: Param, raw: str) -> Any:
         raise BadInput(f"{param.name} must be one of: {', '.join(param.choices)} (got '{raw}')")
     if param.type == "int":
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             raise BadInput(f"{param.name} must be a whole number (got '{raw}')") from None
+        if not -INT_LIMIT < number < INT_LIMIT:  # SQLite and the platforms stop at 64 bits
+            raise BadInput(f"{param.name} is too large (got {raw[:24]}…)")
+        return number
     if param.type == "float":
         try:
             return float(raw)
@@ -96,6 +100,8 @@ def parse(
     free = ""
     for token in rest:
         key, sep, value = token.partition("=")
+        if sep and key.endswith("!") and key[:-1].lower() in by_name:  # traits!=… replaces
+            key, value = key[:-1], "!" + value
         if sep and key.lower() in by_name and not by_name[key.lower()].positional:
             option = by_name[key.lower()]
             args[option.name] = convert(option, value)

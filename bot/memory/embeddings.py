@@ -104,10 +104,18 @@ class LocalMiniLM:
                 flat = [t for texts, _ in batch for t in texts]
                 try:
                     vectors = await asyncio.to_thread(self.encode, flat)
-                except Exception as exc:
-                    for _, fut in batch:
+                except Exception:
+                    # One caller's bad text must not fail everyone queued with it: alone, each
+                    # request succeeds or fails by itself.
+                    for texts, fut in batch:
+                        try:
+                            alone = await asyncio.to_thread(self.encode, texts)
+                        except Exception as exc:
+                            if not fut.done():
+                                fut.set_exception(exc)
+                            continue
                         if not fut.done():
-                            fut.set_exception(exc)
+                            fut.set_result(alone)
                     continue
                 at = 0
                 for texts, fut in batch:

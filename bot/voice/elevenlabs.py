@@ -12,7 +12,7 @@ from bot.voice.providers import SpeechFailed, VoiceInfo
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VOICE = "21m00Tcm4TlvDq8EAFAM"  # "Rachel", one of ElevenLabs' premade voices
+DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM"  # "Rachel", one of ElevenLabs' premade voices
 _PCM = re.compile(r"^pcm_(\d+)$")
 
 

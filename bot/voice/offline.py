@@ -25,12 +25,16 @@ _RATE_PARAM = 1  # espeakRATE, words per minute
 _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
 )
-# A readable choice of eSpeak's voices and variants (+f = female, +m = male).
+# Ids offered before, which eSpeak NG does not know by that name (it calls British English
+# "en"): personas that chose them keep speaking.
+RENAMED = {"en-gb": "en", "en-gb+f2": "en+f2"}
+# A readable choice of eSpeak's voices and variants (+f = female, +m = male); a test makes
+# every one of them speak.
 VOICES = (
     VoiceInfo("en-us", "American English"),
     VoiceInfo("en-us+f3", "American English, female"),
-    VoiceInfo("en-gb", "British English"),
-    VoiceInfo("en-gb+f2", "British English, female"),
+    VoiceInfo("en", "British English"),
+    VoiceInfo("en+f2", "British English, female"),
     VoiceInfo("en-gb-scotland", "Scottish English"),
     VoiceInfo("fr", "French"),
     VoiceInfo("de", "German"),
@@ -110,6 +114,7 @@ class EspeakProvider:
     async def speak(self, text: str, voice: str) -> Pcm:
         """Synthesize in a worker thread."""
         chosen = voice or self.config.voice
+        chosen = RENAMED.get(chosen, chosen)
         if chosen not in {v.id for v in VOICES} and "+" not in chosen:
             chosen = self.config.voice  # an ElevenLabs id on a persona: use the default
         engine = await in_daemon_thread(_Engine.get)

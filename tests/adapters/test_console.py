@@ -276,3 +276,22 @@ async def test_the_persona_wizard_runs_on_the_console_too(core: Core) -> None:
     assert lines[-1] == "Cancelled — nothing was created."
     assert [lk.name for lk in await core.persona_choices(console.who, "")].count("luna") == 0
     assert (await core.active_look(console.who)).name == "nova"
+
+
+async def test_console_exports_of_two_users_never_overwrite(core: Core) -> None:
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    saved = []
+    for name in ("alice", "bob"):
+        out = io.StringIO()
+        console = ConsoleAdapter(
+            core, name, stdin=io.StringIO(f"I am {name}\n/memory export\n"), stdout=out,
+            interactive=False,
+        )
+        await console.run()
+        line = next(x for x in out.getvalue().splitlines() if x.startswith("saved "))
+        saved.append(Path(line.removeprefix("saved ")))
+    assert saved[0] != saved[1] and saved[0].name == saved[1].name
+    assert "I am alice" in saved[0].read_text() and "I am bob" in saved[1].read_text()

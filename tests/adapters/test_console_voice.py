@@ -39,3 +39,15 @@ async def test_upload_reads_the_named_file_or_says_why_not(core: Core, tmp_path:
     lines = out.getvalue().splitlines()
     assert lines[1] == f"! can't read {tmp_path / 'missing.wav'}: No such file or directory"
     assert lines[2] == "! voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY"
+
+
+async def test_a_voice_failure_note_shows_after_a_streamed_reply(core: Core) -> None:
+    """The interactive console streams the reply; the note added after it must still show."""
+    out = io.StringIO()
+    console = ConsoleAdapter(core, "alice", stdout=out, interactive=True)
+    await console.handle('/persona create luna prompt="You are Luna." voice=zz+f9')
+    await console.handle("/voice on")
+    await console.handle("hello")
+    shown = out.getvalue()
+    assert "Luna: echo: hello" in shown
+    assert "(no voice this time: eSpeak has no voice 'zz+f9')" in shown

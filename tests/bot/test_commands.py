@@ -212,3 +212,23 @@ def test_apostrophes_and_unquoted_free_text() -> None:
     assert parse("/persona edit bio=hi luna", REGISTRY)[1] == {"bio": "hi", "name": "luna"}
     with pytest.raises(BadInput, match="too many values"):
         parse("/persona switch luna nova", REGISTRY)  # no free text to take the rest
+
+
+async def test_editing_traits_merges_unless_told_to_replace(core: Core, user: Any) -> None:
+    alice = user("alice")
+    await alice.say('/persona create luna prompt="x" traits="openness:80 humor:60 wit:50"')
+
+    async def traits() -> str:
+        shown = (await alice.say("/persona show luna")).text
+        return next(line for line in shown.splitlines() if "traits:" in line)
+
+    await alice.say('/persona edit luna traits="openness:90 humor:70"')
+    after = await traits()
+    assert "openness" in after and "humor" in after and "wit" in after  # nothing dropped
+    await alice.say("/persona edit luna traits=-wit")
+    assert "wit" not in await traits() and "humor" in await traits()
+    nothing = await alice.say("/persona edit luna traits=-charm")
+    assert nothing.error and "no trait 'charm' to remove" in nothing.text
+    await alice.say('/persona edit luna traits!="extraversion:20"')
+    replaced = await traits()
+    assert "humor" not in replaced and "openness" not in replaced

@@ -13,7 +13,7 @@ from aiohttp import web
 from tests.support.loopback import serve
 
 PREMADE = [
-    {"voice_id": "21m00Tcm4TlvDq8EAFAM", "name": "Rachel", "category": "premade"},
+    {"voice_id": "21m00Tcm4TlvDq8ikWAM", "name": "Rachel", "category": "premade"},
     {"voice_id": "pNInz6obpgDQGcFmaJgB", "name": "Adam", "category": "premade"},
 ]
 

@@ -1,5 +1,5 @@
 """Trust fixes: cut replies marked, memories remember where they were formed, an inbox of
-platform updates persisted before they are confirmed.
+platform updates kept before they are confirmed.
 
 Revision ID: 0007
 Revises: 0006
@@ -38,7 +38,23 @@ def upgrade() -> None:
     )
 
 
+    # Platform updates kept before the platform is told they arrived (Telegram confirms a batch
+    # with its next getUpdates): a crash loses none; a restart replays or explains each.
+    op.create_table(
+        "inbox",
+        sa.Column("platform", sa.String(16), primary_key=True),
+        sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("received_at", sa.DateTime, nullable=False),
+        sa.Column("taken_at", sa.DateTime, nullable=True),
+        sa.Column("done_at", sa.DateTime, nullable=True),
+    )
+    op.create_index("ix_inbox_open", "inbox", ["platform", "done_at"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_inbox_open", "inbox")
+    op.drop_table("inbox")
     op.drop_table("memory_scopes")
     with op.batch_alter_table("memory_items") as batch:
         batch.drop_column("space_id")

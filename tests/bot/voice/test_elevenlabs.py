@@ -114,7 +114,7 @@ async def test_the_voice_list_is_cached(speaker: Speaker, eleven: FakeElevenLabs
     alice = speaker("alice")
     first = (await alice.say("/voice list")).text
     second = (await alice.say("/voice list")).text
-    assert first == second and "* 21m00Tcm4TlvDq8EAFAM — Rachel" in first
+    assert first == second and "* 21m00Tcm4TlvDq8ikWAM — Rachel" in first
     assert len(eleven.of("GET", "/v1/voices")) == 1
     preset = await alice.say("/voice set pNInz6obpgDQGcFmaJgB")
     assert preset.error and "only bot admins" in preset.text  # the active one is a preset

@@ -46,10 +46,22 @@ async def test_offline_speech_is_an_ogg_opus_voice_note(tmp_path: Path) -> None:
 async def test_offline_voices_and_a_foreign_voice_id_fall_back(tmp_path: Path) -> None:
     provider = EspeakProvider(VoiceConfig().offline)
     ids = {v.id for v in await provider.voices()}
-    assert {"en-us", "en-gb", "fr", "de"} <= ids
+    assert {"en-us", "en", "fr", "de"} <= ids
     french = await provider.speak("Bonjour tout le monde.", "fr")
     cloned = await provider.speak("Hello there.", "cloned-voice-id-from-elevenlabs")
     assert french.seconds > 0.5 and cloned.seconds > 0.5
+
+
+async def test_every_offered_offline_voice_speaks() -> None:
+    """Listing a voice is a promise: each one must say something, not just be listed."""
+    provider = EspeakProvider(VoiceConfig().offline)
+    offered = await provider.voices()
+    assert len(offered) >= 10
+    for voice in offered:
+        pcm = await provider.speak("Hello, this is my voice.", voice.id)
+        assert pcm.seconds > 0.5, voice.id
+    # Ids offered by earlier versions keep working for personas that chose them.
+    assert (await provider.speak("Hello.", "en-gb")).seconds > 0.3
 
 
 def test_auto_means_elevenlabs_only_with_a_key() -> None:

@@ -1,0 +1,34 @@
+"""The inbox as adapters see it: keep what arrived before confirming it, replay after a crash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.inbox import InboxRepo, Unfinished
+from storage.models import utcnow
+
+__all__ = ["Inbox", "Unfinished"]
+
+
+class Inbox:
+    """Per platform: keep → take → done; `unfinished` is what a restart must replay or explain."""
+
+    def __init__(self, repo: InboxRepo) -> None:
+        self.repo = repo
+
+    async def keep(self, platform: str, updates: list[tuple[int, str]]) -> None:
+        """Store updates before the platform is told they arrived."""
+        await self.repo.keep(platform, updates)
+
+    async def take(self, platform: str, update_id: int) -> None:
+        """Handling of this update began."""
+        await self.repo.take(platform, update_id)
+
+    async def done(self, platform: str, update_id: int) -> None:
+        """This update needs nothing more."""
+        await self.repo.done(platform, update_id)
+
+    async def unfinished(self, platform: str) -> list[Unfinished]:
+        """Left over from a run that stopped (crashed) before finishing them; prunes old ones."""
+        await self.repo.prune(platform, utcnow() - timedelta(days=1))
+        return await self.repo.unfinished(platform)

@@ -1,0 +1,91 @@
+"""Platform updates kept before they are confirmed: received → taken (handling began) → done."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from storage.db import Database
+from storage.models import InboxEntry, utcnow
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """An update a previous run kept but did not finish: `taken` if its handling had begun."""
+
+    update_id: int
+    payload: str
+    taken: bool
+
+
+class InboxRepo:
+    """The inbox table; one row per (platform, update id), written before it is confirmed."""
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
+
+    async def keep(self, platform: str, updates: Sequence[tuple[int, str]]) -> None:
+        """Store fetched updates (again: a no-op for those already kept)."""
+        if not updates:
+            return
+        async with self._write() as s:
+            known = set(
+                await s.scalars(
+                    select(InboxEntry.update_id).where(
+                        InboxEntry.platform == platform,
+                        InboxEntry.update_id.in_([u for u, _ in updates]),
+                    )
+                )
+            )
+            rows = [
+                {"platform": platform, "update_id": u, "payload": p, "received_at": utcnow()}
+                for u, p in updates
+                if u not in known
+            ]
+            if rows:
+                await s.execute(insert(InboxEntry).values(rows))
+            await s.commit()
+
+    async def _stamp(self, platform: str, update_id: int, **values: datetime) -> None:
+        async with self._write() as s:
+            await s.execute(
+                update(InboxEntry)
+                .where(InboxEntry.platform == platform, InboxEntry.update_id == update_id)
+                .values(**values)
+            )
+            await s.commit()
+
+    async def take(self, platform: str, update_id: int) -> None:
+        """Handling began: from here a turn may be stored, so a restart must not replay it."""
+        await self._stamp(platform, update_id, taken_at=utcnow())
+
+    async def done(self, platform: str, update_id: int) -> None:
+        """Handled (answered, ignored, or explained after a restart)."""
+        await self._stamp(platform, update_id, done_at=utcnow())
+
+    async def unfinished(self, platform: str) -> list[Unfinished]:
+        """What a previous run kept and did not finish, oldest first."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(InboxEntry.update_id, InboxEntry.payload, InboxEntry.taken_at)
+                .where(InboxEntry.platform == platform, InboxEntry.done_at.is_(None))
+                .order_by(InboxEntry.update_id)
+            )
+            return [Unfinished(int(u), str(p), t is not None) for u, p, t in rows]
+
+    async def prune(self, platform: str, before: datetime) -> int:
+        """Forget finished updates older than `before`."""
+        async with self._write() as s:
+            gone = await s.execute(
+                delete(InboxEntry).where(
+                    InboxEntry.platform == platform,
+                    InboxEntry.done_at.is_not(None),
+                    InboxEntry.done_at < before,
+                )
+            )
+            await s.commit()
+            return int(getattr(gone, "rowcount", 0) or 0)
