@@ -27,6 +27,7 @@ class LLMConfig(_Section):
     temperature: float = Field(0.7, ge=0, le=2)
     max_tokens: int = Field(300, ge=1, le=32768)
     timeout_s: float = Field(60, gt=0)
+    turn_budget_s: float = Field(90, gt=0)
     stream: bool = True
     retries: int = Field(2, ge=0, le=10)
     backoff_s: float = Field(0.5, ge=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -121,8 +122,13 @@ def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
     return "server", True
 
 
-def _message(kind: FailureKind, model: str, cfg: LLMConfig) -> str:
+def _message(kind: FailureKind, model: str, cfg: LLMConfig, *, spent: bool = False) -> str:
     saved = "Your message is saved."
+    if spent:
+        return (
+            f"The model `{model}` could not answer within {cfg.turn_budget_s:g}s "
+            f"(llm.turn_budget_s, for every retry and fallback together). {saved} Try again."
+        )
     if kind == "unreachable":
         if is_embedded(model):
             return (
@@ -165,13 +171,18 @@ class LLM:
         self.cfg = cfg
 
     def _kwargs(
-        self, model: str, temperature: float, stream: bool, json_mode: bool = False
+        self,
+        model: str,
+        temperature: float,
+        stream: bool,
+        json_mode: bool = False,
+        timeout: float = 0.0,
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": model,
             "temperature": temperature,
             "max_tokens": self.cfg.max_tokens,
-            "timeout": self.cfg.timeout_s,
+            "timeout": timeout or self.cfg.timeout_s,
             "stream": stream,
             "num_retries": 0,  # we retry ourselves, so streams and fallbacks share one policy
             "max_retries": 0,
@@ -191,10 +202,11 @@ class LLM:
         temperature: float,
         on_chunk: ChunkSink | None,
         json_mode: bool = False,
+        timeout: float = 0.0,
     ) -> Completion:
         litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
         stream = self.cfg.stream and on_chunk is not None
-        kwargs = self._kwargs(model, temperature, stream, json_mode)
+        kwargs = self._kwargs(model, temperature, stream, json_mode, timeout)
         if not stream:
             resp = await litellm.acompletion(messages=messages, **kwargs)
             usage = getattr(resp, "usage", None)
@@ -256,10 +268,28 @@ class LLM:
         """Reply to `messages`, or raise LLMFailure naming what to do (never a secret)."""
         chain = [model] + [m for m in self.cfg.fallbacks if m != model]
         first_kind: FailureKind | None = None
+        # One budget for the whole turn: retries and fallbacks share it.
+        deadline = time.monotonic() + self.cfg.turn_budget_s
         for candidate in chain:
             for attempt in range(self.cfg.retries + 1):
+                left = deadline - time.monotonic()
+                if left <= 0.05:
+                    raise LLMFailure(
+                        first_kind or "timeout",
+                        _message(first_kind or "timeout", model, self.cfg, spent=True),
+                    )
                 try:
-                    return await self._once(messages, candidate, temperature, on_chunk, json_mode)
+                    return await asyncio.wait_for(
+                        self._once(
+                            messages,
+                            candidate,
+                            temperature,
+                            on_chunk,
+                            json_mode,
+                            min(self.cfg.timeout_s, left),
+                        ),
+                        left,
+                    )
                 except Exception as exc:  # litellm raises many types; _classify sorts them
                     kind, retry = _classify(exc)
                     first_kind = first_kind or kind
@@ -275,7 +305,8 @@ class LLM:
                         raise LLMFailure(kind, message, exc.partial) from None
                     if not retry or attempt == self.cfg.retries:
                         break
-                    await asyncio.sleep(self.cfg.backoff_s * (2**attempt))
+                    pause = self.cfg.backoff_s * (2**attempt)
+                    await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         assert first_kind is not None
         raise LLMFailure(first_kind, _message(first_kind, model, self.cfg))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from bot.commands.parse import find_command, parse
+from bot.commands.parse import find_command, parse, split
 from bot.commands.spec import REGISTRY
 from bot.dispatch import guard
 from bot.errors import BadInput, BotError
@@ -111,6 +111,22 @@ class SurfaceQueries:
             if spec.wizard is not None and (spec.path[0], spec.wizard.alias) == tuple(words):
                 return spec
         return None
+
+    def too_big(self, name: str, size: int) -> str | None:
+        """Why a file of `size` bytes is refused before anyone downloads it, or None."""
+        limit_mb = self.settings.voice.upload_mb
+        if size > limit_mb * 1024 * 1024:
+            return f"'{name}' is too big: {size / 1024 / 1024:.1f} MB (limit {limit_mb:g} MB)"
+        return None
+
+    def needs_rights(self, line: str) -> bool:
+        """Does this command line run something beyond a user's rights? (Surfaces re-check a
+        cached admin status for those, so a demoted admin loses them at once.)"""
+        try:
+            spec, _ = find_command(split(line), REGISTRY)
+        except (BadInput, IndexError):
+            return False
+        return spec.admin or spec.target is not None
 
     def file_options(self, line: str) -> list[str]:
         """What a command line gives for its `file` options (paths, on the console); a line

@@ -76,7 +76,9 @@ class Chat:
         files = tuple(
             [
                 await download(a)
-                if (a.content_type or "").startswith("audio/")  # voice messages: transcribed
+                # voice messages are transcribed; anything bigger than an upload may be is not
+                if (a.content_type or "").startswith("audio/")
+                and not self.core.too_big(a.filename, a.size)
                 else Attachment(a.filename, a.content_type or "", url=a.url)
                 for a in message.attachments
             ]

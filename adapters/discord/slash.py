@@ -60,9 +60,13 @@ class Slash:
     ) -> None:
         """A slash command was used: open its form, or run it and answer."""
         who = who_of_interaction(interaction)
-        files = tuple(
-            [await download(v) for v in args.values() if isinstance(v, discord.Attachment)]
-        )
+        uploads = [v for v in args.values() if isinstance(v, discord.Attachment)]
+        for upload in uploads:  # Discord declares the size: refuse before downloading
+            refused = self.core.too_big(upload.filename, upload.size)
+            if refused:
+                await self.respond(interaction, Reply(refused, error=True, ephemeral=True))
+                return
+        files = tuple([await download(v) for v in uploads])
         args = {k: v for k, v in args.items() if not isinstance(v, discord.Attachment)}
         call = CommandCall(who, spec.path, args, files)
         if self.core.wants_form(call):

@@ -63,10 +63,10 @@ class Handlers:
 
     # -- identity ----------------------------------------------------------------------------
 
-    async def _group_admin(self, bot: Bot, chat: Chat, user_id: int) -> bool:
+    async def _group_admin(self, bot: Bot, chat: Chat, user_id: int, fresh: bool) -> bool:
         key = (chat.id, user_id)
         cached = self._admins.get(key)
-        if cached and cached[1] > time.monotonic():
+        if cached and cached[1] > time.monotonic() and not fresh:
             return cached[0]
         try:
             member = await bot.get_chat_member(chat.id, user_id)
@@ -76,13 +76,18 @@ class Handlers:
         self._admins[key] = (admin, time.monotonic() + ADMIN_CACHE_S)
         return admin
 
-    async def who(self, update: Update, bot: Bot, *, check_admin: bool = False) -> Who:
-        """Who sent this update, where; group admin status only when a command needs it."""
+    async def who(
+        self, update: Update, bot: Bot, *, check_admin: bool = False, fresh: bool = False
+    ) -> Who:
+        """Who sent this update, where; group admin status only when a command needs it
+        (`fresh`: asked of Telegram now, not from the cache — for commands that need rights)."""
         user = update.effective_user
         chat = update.effective_chat
         assert user is not None and chat is not None
         space, kind, channel = space_of(chat, update.effective_message)
-        admin = kind == "group" and check_admin and await self._group_admin(bot, chat, user.id)
+        admin = (
+            kind == "group" and check_admin and await self._group_admin(bot, chat, user.id, fresh)
+        )
         return Who(PLATFORM, str(user.id), user.full_name, space, kind, admin, channel)  # type: ignore[arg-type]
 
     def place(self, update: Update, bot: Bot) -> Place:
@@ -110,7 +115,9 @@ class Handlers:
         ):
             return
         text = message.text.strip()
-        who = await self.who(update, context.bot, check_admin=True)
+        who = await self.who(
+            update, context.bot, check_admin=True, fresh=self.core.needs_rights(text)
+        )
         place = self.place(update, context.bot)
         picker = self.core.bare_picker(text)
         if picker is not None:  # e.g. a bare /persona_switch: buttons instead of an error
@@ -217,12 +224,16 @@ class Handlers:
         caption = (message.caption or "").strip()
         if not caption.startswith("/") and not await self._for_us(message, who, context.bot):
             return
-        telegram_file = await media.get_file()
-        data = bytes(await telegram_file.download_as_bytearray())
         name = getattr(media, "file_name", None) or "voice.ogg"
         mime = getattr(media, "mime_type", None) or "audio/ogg"
-        audio = (Attachment(name, mime, data),)
         place = self.place(update, context.bot)
+        refused = self.core.too_big(name, media.file_size or 0)  # Telegram declares the size
+        if refused:
+            await place.deliver(Reply(refused, error=True))
+            return
+        telegram_file = await media.get_file()
+        data = bytes(await telegram_file.download_as_bytearray())
+        audio = (Attachment(name, mime, data),)
         if caption.startswith("/"):
             reply = await self.core.handle_text(who, caption, attachments=audio)
             await self.answer(update, context, who, place, reply)

@@ -40,6 +40,35 @@ async def test_server_error_keeps_the_message(
     assert "are you there?" in contents
 
 
+async def test_one_budget_bounds_every_retry_and_fallback(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    """Six tries of a 1 s timeout would keep the user waiting 6 s and more; the turn's budget
+    (1.5 s) stops it after the second and says so."""
+    settings = make_settings(
+        tmp_path,
+        fake_llm.base_url,
+        llm={
+            "timeout_s": 1,
+            "retries": 2,
+            "backoff_s": 0.01,
+            "turn_budget_s": 1.5,
+            "fallbacks": ["openai/backup-model"],
+        },
+    )
+    fake_llm.server.hang_s = 4
+    core = build_core(settings)
+    await core.start()
+    try:
+        fake_llm.fail_next(*["hang"] * 6)
+        reply = await core.handle_text(who("alice"), "are you there?")
+        assert reply.error and "could not answer within 1.5s" in reply.text
+        assert "llm.turn_budget_s" in reply.text
+        assert len(fake_llm.chat_requests) == 2  # not 3 tries × 2 models
+    finally:
+        await core.close()
+
+
 async def test_a_retry_recovers_from_one_error(
     core: Core, user: Any, fake_llm: FakeOpenAI
 ) -> None:

@@ -272,8 +272,10 @@ def press(sender: dict[str, Any], data: str, on: dict[str, Any]) -> dict[str, An
     }
 
 
-def voice_note(sender: dict[str, Any], file_id: str, caption: str = "") -> dict[str, Any]:
-    """A `message` update carrying a voice note (a DM)."""
+def voice_note(
+    sender: dict[str, Any], file_id: str, caption: str = "", file_size: int | None = None
+) -> dict[str, Any]:
+    """A `message` update carrying a voice note (a DM); Telegram declares its size."""
     update = message(sender, "")
     msg = update["message"]
     del msg["text"]
@@ -283,6 +285,8 @@ def voice_note(sender: dict[str, Any], file_id: str, caption: str = "") -> dict[
         "duration": 2,
         "mime_type": "audio/ogg",
     }
+    if file_size is not None:
+        msg["voice"]["file_size"] = file_size
     if caption:
         msg["caption"] = caption
     return update

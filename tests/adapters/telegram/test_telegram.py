@@ -16,7 +16,7 @@ from bot.commands.spec import CommandSpec
 from bot.messages import Attachment, Look, Reply, Who
 from storage.models import Turn
 from tests.adapters.telegram.conftest import ALICE, BOB, GROUP, Harness
-from tests.support.fake_telegram import BOT, Call, message, press
+from tests.support.fake_telegram import BOT, Call, message, press, voice_note
 
 
 def sent(calls: list[Call]) -> list[Call]:
@@ -329,7 +329,7 @@ async def test_spoken_replies_arrive_as_voice_notes(tg: Harness) -> None:
 
 
 async def test_a_voice_note_is_transcribed_into_a_turn(tg: Harness, fake_llm: Any) -> None:
-    from tests.support.fake_telegram import voice_note
+
 
     fake_llm.server.transcript = "what's the weather like"
     tg.api.files["vn1"] = b"OggS\x00\x02" + b"\x00" * 200
@@ -341,7 +341,7 @@ async def test_a_voice_note_is_transcribed_into_a_turn(tg: Harness, fake_llm: An
 
 
 async def test_a_captioned_upload_runs_the_command_with_the_file(tg: Harness) -> None:
-    from tests.support.fake_telegram import voice_note
+
 
     tg.api.files["vn2"] = b"OggS\x00\x02" + b"\x00" * 200
     await tg.send(message(ALICE, '/persona create luna prompt="You are Luna."'))
@@ -380,3 +380,21 @@ async def test_start_cancel_and_the_wizard_are_declared_commands(tg: Harness) ->
     assert "/persona new — Create your own persona" in await say("/help persona")
     overview = await say("/help")
     assert "/start" in overview and "/cancel" in overview
+
+
+async def test_a_demoted_group_admin_loses_the_right_at_once(tg: Harness) -> None:
+    tg.api.admins.add(ALICE["id"])
+    done = sent(await tg.send(message(ALICE, "/channel_chat on", chat_id=GROUP)))
+    assert "every message" in done[0].text
+    tg.api.admins.discard(ALICE["id"])  # demoted in the group a moment later
+    (refused,) = sent(await tg.send(message(ALICE, "/channel_chat off", chat_id=GROUP)))
+    assert "only admins of this server or group" in refused.text
+
+
+async def test_a_too_big_upload_is_refused_before_it_is_downloaded(tg: Harness) -> None:
+    tg.api.files["big"] = b"OggS" + b"\x00" * 64  # what a download would fetch
+    big = voice_note(ALICE, "big", caption="/voice upload", file_size=40 * 1024 * 1024)
+    calls = await tg.send(big)
+    assert not [c for c in calls if c.method == "getFile"]  # never fetched
+    (answer,) = sent(calls)
+    assert answer.text == "⚠️ 'voice.ogg' is too big: 40.0 MB (limit 10 MB)"
