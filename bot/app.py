@@ -111,7 +111,7 @@ def discord_sync(settings: Settings, *, dry_run: bool, guild: int | None) -> int
     from adapters.discord import sync
 
     if dry_run:
-        text, problems = sync.dry_run()
+        text, problems = sync.dry_run(limits=settings.limits.model_dump())
         if problems:
             for problem in problems:
                 print(f"personabot: {problem}", file=sys.stderr)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.parse import convert
-from bot.commands.spec import LEVELS, CommandSpec, Level, Target
+from bot.commands.spec import LEVELS, CommandSpec, Level, Param, Target
 from bot.errors import BadInput, BotError, PermissionDenied
 from bot.messages import Attachment, CommandCall, Reply, Who
 
@@ -93,8 +93,19 @@ def typed(
             value = convert(p, str(value))  # bounds too, whatever the surface sent
         if value is None and p.required and p.type != "file":
             raise BadInput(f"{spec.name} needs {p.name} — usage: {spec.usage()}")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            low = p.min if p.min is not None else float("-inf")
+            high = p.max if p.max is not None else float("inf")
+            if not low <= value <= high:
+                raise BadInput(f"{p.name} must be {_range(p)} (got {value:g})")
         out[p.name] = value
     return out
+
+
+def _range(p: Param) -> str:
+    if p.min is not None and p.max is not None:
+        return f"between {p.min:g} and {p.max:g}"
+    return f"at least {p.min:g}" if p.min is not None else f"at most {p.max:g}"
 
 
 class Dispatcher:

@@ -85,7 +85,11 @@ class DiscordAdapter:
             threads=self.config.threads,
         )
         self.tree = build_tree(
-            self.client, specs or core.command_list(), self.slash.run, self.slash.complete
+            self.client,
+            specs or core.command_list(),
+            self.slash.run,
+            self.slash.complete,
+            core.settings.limits.model_dump(),
         )
         self.tree.on_error = self.slash.on_error  # type: ignore[method-assign]
         self._global_published: bool | None = None

@@ -25,11 +25,14 @@ async def _no_choices(interaction: Any, current: str) -> list[Any]:
     return []
 
 
-def dry_run(specs: list[CommandSpec] | None = None) -> tuple[str, list[str]]:
+def dry_run(
+    specs: list[CommandSpec] | None = None, limits: dict[str, int] | None = None
+) -> tuple[str, list[str]]:
     """The exact JSON a global sync sends, and every way it breaks Discord's limits."""
     client = discord.Client(intents=discord.Intents.default())
+    limits = limits if limits is not None else Settings().limits.model_dump()
     try:
-        tree = build_tree(client, specs or all_commands(), _unused, _no_choices)
+        tree = build_tree(client, specs or all_commands(), _unused, _no_choices, limits)
     except ValueError as exc:
         return "", [str(exc)]
     commands = payload(tree)

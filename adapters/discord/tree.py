@@ -6,7 +6,7 @@ import inspect
 import keyword
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -39,7 +39,43 @@ MAX_COMMAND_CHARS = 4000
 MAX_GLOBAL_COMMANDS = 100
 
 
-def _callback(spec: CommandSpec, run: Runner) -> Callable[..., Awaitable[None]]:
+# Servers and the bot's DMs (not group DMs); installed to servers, not to user accounts.
+CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
+INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
+MAX_TEXT = 6000  # Discord's longest string option
+
+
+class _Command(app_commands.Command[Any, ..., None]):
+    """A command whose payload leaves out the deprecated dm_permission (contexts say it)."""
+
+    def to_dict(self, tree: app_commands.CommandTree) -> dict[str, Any]:
+        data = super().to_dict(tree)
+        data.pop("dm_permission", None)
+        return data
+
+
+class _Group(app_commands.Group):
+    """A group whose payload leaves out the deprecated dm_permission (contexts say it)."""
+
+    def to_dict(self, tree: app_commands.CommandTree) -> dict[str, Any]:
+        data = super().to_dict(tree)
+        data.pop("dm_permission", None)
+        return data
+
+
+def _annotation(p: Param, limits: Mapping[str, int]) -> Any:
+    """The option's type, with the declared range or the configured length as Discord limits."""
+    base = PY_TYPES[p.type]
+    if p.type in ("int", "float") and (p.min is not None or p.max is not None):
+        return app_commands.Range[base, p.min, p.max]
+    if base is str and p.limit and p.limit in limits:
+        return app_commands.Range[str, 0, min(MAX_TEXT, limits[p.limit])]
+    return base
+
+
+def _callback(
+    spec: CommandSpec, run: Runner, limits: Mapping[str, int]
+) -> Callable[..., Awaitable[None]]:
     """A coroutine whose signature lists the command's options, as discord.py reads them."""
     renames = {p.name + "_": p.name for p in spec.params if keyword.iskeyword(p.name)}
 
@@ -57,7 +93,7 @@ def _callback(spec: CommandSpec, run: Runner) -> Callable[..., Awaitable[None]]:
             inspect.Parameter(
                 p.name + "_" if keyword.iskeyword(p.name) else p.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=PY_TYPES[p.type],
+                annotation=_annotation(p, limits),
                 default=inspect.Parameter.empty if p.required else None,
             )
         )
@@ -88,37 +124,51 @@ def _decorate(
     return callback
 
 
-def make_command(spec: CommandSpec, run: Runner, complete: Completer) -> app_commands.Command:
+def make_command(
+    spec: CommandSpec, run: Runner, complete: Completer, limits: Mapping[str, int] | None = None
+) -> app_commands.Command:
     """One slash command for one declaration."""
     help_ = spec.help + (" (admins)" if spec.admin else "")
+    top = len(spec.path) == 1  # contexts and installs belong on top-level commands only
     try:
-        callback = _decorate(_callback(spec, run), spec.params, complete)
-        return app_commands.Command(
+        callback = _decorate(_callback(spec, run, limits or {}), spec.params, complete)
+        return _Command(
             name=spec.path[-1],
             description=help_,  # not trimmed: check_limits names what is too long
             callback=callback,  # type: ignore[arg-type]  # its signature is built at run time
+            allowed_contexts=CONTEXTS if top else None,
+            allowed_installs=INSTALLS if top else None,
         )
     except (TypeError, ValueError) as exc:  # discord.py's own checks (names, types)
         raise ValueError(f"{spec.name}: {exc}") from None
 
 
 def build_tree(
-    client: discord.Client, specs: Sequence[CommandSpec], run: Runner, complete: Completer
+    client: discord.Client,
+    specs: Sequence[CommandSpec],
+    run: Runner,
+    complete: Completer,
+    limits: Mapping[str, int] | None = None,
 ) -> app_commands.CommandTree:
-    """A command tree: top-level commands and one group per command group."""
+    """A command tree: top-level commands and one group per command group; a group whose
+    every command is for admins is hidden from members by default (Manage Server)."""
     tree = app_commands.CommandTree(client)
     groups: dict[str, app_commands.Group] = {}
-    for spec in specs:
-        if not spec.offered_on("discord"):
-            continue
-        command = make_command(spec, run, complete)
+    offered = [s for s in specs if s.offered_on("discord")]
+    for spec in offered:
+        command = make_command(spec, run, complete, limits)
         if len(spec.path) == 1:
             tree.add_command(command)
             continue
         group = groups.get(spec.path[0])
         if group is None:
-            group = app_commands.Group(
-                name=spec.path[0], description=GROUP_HELP.get(spec.path[0], spec.path[0])
+            admin_only = all(s.admin for s in offered if s.path[0] == spec.path[0])
+            group = _Group(
+                name=spec.path[0],
+                description=GROUP_HELP.get(spec.path[0], spec.path[0]),
+                allowed_contexts=CONTEXTS,
+                allowed_installs=INSTALLS,
+                default_permissions=discord.Permissions(manage_guild=True) if admin_only else None,
             )
             groups[spec.path[0]] = group
             tree.add_command(group)

@@ -25,6 +25,7 @@ ID = Param(
     type="int",
     required=True,
     positional=True,
+    min=1,
 )
 
 
@@ -49,7 +50,7 @@ def _clip(text: str, n: int = 160) -> str:
     help="What the active persona remembers about you, newest first",
     params=(
         Param("kind", "only this kind", positional=True, choices=KINDS),
-        Param("page", "page number", type="int"),
+        Param("page", "page number", type="int", min=1),
     ),
 )
 async def memory_list(s: Services, ctx: Context, kind: str | None, page: int | None) -> Reply:

@@ -60,7 +60,15 @@ async def model_set(s: Services, ctx: Context, model: str) -> Reply:
     "temperature",
     help="Set the temperature (0-2) in this space",
     params=(
-        Param("value", "0 = focused … 2 = wild", type="float", required=True, positional=True),
+        Param(
+            "value",
+            "0 = focused … 2 = wild",
+            type="float",
+            required=True,
+            positional=True,
+            min=0,
+            max=2,
+        ),
     ),
     rights="space",
     doing=DOING,

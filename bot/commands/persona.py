@@ -22,19 +22,28 @@ if TYPE_CHECKING:
 NAME = Param("name", "the persona's name", type="persona", required=True, positional=True)
 NEW_NAME = Param("name", "a name for the new persona", required=True, positional=True)
 PERSONA_OPTIONS = (
-    Param("prompt", "system prompt: who the persona is and how it behaves", long=True),
-    Param("display", "display name shown on replies"),
-    Param("bio", "short public description", long=True),
-    Param("greeting", "first message after switching to it", long=True),
-    Param("examples", "example dialogue showing how it talks", long=True),
-    Param("post", "instructions placed after the chat history, against drift", long=True),
+    Param(
+        "prompt", "system prompt: who the persona is and how it behaves", long=True, limit="prompt"
+    ),
+    Param("display", "display name shown on replies", limit="display_name"),
+    Param("bio", "short public description", long=True, limit="bio"),
+    Param("greeting", "first message after switching to it", long=True, limit="greeting"),
+    Param(
+        "examples", "example dialogue showing how it talks", long=True, limit="example_dialogue"
+    ),
+    Param(
+        "post",
+        "instructions placed after the chat history, against drift",
+        long=True,
+        limit="post_history",
+    ),
     Param("traits", 'Big-Five and custom traits 0-100, e.g. "openness:80 humor:60"'),
     Param("domains", "knowledge domains, comma separated"),
-    Param("style", 'conversation style, e.g. "short, casual, emoji"'),
+    Param("style", 'conversation style, e.g. "short, casual, emoji"', limit="style"),
     Param("avatar", "avatar image URL (http/https)"),
     Param("voice", "voice id for spoken replies"),
     Param("model", "model override (a litellm model string)"),
-    Param("temperature", "temperature override, 0-2", type="float"),
+    Param("temperature", "temperature override, 0-2", type="float", min=0, max=2),
     Param("template", "start from a template: friendly-assistant, analytical-expert, …"),
     Param("public", "share it with everyone in this space", type="bool"),
     Param("decay", 'how its memories fade, e.g. "linear:14" (empty: the config default)'),
@@ -136,7 +145,7 @@ LONG = tuple(p.name for p in PERSONA_OPTIONS if p.long)
 @command(
     "persona",
     "create",
-    help="Create your own persona (private unless public=yes)",
+    help="Create your own persona (private unless you make it public)",
     params=(NEW_NAME, *PERSONA_OPTIONS),
     form=Form(LONG),
     wizard=Wizard(

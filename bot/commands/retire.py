@@ -24,7 +24,7 @@ RETIRES = Target("name", "change", retired=True, doing="retire it", presets="ret
     help="Plan a persona's retirement: its users get a farewell, its memories an archive",
     params=(
         NAME,
-        Param("after", "retire after this many days without a message", type="int"),
+        Param("after", "retire after this many days without a message", type="int", min=1),
         Param("on", "retire on this date, e.g. 2026-12-24 (UTC)"),
         Param("farewell", "what it says to each of its users when it goes", long=True),
     ),

@@ -42,6 +42,9 @@ class Param:
     long: bool = False  # long free text: forms show a field for it
     greedy: bool = False  # positional that takes the rest of the line
     rights: Level = "user"  # giving this option (a true value) needs this level
+    min: float | None = None  # numbers: the allowed range, checked by the dispatcher
+    max: float | None = None
+    limit: str = ""  # text: the limits.<name> config key that caps its length
 
     @property
     def arg(self) -> str:

@@ -143,3 +143,11 @@ async def test_arguments_are_typed_once_whatever_the_surface_sent(core: Core) ->
     assert missing.error and missing.text.startswith("/persona switch needs name")
     ok = await core.command(CommandCall(alice, ("model", "temperature"), {"value": "0.5"}))
     assert ok.text == "Temperature here is now 0.5."
+
+
+async def test_declared_ranges_are_checked_on_every_surface(core: Core) -> None:
+    alice = who("alice")
+    hot = await core.command(CommandCall(alice, ("model", "temperature"), {"value": 3}))
+    assert hot.error and hot.text == "value must be between 0 and 2 (got 3)"
+    zero = await core.handle_text(alice, "/memory forget 0")
+    assert zero.error and zero.text == "id must be at least 1 (got 0)"

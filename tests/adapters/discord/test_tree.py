@@ -30,8 +30,11 @@ async def _no_choices(interaction: Any, current: str) -> list[Any]:
 
 
 def _tree(specs: list[CommandSpec] | None = None) -> list[dict[str, Any]]:
+    from bot.config import LimitsConfig
+
     client = discord.Client(intents=discord.Intents.default())
-    return payload(build_tree(client, specs or all_commands(), _never, _no_choices))
+    limits = LimitsConfig().model_dump()  # type: ignore[call-arg]
+    return payload(build_tree(client, specs or all_commands(), _never, _no_choices, limits))
 
 
 def _sub(commands: list[dict[str, Any]], group: str, name: str) -> dict[str, Any]:
@@ -142,3 +145,26 @@ def test_dry_run_refuses_a_payload_over_the_limits() -> None:
     assert text == ""
     assert problems[0].startswith("/" + "x" * 40 + ": ")
     assert "1-32 characters" in problems[0]
+
+
+def test_the_payload_uses_current_discord_fields_and_declared_bounds() -> None:
+    from bot.config import LimitsConfig
+
+    limits = LimitsConfig().model_dump()  # type: ignore[call-arg]
+    client = discord.Client(intents=discord.Intents.default())
+    commands = payload(build_tree(client, all_commands(), _never, _no_choices, limits))
+    for top in commands:
+        assert "dm_permission" not in top  # deprecated: contexts say where it works
+        assert top["contexts"] == [0, 1] and top["integration_types"] == [0]
+    by_name = {c["name"]: c for c in commands}
+    assert str(by_name["jobs"]["default_member_permissions"]) == "32"  # Manage Server: admins
+    assert by_name["persona"].get("default_member_permissions") is None
+    temperature = _sub(commands, "model", "temperature")["options"][0]
+    assert (temperature["min_value"], temperature["max_value"]) == (0, 2)
+    create = _sub(commands, "persona", "create")
+    lengths = {o["name"]: o.get("max_length") for o in create["options"]}
+    assert lengths["prompt"] == limits["prompt"] and lengths["bio"] == limits["bio"]
+    assert "public=yes" not in create["description"]  # Discord shows a boolean there
+    forget = _sub(commands, "memory", "forget")["options"][0]
+    assert forget["min_value"] == 1
+    assert check_limits(commands) == []
