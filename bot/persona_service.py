@@ -60,9 +60,11 @@ class PersonaService:
         candidates = list(
             await self.repo.in_scopes((ctx.user_scope, ctx.space_scope, "global"), handle)
         )
-        candidates += [
-            p for p in await self.repo.visible(ctx.user_id, ctx.space_id) if p.name == handle
-        ]
+        # Oldest first: names shared here are unique now, but older data may repeat one.
+        candidates += sorted(
+            (p for p in await self.repo.visible(ctx.user_id, ctx.space_id) if p.name == handle),
+            key=lambda p: p.id,
+        )
         for found in candidates:
             if self.usable(ctx, found):
                 return found
@@ -119,6 +121,26 @@ class PersonaService:
                 where = "you already have one" if other == ctx.user_scope else "a preset has it"
                 raise Conflict(f"the name '{handle}' is taken ({where}) — pick another name")
 
+    async def _check_unambiguous(
+        self, ctx: Context, handle: str, display: str, public: bool, itself: int = 0
+    ) -> None:
+        """A handle everyone here can use names one persona, and no one's own persona poses
+        as a preset."""
+        others = [p for p in await self.repo.visible(ctx.user_id, ctx.space_id) if p.id != itself]
+        if public:
+            shared = [p for p in await self.repo.public_here(ctx.space_id) if p.id != itself]
+            if any(p.name == handle for p in shared):
+                raise Conflict(
+                    f"someone already shares a persona named '{handle}' here — pick another name"
+                )
+        if display and any(
+            p.is_preset and p.display_name.lower() == display.lower() for p in others
+        ):
+            raise Conflict(
+                f"'{display}' is the display name of a preset here — pick another, so no one "
+                "mistakes your persona for it"
+            )
+
     async def create(self, ctx: Context, name: str, options: dict[str, Any]) -> Persona:
         """Create a custom persona owned by this user."""
         handle = validate_name(name, self.settings.limits)
@@ -128,6 +150,8 @@ class PersonaService:
             raise Conflict(f"you already own {limit} personas (limits.personas_per_user)")
         await self._check_free(ctx, handle, ctx.user_scope)
         values.setdefault("display_name", _display(name))
+        public = values.get("visibility") == "public"
+        await self._check_unambiguous(ctx, handle, values["display_name"], public)
         values.update(name=handle, owner_id=ctx.user_id, space_id=ctx.space_id, source="user")
         return await self.repo.create(ctx.user_scope, values)
 
@@ -137,6 +161,9 @@ class PersonaService:
         values = self.fields(self._merged(p, options))
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
+        becomes_public = values.get("visibility") == "public" and p.visibility != "public"
+        display = values.get("display_name", "")
+        await self._check_unambiguous(ctx, p.name, display, becomes_public, itself=p.id)
         return await self.repo.update(p.id, values)
 
     def _merged(self, p: Persona, options: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,18 @@ class PersonaRepo:
             )
             return [_persona(r) for r in rows]
 
+    async def public_here(self, space_id: int) -> list[Persona]:
+        """Personas their owners share in this space."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(PersonaRow).where(
+                    PersonaRow.is_preset.is_(False),
+                    PersonaRow.visibility == "public",
+                    PersonaRow.space_id == space_id,
+                )
+            )
+            return [_persona(r) for r in rows]
+
     async def in_scopes(self, scopes: Sequence[str], name: str) -> list[Persona]:
         """Personas with this handle in any of `scopes`, in the order the scopes are given."""
         async with self._sessions() as s:

@@ -94,10 +94,15 @@ async def persona_list(s: Services, ctx: Context) -> Reply:
     """Presets, your own personas, and those shared here."""
     active = await s.personas.active(ctx)
     lines = ["Personas here (* = active; /persona switch <name>):"]
-    for p in await s.personas.listing(ctx):
+    listing = await s.personas.listing(ctx)
+    presets = {p.display_name.lower() for p in listing if p.is_preset}
+    for p in listing:
         mark = "*" if p.id == active.id else " "
         owner = "yours, " if p.owner_id == ctx.user_id else ""
-        lines.append(f" {mark} {p.name} — {p.display_name} ({owner}{p.scope_label})")
+        # A user's persona that looks like a preset (made before that was refused) says so.
+        poses = not p.is_preset and p.display_name.lower() in presets
+        alike = " — not the preset" if poses else ""
+        lines.append(f" {mark} {p.name} — {p.display_name} ({owner}{p.scope_label}){alike}")
     return Reply(text="\n".join(lines), ephemeral=True)
 
 

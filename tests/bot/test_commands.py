@@ -232,3 +232,22 @@ async def test_editing_traits_merges_unless_told_to_replace(core: Core, user: An
     await alice.say('/persona edit luna traits!="extraversion:20"')
     replaced = await traits()
     assert "humor" not in replaced and "openness" not in replaced
+
+
+async def test_names_everyone_sees_here_are_unambiguous(core: Core) -> None:
+    from tests.conftest import who
+
+    alice, bob = who("alice", "g", "group"), who("bob", "g", "group")
+    made = await core.handle_text(alice, '/persona create helper prompt="A" public=yes')
+    assert not made.error
+    clash = await core.handle_text(bob, '/persona create helper prompt="B" public=yes')
+    assert clash.error and "already shares a persona named 'helper' here" in clash.text
+    assert not (await core.handle_text(bob, '/persona create helper prompt="B"')).error  # own
+    shared = await core.handle_text(bob, "/persona edit helper public=yes")
+    assert shared.error and "already shares" in shared.text
+    posing = await core.handle_text(bob, '/persona create fake prompt="x" display=Assistant')
+    assert posing.error and "display name of a preset" in posing.text
+    renamed = await core.handle_text(bob, "/persona edit helper display=assistant")
+    assert renamed.error and "display name of a preset" in renamed.text
+    switched = await core.handle_text(who("cat", "g", "group"), "/persona switch helper")
+    assert not switched.error  # one persona answers to "helper" for everyone else
