@@ -22,6 +22,14 @@ from bot.threads import in_daemon_thread
 log = logging.getLogger(__name__)
 
 QUIT = {"/quit", "/exit"}
+# Terminal control sequences and other control characters a name or reply could smuggle in
+# (colours, cursor moves, a cleared screen); newlines and tabs stay.
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text as it is safe to print on a terminal."""
+    return CONTROL.sub("", text)
 YES = {"y", "yes"}
 
 
@@ -59,7 +67,7 @@ class ConsoleAdapter:
         self._counter = itertools.count(1)
 
     def _write(self, text: str) -> None:
-        self.stdout.write(text)
+        self.stdout.write(shown(text))
         self.stdout.flush()
 
     async def _read(self, prompt: str = "") -> str | None:

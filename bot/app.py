@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from bot import logs
 from bot.config import Settings
 from bot.core import Core
 from bot.errors import ConfigError
@@ -191,6 +192,14 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
         enabled == "auto" and (not adapters or sys.stdin.isatty())
     ):
         adapters.append(ConsoleAdapter(core, console_user(user), loading=warm))
+        if sys.stdin.isatty():  # warnings would land inside the chat: they go to a file
+            logs.to_file(settings.data_dir / "personabot.log")
+        elif not force_console and len(adapters) == 1:
+            print(
+                "personabot: no DISCORD_TOKEN or TELEGRAM_TOKEN and no terminal: reading chat "
+                "lines from stdin (`personabot console` does so without this note)",
+                file=sys.stderr,
+            )
     if not adapters:
         print("personabot: no adapter is enabled (see adapters.* in config.yaml)", file=sys.stderr)
         warm.cancel()

@@ -265,7 +265,13 @@ def load_settings(
         raise ConfigError(f"config error: {file}: invalid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config error: {file}: the top level must be a mapping")
+    raw_dir = data.get("data_dir")
     _apply_env(data, env)
+    kept = data.get("data_dir") == raw_dir and raw_dir and not Path(str(raw_dir)).is_absolute()
+    if file.name and kept:
+        # A relative data_dir in the file means beside the file, wherever the bot is started
+        # from; one given in the environment is taken as it is.
+        data["data_dir"] = str(file.resolve().parent / str(raw_dir))
     try:
         return Settings.model_validate(data)
     except ValidationError as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from pathlib import Path
 
 _SECRET_NAME = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD)", re.IGNORECASE)
 
@@ -83,3 +84,14 @@ def setup(level: str, libraries: bool = False) -> None:
     quiet = logging.getLevelName(level) if libraries else logging.WARNING
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(max(quiet, logging.getLevelName(level)))
+
+
+def to_file(path: Path) -> None:
+    """Send the log to `path` instead of the terminal (an interactive chat stays readable)."""
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for old in root.handlers:
+        for f in old.filters:
+            handler.addFilter(f)
+    root.handlers[:] = [handler]

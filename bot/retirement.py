@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +24,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def parse_date(text: str) -> datetime:
-    """`on=` values: 2026-12-24 or 2026-12-24T18:00 (UTC)."""
+def parse_date(text: str, now: datetime) -> datetime:
+    """`on=` values: 2026-12-24, 2026-12-24T18:00 (UTC), today, tomorrow, or in 3 days."""
+    said = text.strip().lower()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    words = {"today": 0, "tomorrow": 1}
+    if said in words:
+        return midnight + timedelta(days=words[said])
+    found = re.fullmatch(r"in (\d{1,4}) days?", said)
+    if found:
+        return midnight + timedelta(days=int(found[1]))
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
     except ValueError:
-        raise BadInput(f"on= wants a date like 2026-12-24 (got '{text}')") from None
+        raise BadInput(
+            f"on= wants a date like 2026-12-24, tomorrow or in 3 days (got '{text}')"
+        ) from None
 
 
 @dataclass
@@ -69,7 +80,7 @@ class Retirement:
             raise BadInput(f"'{p.name}' has already retired — /persona unretire brings it back")
         if after is not None and after < 1:
             raise BadInput("after= is a number of days, at least 1")
-        when = parse_date(on) if on else (None if after else now)
+        when = parse_date(on, now) if on else (None if after else now)
         limit = self.settings.limits.greeting
         if len(farewell) > limit:
             raise BadInput(f"farewell is too long: {len(farewell)} characters (limit {limit})")

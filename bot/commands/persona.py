@@ -85,7 +85,8 @@ def describe(p: Persona, *, full: bool) -> str:
     if full and p.system_prompt:
         prompt = p.system_prompt if len(p.system_prompt) <= 600 else p.system_prompt[:599] + "…"
         lines.append(f"  prompt: {prompt}")
-    lines.append(f"  used {p.usage_count} times")
+    uses = {0: "never used yet", 1: "used once"}.get(p.usage_count, f"used {p.usage_count} times")
+    lines.append(f"  {uses}")
     return "\n".join(lines)
 
 
@@ -102,6 +103,8 @@ async def persona_list(s: Services, ctx: Context) -> Reply:
         # A user's persona that looks like a preset (made before that was refused) says so.
         poses = not p.is_preset and p.display_name.lower() in presets
         alike = " — not the preset" if poses else ""
+        if p.retire_on or p.retire_after_days:
+            alike += " [retiring]"
         lines.append(f" {mark} {p.name} — {p.display_name} ({owner}{p.scope_label}){alike}")
     return Reply(text="\n".join(lines), ephemeral=True)
 
@@ -172,10 +175,10 @@ async def persona_create(s: Services, ctx: Context, name: str, **given: Any) -> 
     p = await s.personas.create(ctx, name, options)
     await s.personas.switch(ctx, p.name)
     shared = "shared with this space" if p.visibility == "public" else "private to you"
-    return Reply(
-        text=f"Created {p.display_name} ({p.name}), {shared}. You are now talking to it.",
-        ephemeral=True,
-    )
+    text = f"Created {p.display_name} ({p.name}), {shared}. You are now talking to it."
+    if p.greeting:  # what it says first, as switching to it would
+        text += f"\n\n{p.display_name}: {p.greeting}"
+    return Reply(text=text, ephemeral=True)
 
 
 @command(

@@ -161,6 +161,7 @@ def test_interactive_terminal_session(tmp_path: Path, fake_llm: FakeOpenAI) -> N
         said = term.proc.stderr.read().decode()
         # Never a blank terminal while the stack loads: it says what it is doing first.
         assert said.index("personabot: starting…") < said.index("opening the database")
+        assert (tmp_path / "personabot.log").exists()  # warnings go there, not into the chat
     finally:
         term.close()
 

@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_shipped_config_loads_with_embedded_defaults() -> None:
     s = load_settings(DEFAULT_CONFIG, environ={})
     assert s.llm.model == "embedded/smollm2-135m"
-    assert s.db_url == "sqlite+aiosqlite:///data/personabot.db"
+    # data_dir: data in the file means beside the file, from any working folder.
+    assert s.db_url == f"sqlite+aiosqlite:///{DEFAULT_CONFIG.parent / 'data' / 'personabot.db'}"
+    moved = load_settings(DEFAULT_CONFIG, environ={"PERSONABOT__DATA_DIR": "elsewhere"})
+    assert moved.data_dir == Path("elsewhere")  # the environment still wins, as given
 
 
 def test_every_key_in_config_yaml_has_a_comment() -> None:
