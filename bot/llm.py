@@ -30,6 +30,9 @@ class Completion:
     completion_tokens: int
 
 
+STILL_TRYING = "(the model didn't answer on the first try; still trying…) "
+
+
 class LLMFailure(BotError):
     """Every model (main and fallbacks) failed; the message is safe to show. `partial` is
     what had already streamed to the user when a stream broke off (kept, marked as cut)."""
@@ -270,6 +273,7 @@ class LLM:
         first_kind: FailureKind | None = None
         # One budget for the whole turn: retries and fallbacks share it.
         deadline = time.monotonic() + self.cfg.turn_budget_s
+        told = False
         for candidate in chain:
             for attempt in range(self.cfg.retries + 1):
                 left = deadline - time.monotonic()
@@ -303,6 +307,10 @@ class LLM:
                     if isinstance(exc, _StreamDropped):
                         message = _message(kind, candidate, self.cfg)
                         raise LLMFailure(kind, message, exc.partial) from None
+                    if on_chunk is not None and not told:
+                        # Say so at once, not after every retry: the final reply replaces it.
+                        told = True
+                        await on_chunk(STILL_TRYING)
                     if not retry or attempt == self.cfg.retries:
                         break
                     pause = self.cfg.backoff_s * (2**attempt)

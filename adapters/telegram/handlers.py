@@ -46,6 +46,8 @@ def in_arrival_order(handler: Handler) -> Handler:
             await handler(self, update, context)
             return
         async with self.core.in_order(PLATFORM, str(user.id)):
+            if self.config.webhook_url:  # no getUpdates to keep it earlier: keep it now
+                await self.core.inbox.keep(PLATFORM, [(update.update_id, update.to_json())])
             await self.core.inbox.take(PLATFORM, update.update_id)  # a restart won't replay it
             await handler(self, update, context)
 

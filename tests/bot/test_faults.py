@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import build_core
 from bot.core import Core
+from bot.llm import STILL_TRYING
 from storage.keys import OwnerKey
 from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
@@ -77,6 +78,8 @@ async def test_a_retry_recovers_from_one_error(
     reply = await alice.say("hello")
     assert reply.text == "echo: hello" and not reply.error
     assert len(fake_llm.requests) == 2
+    # The user heard at once that it is taking longer; the reply itself is clean.
+    assert alice.chunks[0] == STILL_TRYING and "".join(alice.chunks[1:]) == "echo: hello"
 
 
 async def test_timeout_is_reported_with_the_setting(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
