@@ -161,6 +161,10 @@ class ConsoleAdapter:
         if wizard is not None:
             await self._wizard(wizard)
             return
+        picker = self.core.bare_picker(line)
+        if picker is not None:  # e.g. a bare /persona switch: choose from a numbered list
+            await self._pick(*picker)
+            return
         if self._still_loading() and not line.lstrip().startswith("/"):
             self._write("(the model is still loading; the first reply takes a few seconds)\n")
         reply = await self.core.handle_text(self.who, line, self._chunk, files)
@@ -174,6 +178,22 @@ class ConsoleAdapter:
             return await self._read(f"{question} ")
         self._write(f"{question}\n")  # piped: the question shows in the transcript
         return await self._read()
+
+    async def _pick(self, path: tuple[str, ...], param: str, question: str) -> None:
+        """A declared picker: the personas this user may use, numbered; a number or name runs
+        the command with it, an empty line cancels."""
+        looks = await self.core.persona_choices(self.who, "", limit=50)
+        for n, look in enumerate(looks, 1):
+            self._write(f"  {n}. {look.display_name} ({look.name})\n")
+        asked = await self._ask(f"{question} (number or name; empty to cancel)")
+        answer = (asked or "").strip()
+        if not answer:
+            self._write("Cancelled — nothing was changed.\n")
+            return
+        names = [look.name for look in looks]
+        numbered = answer.isdigit() and 0 < int(answer) <= len(names)
+        chosen = names[int(answer) - 1] if numbered else answer
+        self.render(await self.core.command(CommandCall(self.who, path, {param: chosen})))
 
     async def _wizard(self, spec: CommandSpec) -> None:
         """A declared wizard (e.g. /persona new), one question per line; /cancel stops it."""

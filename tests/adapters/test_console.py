@@ -57,14 +57,15 @@ def test_piped_session(tmp_path: Path, fake_llm: FakeOpenAI, stream: str) -> Non
     out = proc.stdout.splitlines()
     assert out[0] == "Assistant: echo: hello there"
     assert out[1] == "Created Luna (luna), private to you. You are now talking to it."
-    assert out[2] == "Luna: echo: how are you?"
-    assert out[3] == "Luna: Hi, I am Luna."
-    assert out[4].startswith("Delete all 2 messages and 1 memories between you and Luna?")
-    assert out[5] == "[yes/no] yes"
-    assert out[6] == "Deleted 2 messages and 1 memories with Luna."
-    assert out[7] == "Luna has no memories of you yet."
-    assert out[8] == "! 'assistant' is a preset — admins change presets with /preset edit"
-    assert len(out) == 9
+    assert out[2:4] == ["", "Luna: Hi, I am Luna."]  # its greeting, at once
+    assert out[4] == "Luna: echo: how are you?"
+    assert out[5] == "Luna: Hi, I am Luna."
+    assert out[6].startswith("Delete all 2 messages and 1 memories between you and Luna?")
+    assert out[7] == "[yes/no] yes"
+    assert out[8] == "Deleted 2 messages and 1 memories with Luna."
+    assert out[9] == "Luna has no memories of you yet."
+    assert out[10] == "! 'assistant' is a preset — admins change presets with /preset edit"
+    assert len(out) == 11
     bodies = fake_llm.chat_requests
     assert len(bodies) == 2
     assert all(bool(b.get("stream")) is (stream == "true") for b in bodies)
@@ -296,3 +297,25 @@ async def test_console_exports_of_two_users_never_overwrite(core: Core) -> None:
         saved.append(Path(line.removeprefix("saved ")))
     assert saved[0] != saved[1] and saved[0].name == saved[1].name
     assert "I am alice" in saved[0].read_text() and "I am bob" in saved[1].read_text()
+
+
+async def test_a_bare_switch_offers_the_personas_on_the_console(core: Core) -> None:
+    """The declared picker, rendered as a numbered list: a number or a name answers it."""
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    out = io.StringIO()
+    script = "/persona switch\n2\n/persona switch\ntutor\n/persona switch\n\n"
+    console = ConsoleAdapter(
+        core, "alice", stdin=io.StringIO(script), stdout=out, interactive=False
+    )
+    await console.run()
+    lines = out.getvalue().splitlines()
+    listed = [x for x in lines if x.startswith("  2. ")]
+    asked = "Who do you want to talk to? (number or name; empty to cancel)"
+    assert listed and lines.count(asked) == 3
+    second = listed[0].split("(")[-1].rstrip(")")
+    assert (await core.active_look(console.who)).name == "tutor"  # the last choice, by name
+    assert any(second in x for x in lines if not x.startswith("  "))  # the numbered one answered
+    assert lines[-1] == "Cancelled — nothing was changed."
