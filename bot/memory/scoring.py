@@ -18,6 +18,23 @@ def rrf(rankings: Iterable[list[int]], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
+# Score fusion that keeps the sizes of both scores: a strong word match found by one list is
+# not buried because the other missed it (as rank fusion over min-max did).
+FUSE_VECTOR = 0.6
+FUSE_TEXT = 0.4
+BM25_HALF = 6.0  # the BM25 score that counts as half a match
+
+
+def fuse(cosine: Mapping[int, float], bm25: Mapping[int, float]) -> dict[int, float]:
+    """Cosine (as is) and BM25 squashed to 0..1 (bm / (bm + BM25_HALF)), weighted."""
+    ids = set(cosine) | set(bm25)
+    return {
+        i: FUSE_VECTOR * max(0.0, cosine.get(i, 0.0))
+        + FUSE_TEXT * (bm25.get(i, 0.0) / (bm25.get(i, 0.0) + BM25_HALF))
+        for i in ids
+    }
+
+
 def minmax(scores: Mapping[int, float]) -> dict[int, float]:
     """Scale to 0..1 (all equal → all 1)."""
     if not scores:

@@ -14,7 +14,7 @@ import numpy as np
 from bot.config import MemoryConfig
 from bot.errors import BadInput
 from bot.memory.embeddings import Embedder
-from bot.memory.scoring import episode_importance, minmax, recency, rrf
+from bot.memory.scoring import episode_importance, fuse, minmax, recency, rrf
 from bot.memory.timeparse import Window, anchor, window
 from personas.knowledge import proper_nouns
 from storage.keys import OwnerKey
@@ -172,7 +172,7 @@ class MemoryService:
         elif mode == "fts":
             relevance = minmax(dict(txt_hits))
         else:
-            relevance = minmax(rrf([[i for i, _ in vec_hits], [i for i, _ in txt_hits]]))
+            relevance = fuse(cosine, dict(txt_hits))
         win = await self._window(owner, query, now) if mode == "hybrid+rescore" else None
         # "Where do I live now?": the latest statement should win over an older, closer match.
         recency_weight = self.cfg.weight_recency * (4 if _CURRENT.search(query) else 1)
@@ -182,9 +182,8 @@ class MemoryService:
             rel = relevance[item_id]
             # Absolute decay, not min-max over candidates: normalising let fresh small talk
             # outrank older facts (updated-fact NDCG fell from 0.80 to 0.67 in the benchmark).
-            rec = recency(
-                item.last_recalled_at or item.created_at, now, self.cfg.recency_half_life_days
-            )
+            # When the memory was formed: recalling it (touch) must not reorder the next recall.
+            rec = recency(item.created_at, now, self.cfg.recency_half_life_days)
             inside = win is not None and win.contains(item.created_at)
             if mode != "hybrid+rescore":
                 score = rel

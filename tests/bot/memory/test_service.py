@@ -159,3 +159,34 @@ async def test_concurrent_first_writes_all_land(memory: MemoryService) -> None:
     )
     for owner, item in zip(owners, items, strict=True):
         assert await memory.vectors.ids(owner) == {item.id}
+
+
+async def test_recalling_strengthens_but_never_reorders_the_next_recall(
+    memory: MemoryService,
+) -> None:
+    """touch is for decay: what one recall returned does not climb in the next one."""
+    [owner] = await make_owners(memory.db, 1, 1)  # type: ignore[attr-defined]
+    for days, text in enumerate(
+        ["I cycle to work", "I bought a new bike", "My bike got a flat tyre", "I like trains"]
+    ):
+        await memory.remember(owner, text, at=NOW - timedelta(days=10 + 7 * days))
+    first = await memory.recall(owner, "bike", 4, now=NOW, touch=False)
+    second = first[1]  # the runner-up, recalled again and again on its own
+    for _ in range(3):
+        [hit] = await memory.recall(owner, second.text, 1, now=NOW)
+        assert hit.id == second.id
+    again = await memory.recall(owner, "bike", 4, now=NOW, touch=False)
+    assert [r.id for r in again] == [r.id for r in first]
+    [item] = await memory.repo.get(owner, [second.id])
+    assert item.recall_count == 3  # strengthened for decay all the same
+
+
+def test_fusion_keeps_a_strong_word_match_that_one_list_missed() -> None:
+    from bot.memory.scoring import fuse
+
+    # Item 1: found only by full-text search, with a strong BM25 score (a rare word).
+    # Item 2: a middling vector match that full-text search missed.
+    fused = fuse({2: 0.35}, {1: 30.0})
+    assert fused[1] > fused[2]
+    # A weak word match (a common name) adds little to a close meaning.
+    assert fuse({3: 0.6}, {3: 0.5})[3] < fuse({3: 0.6}, {3: 20.0})[3]
