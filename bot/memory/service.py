@@ -31,6 +31,7 @@ _CURRENT = re.compile(
 
 KINDS = ("episode", "fact", "preference", "summary")
 MODES = ("vector", "fts", "hybrid", "hybrid+rescore")
+REPLY_OF_TOP = 3  # only the best few question hits bring their reply: small talk asks a lot
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ class MemoryService:
         results.sort(key=lambda r: (-r.score, -r.item.id))
         if mode == "hybrid+rescore" and results:
             results = await self._hop(owner, query, results, exclude_turns, in_space)
+            results = await self._replies(owner, results[:k], exclude_turns, in_space)
         top = results[:k]
         if touch and top:
             await self.repo.recalled(owner, [r.id for r in top], now)
@@ -227,6 +229,38 @@ class MemoryService:
             if (r.source_turn_id is None or r.source_turn_id not in exclude_turns)
             and (in_space is None or r.space_id == in_space)
         }
+
+    async def _replies(
+        self,
+        owner: OwnerKey,
+        results: list[Recalled],
+        exclude_turns: Collection[int],
+        in_space: int | None,
+    ) -> list[Recalled]:
+        """A hit that is a question often matches better than its answer, which is the next
+        turn: the answer moves (or comes in) right after it — this owner's only."""
+        asked = {r.id for r in results[:REPLY_OF_TOP] if "?" in r.text}
+        if not asked:
+            return results
+        by_id = {r.id: r for r in results}
+        fetched = await self._candidates(
+            owner, [i + 1 for i in asked if i + 1 not in by_id], exclude_turns, in_space
+        )
+        out: list[Recalled] = []
+        placed: set[int] = set()
+        for r in results:
+            if r.id in placed:
+                continue
+            out.append(r)
+            placed.add(r.id)
+            if r.id not in asked or r.id + 1 in placed:
+                continue
+            known = by_id.get(r.id + 1)
+            item = known.item if known is not None else fetched.get(r.id + 1)
+            if item is not None:
+                out.append(Recalled(item, r.score - 1e-4, r.relevance, 0.0))
+                placed.add(item.id)
+        return out
 
     async def _hop(
         self,

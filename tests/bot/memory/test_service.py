@@ -190,3 +190,27 @@ def test_fusion_keeps_a_strong_word_match_that_one_list_missed() -> None:
     assert fused[1] > fused[2]
     # A weak word match (a common name) adds little to a close meaning.
     assert fuse({3: 0.6}, {3: 0.5})[3] < fuse({3: 0.6}, {3: 20.0})[3]
+
+
+async def test_a_question_hit_brings_its_answer_and_only_this_owners(
+    memory: MemoryService,
+) -> None:
+    """The question matches better than its answer (the next turn); the answer comes along."""
+    mine, other = await make_owners(memory.db, 2, 1)  # type: ignore[attr-defined]
+    at = NOW - timedelta(days=30)
+    said = await memory.remember_many(
+        mine,
+        [
+            ("Mira: what's your dog called again, Oskar?", at),
+            ("Oskar: haha, Pixel, after a video game", at + timedelta(minutes=1)),
+            ("Mira: the weather is awful today", at + timedelta(minutes=2)),
+        ],
+    )
+    found = await memory.recall(mine, "what is Oskar's dog called?", 3, now=NOW, touch=False)
+    ids = [r.id for r in found]
+    assert ids.index(said[1].id) == ids.index(said[0].id) + 1  # the answer right after
+    # A question whose next id belongs to someone else brings nothing of theirs.
+    [asked] = await memory.remember_many(other, [("what's my cat called?", at)])
+    await memory.remember_many(mine, [("Oskar: Miso is my cat", at)])
+    theirs = await memory.recall(other, "what is my cat called", 3, now=NOW, touch=False)
+    assert [r.id for r in theirs] == [asked.id]
