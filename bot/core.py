@@ -16,7 +16,7 @@ from bot.dispatch import Dispatcher, clean, guard
 from bot.errors import BadInput
 from bot.inbox import Inbox
 from bot.jobs.runner import JobRunner
-from bot.llm import LLM, LLMFailure, is_embedded
+from bot.llm import LLM, Completion, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
@@ -225,33 +225,30 @@ class Core(SurfaceQueries):
                 done = await self.llm.complete(messages, model, temperature, on_chunk)
             except LLMFailure as failure:
                 if failure.partial is not None:  # the user saw part of it: keep it, as cut
-                    cut = failure.partial
-                    await self.turns.add_assistant(
-                        owner,
-                        ctx.space_id,
-                        cut.text,
-                        model=cut.model,
-                        persona_name=persona.name,
-                        prompt_tokens=cut.prompt_tokens,
-                        completion_tokens=cut.completion_tokens,
-                        status="cut",
-                    )
+                    await self._store_reply(owner, ctx, persona, failure.partial, "cut")
                 return Reply(text=failure.message, persona=look(persona), error=True)
-            await self.turns.add_assistant(
-                owner,
-                ctx.space_id,
-                done.text,
-                model=done.model,
-                persona_name=persona.name,
-                prompt_tokens=done.prompt_tokens,
-                completion_tokens=done.completion_tokens,
-            )
+            await self._store_reply(owner, ctx, persona, done, "done")
         if self.extractor is not None:
             self.extractor.schedule()
         reply = Reply(text=done.text.strip() or "…", persona=look(persona))
         if self.voice is not None and await self.voice_on(ctx):
             reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
         return reply
+
+    async def _store_reply(
+        self, owner: OwnerKey, ctx: Context, persona: Persona, reply: Completion, status: str
+    ) -> None:
+        """The model's reply (whole, or "cut" when its stream broke off) with its usage."""
+        await self.turns.add_assistant(
+            owner,
+            ctx.space_id,
+            reply.text,
+            model=reply.model,
+            persona_name=persona.name,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            status=status,
+        )
 
     async def _after_retirement(self, ctx: Context, stored: Persona) -> Reply:
         """First message to a persona that has retired: its farewell (once), then the default."""

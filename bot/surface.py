@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.parse import find_command, parse, split
@@ -19,6 +18,14 @@ if TYPE_CHECKING:
     from bot.context import Context
     from bot.dispatch import Dispatcher
     from bot.persona_service import PersonaService
+
+
+def _declared(line: str) -> CommandSpec | None:
+    """The command a text line names, or None if it names none (running it explains why)."""
+    try:
+        return find_command(split(line), REGISTRY)[0]
+    except (BadInput, IndexError):
+        return None
 
 
 def look(p: Persona) -> Look:
@@ -92,9 +99,8 @@ class SurfaceQueries:
     def bare_picker(self, line: str) -> tuple[tuple[str, ...], str, str] | None:
         """(path, parameter, question) when `line` is a command that declares a picker and
         gives nothing: surfaces with buttons offer the choice instead of an error."""
-        try:
-            spec, _ = find_command(shlex.split(line.strip()), REGISTRY)
-        except (BadInput, ValueError, IndexError):
+        spec = _declared(line)
+        if spec is None:
             return None
         words = line.split()
         bare = len(words) == (1 if "_" in words[0] else len(spec.path))
@@ -122,11 +128,8 @@ class SurfaceQueries:
     def needs_rights(self, line: str) -> bool:
         """Does this command line run something beyond a user's rights? (Surfaces re-check a
         cached admin status for those, so a demoted admin loses them at once.)"""
-        try:
-            spec, _ = find_command(split(line), REGISTRY)
-        except (BadInput, IndexError):
-            return False
-        return spec.admin or spec.target is not None
+        spec = _declared(line)
+        return spec is not None and (spec.admin or spec.target is not None)
 
     def file_options(self, line: str) -> list[str]:
         """What a command line gives for its `file` options (paths, on the console); a line

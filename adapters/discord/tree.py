@@ -45,22 +45,21 @@ INSTALLS = app_commands.AppInstallationType(guild=True, user=False)
 MAX_TEXT = 6000  # Discord's longest string option
 
 
-class _Command(app_commands.Command[Any, ..., None]):
-    """A command whose payload leaves out the deprecated dm_permission (contexts say it)."""
+class _WithoutDmPermission:
+    """Leaves the deprecated dm_permission out of the payload (contexts say where it works)."""
 
     def to_dict(self, tree: app_commands.CommandTree) -> dict[str, Any]:
-        data = super().to_dict(tree)
+        data: dict[str, Any] = super().to_dict(tree)  # type: ignore[misc]
         data.pop("dm_permission", None)
         return data
 
 
-class _Group(app_commands.Group):
-    """A group whose payload leaves out the deprecated dm_permission (contexts say it)."""
+class _Command(_WithoutDmPermission, app_commands.Command[Any, ..., None]):
+    """A slash command as personabot publishes it."""
 
-    def to_dict(self, tree: app_commands.CommandTree) -> dict[str, Any]:
-        data = super().to_dict(tree)
-        data.pop("dm_permission", None)
-        return data
+
+class _Group(_WithoutDmPermission, app_commands.Group):
+    """A command group as personabot publishes it."""
 
 
 def _annotation(p: Param, limits: Mapping[str, int]) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,8 @@ from bot.core import Core
 from bot.memory.embeddings import LocalMiniLM
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.process import ROOT, bot_env
 
-ROOT = Path(__file__).resolve().parents[2]
 HUGE = "99999999999999999999999"
 
 
@@ -57,14 +56,7 @@ async def test_one_bad_text_does_not_fail_the_others_in_its_batch() -> None:
 
 
 def test_invalid_utf8_on_the_console_costs_nothing(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
-    env = {
-        **os.environ,
-        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
-        "PERSONABOT__DATA_DIR": str(tmp_path),
-        "PERSONABOT__LLM__MODEL": "openai/test-model",
-        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
-        "PERSONABOT__MEMORY__ENABLED": "false",
-    }
+    env = bot_env(tmp_path, fake_llm.base_url, memory__enabled="false")
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--user", "alice"],
         cwd=ROOT,
@@ -82,14 +74,7 @@ def test_data_is_private_and_debug_logs_hold_no_prompt(
     tmp_path: Path, fake_llm: FakeOpenAI
 ) -> None:
     data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
-        "PERSONABOT__DATA_DIR": str(data),
-        "PERSONABOT__LLM__MODEL": "openai/test-model",
-        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
-        "PERSONABOT__LOG_LEVEL": "DEBUG",
-    }
+    env = bot_env(data, fake_llm.base_url, log_level="DEBUG")
     def run(**extra: str) -> subprocess.CompletedProcess[bytes]:
         done = subprocess.run(
             [sys.executable, "-m", "bot", "console", "--user", "alice"],
@@ -115,11 +100,7 @@ def test_data_is_private_and_debug_logs_hold_no_prompt(
 
 
 def test_health_says_whether_the_database_is_ready(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
-        "PERSONABOT__DATA_DIR": str(tmp_path),
-    }
+    env = bot_env(tmp_path)
 
     def health() -> subprocess.CompletedProcess[str]:
         return subprocess.run(

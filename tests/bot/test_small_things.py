@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +12,7 @@ from bot.core import Core
 from storage.models import utcnow
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.process import ROOT, bot_env
 
 
 async def test_counts_greetings_retiring_marks_and_relative_dates(core: Core) -> None:
@@ -44,14 +42,8 @@ async def test_control_sequences_in_names_never_reach_the_terminal(core: Core) -
 
 
 def test_no_token_and_no_terminal_says_what_it_does(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "TELEGRAM_TOKEN")
-    }
-    env.update(
-        PERSONABOT_CONFIG=str(ROOT / "config.yaml"),
-        PERSONABOT__DATA_DIR=str(tmp_path),
-        PERSONABOT__LLM__API_BASE=fake_llm.base_url,
-    )
+    tokens = ("DISCORD_TOKEN", "TELEGRAM_TOKEN")
+    env = {k: v for k, v in bot_env(tmp_path, fake_llm.base_url).items() if k not in tokens}
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
         cwd=ROOT,

@@ -9,7 +9,6 @@ fetched is gone from the server when it dies.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import subprocess
@@ -19,26 +18,23 @@ from pathlib import Path
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import TOKEN, FakeBotAPI, message, user
+from tests.support.process import ROOT, bot_env
 
-ROOT = Path(__file__).resolve().parents[3]
 USERS = 20
 EACH = 10
 
 
 def start_bot(api: FakeBotAPI, fake_llm: FakeOpenAI, data: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PERSONABOT_CONFIG": str(ROOT / "config.yaml"),
-        "PERSONABOT__DATA_DIR": str(data),
-        "PERSONABOT__LLM__MODEL": "openai/test-model",
-        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
-        "PERSONABOT__MEMORY__ENABLED": "false",
-        "PERSONABOT__SCHEDULER__ENABLED": "false",
-        "PERSONABOT__ADAPTERS__TELEGRAM__BASE_URL": f"{api.base}/bot",
-        "PERSONABOT__ADAPTERS__TELEGRAM__BASE_FILE_URL": f"{api.base}/file/bot",
-        "PERSONABOT__ADAPTERS__TELEGRAM__POLL_TIMEOUT_S": "1",
-        "TELEGRAM_TOKEN": TOKEN,
-    }
+    env = bot_env(
+        data,
+        fake_llm.base_url,
+        memory__enabled="false",
+        scheduler__enabled="false",
+        adapters__telegram__base_url=f"{api.base}/bot",
+        adapters__telegram__base_file_url=f"{api.base}/file/bot",
+        adapters__telegram__poll_timeout_s="1",
+    )
+    env["TELEGRAM_TOKEN"] = TOKEN
     return subprocess.Popen(
         [sys.executable, "-m", "bot"],
         cwd=ROOT,
