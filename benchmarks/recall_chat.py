@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -70,7 +71,25 @@ SMALL = [
     "What are you up to this weekend?",
     "Probably nothing, just resting.",
     "Sounds like a plan, {o}.",
+    "Honestly, {o}, I don't know what to say.",
+    "Can you send me that link again?",
+    "lol yes",
+    "That reminds me, I owe you a call, {o}.",
+    "Sorry, {o}, I was at work all day.",
+    "Work was long today, I'm exhausted.",
 ]
+# Small talk that reuses the facts' words: a question's words alone don't find its answer.
+TOPICAL = [
+    "My neighbour's {animal} was barking all night, {o}.",
+    "I saw a poster for a {race} near the station.",
+    "Do you think a {animal} would be happy in a small flat?",
+    "Everyone at work keeps talking about where to go on holiday.",
+    "My cousin wants to move to another city, {o}, can you believe it?",
+    "I might sign up for some classes, not sure which yet.",
+    "What's the name of that cafe we went to, {o}?",
+    "My boss asked who wants to switch jobs, lol.",
+]
+TRIPS = ["Lisbon", "Japan", "Iceland", "Morocco", "the Alps", "Crete", "Vietnam", "Peru"]
 
 
 @dataclass
@@ -102,7 +121,9 @@ def typo(text: str, rng: random.Random) -> str:
 
 
 def conversation(rng: random.Random) -> tuple[list[Turn], list[tuple[str, str, list[str]]]]:
-    """One chat between two friends over ~a year; returns turns and (kind, question, tags)."""
+    """One chat between two friends over ~a year and a half; returns turns and
+    (kind, question, tags). Both friends have pets, homes and jobs (the question names whose),
+    small talk reuses the facts' words, and a trip repeats a year later."""
     a, b = rng.sample(FIRST, 2)
     start = datetime(2023, rng.randint(1, 4), rng.randint(1, 25), 19, 0)
     turns: list[Turn] = []
@@ -111,77 +132,140 @@ def conversation(rng: random.Random) -> tuple[list[Turn], list[tuple[str, str, l
     def small(n: int) -> None:
         for _ in range(n):
             who, other = (a, b) if len(turns) % 2 == 0 else (b, a)
-            say(who, rng.choice(SMALL).format(o=other))
+            line = rng.choice(SMALL if rng.random() < 0.7 else TOPICAL)
+            say(who, line.format(o=other, animal=rng.choice(PETS)[0], race=rng.choice(RACES)))
 
     def say(who: str, text: str, tag: str = "") -> None:
         at = session_at + timedelta(minutes=2 * len(turns) % 90)
         turns.append(Turn(who, text, at, tag))
 
-    animal, pet = rng.choice(PETS)
-    city1, city2 = rng.sample(CITIES, 2)
-    job1, job2 = rng.sample(JOBS, 2)
+    def session(days: tuple[int, int], before: int, after: int, body: Callable[[], None]) -> None:
+        nonlocal session_at
+        session_at += timedelta(days=rng.randint(*days))
+        small(rng.randint(before, before + 3))
+        body()
+        small(rng.randint(after, after + 3))
+
+    (animal, pet), (a_animal, a_pet) = rng.sample(PETS, 2)
+    if rng.random() < 0.5:  # often both have the same kind of pet: the name decides whose
+        a_animal = animal
+    city1, city2, a_city = rng.sample(CITIES, 3)
+    job1, job2, a_job = rng.sample(JOBS, 3)
     sister = rng.choice([n for n in FIRST if n not in (a, b)])
     sister_job = rng.choice(JOBS)
     hobby = rng.choice(HOBBIES)
     race = rng.choice(RACES)
-    plan: list[tuple[str, str, list[str]]] = []
+    trip1, trip2 = rng.sample(TRIPS, 2)
 
-    # Session 1: pet, in the answer to a question.
-    small(rng.randint(5, 8))
-    say(a, f"Wait, {b}, I keep forgetting, what's your {animal} called again?")
-    say(b, f"Haha {a}! {pet}. Named after a video game character.", "pet")
-    small(rng.randint(4, 7))
-    # Session 2: where they live and work.
-    session_at += timedelta(days=rng.randint(10, 25))
-    small(rng.randint(4, 7))
-    say(b, f"So I finally signed the lease, {a}. I'm living in {city1} now.", "city1")
-    small(rng.randint(2, 4))
-    say(a, "And the job?")
-    say(b, f"Still a {job1}, same hospital shifts as always.", "job1")
-    small(rng.randint(4, 6))
-    # Session 3: a sister, by name only.
-    session_at += timedelta(days=rng.randint(10, 25))
-    small(rng.randint(3, 6))
-    say(b, f"My sister {sister} is coming to stay with me next week!", "sister")
-    small(rng.randint(5, 8))
-    # Session 4: a dated race, a relative date.
-    session_at += timedelta(days=rng.randint(15, 30))
-    race_day = session_at - timedelta(days=(session_at.weekday() - 5) % 7 or 7)  # last Saturday
-    small(rng.randint(3, 6))
-    say(a, f"How did the weekend go, {b}?")
-    say(b, f"I ran the {race} last Saturday! Legs still hurt.", "race")
-    small(rng.randint(4, 7))
-    # Session 5: a hobby started "last Tuesday".
-    session_at += timedelta(days=rng.randint(10, 25))
-    small(rng.randint(3, 6))
-    say(b, f"Guess what, {a}: last Tuesday I started {hobby} classes.", "hobby")
-    small(rng.randint(4, 7))
-    # Session 6: the sister's job (the second half of the split fact).
-    session_at += timedelta(days=rng.randint(15, 30))
-    small(rng.randint(3, 6))
-    say(a, f"Is {sister} still job hunting?")
-    say(b, f"No! {sister} just got hired as a {sister_job}.", "sister_job")
-    small(rng.randint(4, 7))
-    # Sessions 7-8: updates.
-    session_at += timedelta(days=rng.randint(20, 40))
-    small(rng.randint(4, 7))
-    say(b, f"Big change, {a}: I quit and now I work as a {job2}.", "job2")
-    small(rng.randint(4, 7))
-    session_at += timedelta(days=rng.randint(20, 40))
-    small(rng.randint(3, 6))
-    say(b, f"We packed everything and moved from {city1} to {city2} last month.", "city2")
-    small(rng.randint(5, 9))
-    race_month = f"{MONTHS[race_day.month - 1]} {race_day.year}"
+    session(
+        (0, 0),
+        5,
+        4,
+        lambda: (
+            say(a, f"Wait, {b}, I keep forgetting, what's your {animal} called again?"),
+            say(b, f"Haha {a}! {pet}. Named after a video game character.", "pet"),
+            say(b, f"And yours? Still the little {a_animal}?"),
+            say(a, f"Yes, {a_pet} is still with me, spoiled as ever.", "a_pet"),
+        ),
+    )
+    session(
+        (10, 25),
+        4,
+        4,
+        lambda: (
+            say(b, f"So I finally signed the lease, {a}. I'm living in {city1} now.", "city1"),
+            say(a, f"Nice! I'm still stuck in {a_city}, same old flat.", "a_city"),
+            say(a, "And the job?"),
+            say(b, f"Still a {job1}, same hospital shifts as always.", "job1"),
+        ),
+    )
+    race_day: list[datetime] = []
+    session(
+        (10, 25),
+        3,
+        5,
+        lambda: (say(b, f"My sister {sister} is coming to stay with me next week!", "sister"),),
+    )
+    session(
+        (15, 30),
+        3,
+        4,
+        lambda: (
+            race_day.append(session_at - timedelta(days=(session_at.weekday() - 5) % 7 or 7)),
+            say(a, f"How did the weekend go, {b}?"),
+            say(b, f"I ran the {race} last Saturday! Legs still hurt.", "race"),
+        ),
+    )
+    trip_at: list[datetime] = []
+    session(
+        (10, 25),
+        3,
+        4,
+        lambda: (
+            trip_at.append(session_at),
+            say(a, f"You look tanned, {b}! Where were you?"),
+            say(b, f"Just got back from {trip1}, it was amazing.", "trip1"),
+        ),
+    )
+    session(
+        (10, 25),
+        3,
+        4,
+        lambda: (say(b, f"Guess what, {a}: last Tuesday I started {hobby} classes.", "hobby"),),
+    )
+    session(
+        (15, 30),
+        3,
+        4,
+        lambda: (
+            say(a, f"Is {sister} still job hunting?"),
+            say(b, f"No! {sister} just got hired as a {sister_job}.", "sister_job"),
+            say(a, f"Work is fine here, the {a_job} life never changes.", "a_job"),
+        ),
+    )
+    session(
+        (20, 40),
+        4,
+        4,
+        lambda: (say(b, f"Big change, {a}: I quit and now I work as a {job2}.", "job2"),),
+    )
+    session(
+        (20, 40),
+        3,
+        5,
+        lambda: (
+            say(b, f"We packed everything and moved from {city1} to {city2} last month.", "city2"),
+        ),
+    )
+    session(
+        (300, 330),
+        3,
+        4,
+        lambda: (  # a year after the first trip
+            trip_at.append(session_at),
+            say(a, f"Back already, {b}? Where did you go this time?"),
+            say(b, f"{trip2}! Even better than last year's holiday.", "trip2"),
+        ),
+    )
+    session((10, 25), 5, 6, lambda: None)
+    race_month = f"{MONTHS[race_day[0].month - 1]} {race_day[0].year}"
+    trip_month = f"{MONTHS[trip_at[1].month - 1]} {trip_at[1].year}"
+    first_trip_year = trip_at[0].year
     plan = [
         ("answer-in-reply", f"What is the name of {b}'s {animal}?", ["pet"]),
+        ("answer-in-reply", f"What is {a}'s {a_animal} called?", ["a_pet"]),
         ("paraphrase", f"What does {b} call the pet at home?", ["pet"]),
         ("misspelled", typo(f"What is the name of {b}'s {animal}?", rng), ["pet"]),
         ("updated", f"Where does {b} live now?", ["city2"]),
         ("updated", f"What is {b}'s current job?", ["job2"]),
         ("temporal", f"What race did {b} run in {race_month}?", ["race"]),
         ("temporal", f"When did {b} start {hobby} classes?", ["hobby"]),
+        ("temporal", f"Where did {b} go on holiday in {trip_month}?", ["trip2"]),
+        ("temporal", f"Which trip did {b} take in {first_trip_year}?", ["trip1"]),
+        ("before/after", f"Where did {b} live before the move to {city2}?", ["city1"]),
         ("multi-session", f"What does {b}'s sister do for work?", ["sister", "sister_job"]),
         ("paraphrase", f"Which town did {b} first rent a flat in?", ["city1"]),
+        ("paraphrase", f"What does {a} do for a living?", ["a_job"]),
     ]
     return turns, plan
 
