@@ -59,8 +59,10 @@ class MemoryConfig(_Section):
     recall_mode: Literal["vector", "fts", "hybrid", "hybrid+rescore"] = "hybrid+rescore"
     recency_half_life_days: float = Field(30, gt=0)
     weight_relevance: float = Field(1.0, ge=0)
-    weight_recency: float = Field(0.3, ge=0)
+    weight_recency: float = Field(0.1, ge=0)
+    recency_tiebreak: float = Field(0.02, ge=0)
     weight_importance: float = Field(0.3, ge=0)
+    weight_time: float = Field(0.3, ge=0)
     min_relevance: float = Field(0.25, ge=-1, le=1)
     extraction: bool = True
     extraction_model: str = ""

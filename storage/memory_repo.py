@@ -124,6 +124,34 @@ class MemoryRepo:
             )
             return [_record(r) for r in rows]
 
+    async def get_with_next(
+        self, owner: OwnerKey, ids: Sequence[int], next_of: Sequence[int]
+    ) -> tuple[list[MemoryRecord], dict[int, int]]:
+        """Active items among `ids`, plus this owner's next active item after each of
+        `next_of` (a question's reply), in one query; returns the items and {id: next id}."""
+        if not ids and not next_of:
+            return [], {}
+        recallable = (_mine(owner), Row.status == "active", Row.tier != "archived")
+        following = {
+            i: select(func.min(Row.id)).where(*recallable, Row.id > i).scalar_subquery()
+            for i in next_of
+        }
+        wanted: Any = Row.id.in_(list(ids))
+        if following:
+            wanted = wanted | Row.id.in_(list(following.values()))
+        async with self._sessions() as s:
+            rows = [_record(r) for r in await s.scalars(select(Row).where(*recallable, wanted))]
+        if not next_of:
+            return rows, {}
+        # Which fetched row follows which asked id: the smallest fetched id above it.
+        have = sorted(r.id for r in rows)
+        nexts: dict[int, int] = {}
+        for i in next_of:
+            after = [h for h in have if h > i]
+            if after:
+                nexts[i] = after[0]
+        return rows, nexts
+
     async def page(
         self,
         owner: OwnerKey,

@@ -32,6 +32,15 @@ class VectorRow:
     vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the id, its score (cosine similarity or BM25) and the indexed text."""
+
+    id: int
+    score: float
+    text: str
+
+
 def owner_key(owner: OwnerKey) -> int:
     """Both ids in one int64, so one scalar index serves the owner filter."""
     return (int(owner.user_id) << 31) | int(owner.persona_id)
@@ -170,10 +179,8 @@ class VectorStore:
         async with self._lock:
             await table.delete(_where(owner))
 
-    async def by_vector(
-        self, owner: OwnerKey, vector: np.ndarray, k: int
-    ) -> list[tuple[int, float]]:
-        """(id, cosine similarity) of this owner's nearest rows."""
+    async def by_vector(self, owner: OwnerKey, vector: np.ndarray, k: int) -> list[Hit]:
+        """This owner's nearest rows (score: cosine similarity)."""
         table = await self._open()
         if table is None:
             return []
@@ -181,14 +188,14 @@ class VectorStore:
             table.vector_search(vector.astype(np.float32).tolist())
             .distance_type("cosine")
             .where(_where(owner))  # the async API prefilters unless told .postfilter()
-            .select(["id", "_distance"])
+            .select(["id", "text", "_distance"])
             .limit(k)
             .to_list()
         )
-        return [(int(r["id"]), 1.0 - float(r["_distance"])) for r in rows]
+        return [Hit(int(r["id"]), 1.0 - float(r["_distance"]), r["text"]) for r in rows]
 
-    async def by_text(self, owner: OwnerKey, query: str, k: int) -> list[tuple[int, float]]:
-        """(id, BM25 score) of this owner's rows matching the words of `query`."""
+    async def by_text(self, owner: OwnerKey, query: str, k: int) -> list[Hit]:
+        """This owner's rows matching the (stemmed) words of `query` (score: BM25)."""
         if not query.strip():
             return []
         table = await self._open()
@@ -199,14 +206,14 @@ class VectorStore:
                 table.query()
                 .nearest_to_text(query)
                 .where(_where(owner))
-                .select(["id", "_score"])
+                .select(["id", "text", "_score"])
                 .limit(k)
                 .to_list()
             )
         except Exception as exc:  # a query of only stop words or symbols: no text hits
             log.debug("fts query failed: %s", exc)
             return []
-        return [(int(r["id"]), float(r["_score"])) for r in rows]
+        return [Hit(int(r["id"]), float(r["_score"]), r["text"]) for r in rows]
 
     async def count(self, owner: OwnerKey | None = None) -> int:
         """Rows of one owner, or of everyone."""

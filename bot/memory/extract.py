@@ -187,7 +187,7 @@ class Extractor:
     async def _duplicate(self, owner: OwnerKey, text: str, exclude: int | None) -> bool:
         vector = await self.memory.embed(text)
         hits = await self.memory.vectors.by_vector(owner, vector, 3)
-        ids = [i for i, sim in hits if sim >= DUPLICATE and i != exclude]
+        ids = [h.id for h in hits if h.score >= DUPLICATE and h.id != exclude]
         items = await self.memory.repo.get(owner, ids)
         return any(i.kind in ("fact", "preference") for i in items)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -14,24 +14,25 @@ import numpy as np
 from bot.config import MemoryConfig
 from bot.errors import BadInput
 from bot.memory.embeddings import Embedder
-from bot.memory.scoring import episode_importance, fuse, minmax, recency, rrf
-from bot.memory.timeparse import Window, anchor, window
-from personas.knowledge import proper_nouns
+from bot.memory.ranking import about_recency, conversation_names, hop_names, is_question
+from bot.memory.scoring import episode_importance, fuse, minmax, recency
+from bot.memory.timeparse import TOLD_AFTER, Window, anchor, window
 from storage.keys import OwnerKey
 from storage.memory_repo import MemoryRecord, MemoryRepo
 from storage.models import utcnow
-from storage.vectors import VectorRow, VectorStore
+from storage.vectors import Hit, VectorRow, VectorStore
 
 log = logging.getLogger(__name__)
 
-_CURRENT = re.compile(
-    r"\b(now|currently|these days|at the moment|nowadays|any ?more|still|latest)\b",
-    re.IGNORECASE,
-)
-
 KINDS = ("episode", "fact", "preference", "summary")
 MODES = ("vector", "fts", "hybrid", "hybrid+rescore")
-REPLY_OF_TOP = 3  # only the best few question hits bring their reply: small talk asks a lot
+REPLY_OF_TOP = 5  # only the best few question hits bring their reply: small talk asks a lot
+REPLY_POOL = 10  # questions among this many of the most relevant get their reply fetched
+HOP_CANDIDATES = 5
+HOP_FROM = 3  # names are read off this many of the most relevant hits
+HOP_WEIGHT = 0.9  # a hop hit counts up to this share of the hit that named it
+HOP_HALF = 2.0  # the BM25 score of a name at which a hop hit counts half that
+ANCHOR_SIMILARITY = 0.35  # "before the trip": the told event must be this close in meaning
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ class Recalled:
     @property
     def text(self) -> str:
         return self.item.text
+
+
+def distinct(results: list[Recalled]) -> list[Recalled]:
+    """One of each text ("lol yes" said ten times fills no prompt): the best-ranked copy."""
+    seen: set[str] = set()
+    out = []
+    for r in results:
+        key = " ".join(r.text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 class MemoryService:
@@ -124,19 +137,45 @@ class MemoryService:
         )
         return items
 
-    async def _window(self, owner: OwnerKey, query: str, now: datetime) -> Window | None:
+    async def _window(
+        self, owner: OwnerKey, query: str, now: datetime, in_space: int | None
+    ) -> Window | None:
         found = window(query, now)
         if found is not None:
             return found
         ref = anchor(query)
         if ref is None:
             return None
-        hits = await self.vectors.by_vector(owner, await self.embed(ref.phrase), 1)
-        items = await self.repo.get(owner, [i for i, sim in hits if sim >= 0.35])
+        # Anchor only on an event this owner actually told: its words and its meaning match.
+        vec, txt = await asyncio.gather(
+            self.vectors.by_vector(owner, await self.embed(ref.phrase), 5),
+            self.vectors.by_text(owner, ref.phrase, 5),
+        )
+        lexical = {h.id for h in txt}
+        ids = [h.id for h in vec if h.score >= ANCHOR_SIMILARITY and h.id in lexical]
+        if not ids:
+            return None
+        items, _ = await self.repo.get_with_next(owner, ids[:1], ())
+        items = [i for i in items if in_space is None or i.space_id == in_space]
         if not items:
             return None
         when = items[0].created_at
-        return Window(None, when) if ref.before else Window(when + timedelta(seconds=1), None)
+        return Window(None, when - TOLD_AFTER) if ref.before else Window(when, None)
+
+    async def _search(
+        self, owner: OwnerKey, query: str, mode: str, vector: np.ndarray | None, n: int
+    ) -> tuple[list[Hit], list[Hit]]:
+        """Vector and full-text search at once (LanceDB runs both off the event loop)."""
+        if mode == "fts":
+            return [], await self.vectors.by_text(owner, query, n)
+        if vector is None:
+            vector = await self.embed(query)
+        if mode == "vector":
+            return await self.vectors.by_vector(owner, vector, n), []
+        vec, txt = await asyncio.gather(
+            self.vectors.by_vector(owner, vector, n), self.vectors.by_text(owner, query, n)
+        )
+        return vec, txt
 
     async def recall(
         self,
@@ -158,138 +197,121 @@ class MemoryService:
         mode = mode or self.cfg.recall_mode
         if mode not in MODES:
             raise BadInput(f"recall mode must be one of {', '.join(MODES)}")
+        rescore = mode == "hybrid+rescore"
         n = max(self.cfg.candidates, k * 3)
-        vec_hits: list[tuple[int, float]] = []
-        txt_hits: list[tuple[int, float]] = []
-        if mode != "fts":
-            if vector is None:
-                vector = await self.embed(query)
-            vec_hits = await self.vectors.by_vector(owner, vector, n)
-        if mode != "vector":
-            txt_hits = await self.vectors.by_text(owner, query, n)
-        cosine = dict(vec_hits)
+        if rescore:
+            (vec_hits, txt_hits), win = await asyncio.gather(
+                self._search(owner, query, mode, vector, n),
+                self._window(owner, query, now, in_space),
+            )
+        else:
+            vec_hits, txt_hits = await self._search(owner, query, mode, vector, n)
+            win = None
+        cosine = {h.id: h.score for h in vec_hits}
+        lexical = {h.id for h in txt_hits}
         if mode == "vector":
             relevance = cosine
         elif mode == "fts":
-            relevance = minmax(dict(txt_hits))
+            relevance = minmax({h.id: h.score for h in txt_hits})
         else:
-            relevance = fuse(cosine, dict(txt_hits))
-        win = await self._window(owner, query, now) if mode == "hybrid+rescore" else None
-        # "Where do I live now?": the latest statement should win over an older, closer match.
-        recency_weight = self.cfg.weight_recency * (4 if _CURRENT.search(query) else 1)
-        items = await self._candidates(owner, list(relevance), exclude_turns, in_space)
+            relevance = fuse(cosine, {h.id: h.score for h in txt_hits})
+        texts = {h.id: h.text for h in (*vec_hits, *txt_hits)}
+        asked: list[int] = []
+        if rescore and relevance:
+            relevance, hopped = await self._hop(owner, query, relevance, texts)
+            lexical |= hopped  # found by a name: a word match, not a weak semantic one
+            best = sorted(relevance, key=lambda i: -relevance[i])[:REPLY_POOL]
+            asked = [i for i in best if is_question(texts.get(i, ""))]
+        rows, replies = await self.repo.get_with_next(owner, list(relevance), asked)
+        items = {
+            r.id: r
+            for r in rows
+            if (r.source_turn_id is None or r.source_turn_id not in exclude_turns)
+            and (in_space is None or r.space_id == in_space)
+        }
+        # Recency counts fully only when the question is about the latest state of things;
+        # otherwise it just breaks near-ties.
+        recency_weight = (
+            self.cfg.weight_recency if about_recency(query) else self.cfg.recency_tiebreak
+        )
         results: list[Recalled] = []
-        for item_id, item in items.items():
-            rel = relevance[item_id]
-            # Absolute decay, not min-max over candidates: normalising let fresh small talk
-            # outrank older facts (updated-fact NDCG fell from 0.80 to 0.67 in the benchmark).
+        for item_id, rel in relevance.items():
+            item = items.get(item_id)
+            if item is None:
+                continue
             # When the memory was formed: recalling it (touch) must not reorder the next recall.
             rec = recency(item.created_at, now, self.cfg.recency_half_life_days)
             inside = win is not None and win.contains(item.created_at)
-            if mode != "hybrid+rescore":
-                score = rel
-            else:
-                score = (
-                    self.cfg.weight_relevance * rel
-                    + recency_weight * rec
+            score = rel
+            if rescore:
+                score = self.cfg.weight_relevance * rel + (
+                    recency_weight * rec
                     + self.cfg.weight_importance * item.importance * item.strength
+                    + (self.cfg.weight_time if inside else 0.0)
                 )
-                if win is not None:
-                    score += 1.0 if inside else -1.0
             # Weak semantic matches found only by vector search are noise in a prompt.
-            if (
-                item_id in cosine
-                and cosine[item_id] < self.cfg.min_relevance
-                and not any(i == item_id for i, _ in txt_hits)
-                and not inside
-            ):
+            weak = cosine.get(item_id, 1.0) < self.cfg.min_relevance and item_id not in lexical
+            if weak and not inside:
                 continue
             results.append(Recalled(item, score, rel, rec, inside))
         results.sort(key=lambda r: (-r.score, -r.item.id))
-        if mode == "hybrid+rescore" and results:
-            results = await self._hop(owner, query, results, exclude_turns, in_space)
-            results = await self._replies(owner, results[:k], exclude_turns, in_space)
+        if rescore:
+            results = self._with_replies(distinct(results), replies, items)
         top = results[:k]
         if touch and top:
             await self.repo.recalled(owner, [r.id for r in top], now)
         return top
 
-    async def _candidates(
+    def _with_replies(
         self,
-        owner: OwnerKey,
-        ids: list[int],
-        exclude_turns: Collection[int],
-        in_space: int | None,
-    ) -> dict[int, MemoryRecord]:
-        """This owner's active items among `ids` (formed in `in_space`, when given), minus
-        those already in the prompt's turns."""
-        return {
-            r.id: r
-            for r in await self.repo.get(owner, ids)
-            if (r.source_turn_id is None or r.source_turn_id not in exclude_turns)
-            and (in_space is None or r.space_id == in_space)
-        }
-
-    async def _replies(
-        self,
-        owner: OwnerKey,
         results: list[Recalled],
-        exclude_turns: Collection[int],
-        in_space: int | None,
+        replies: dict[int, int],
+        items: dict[int, MemoryRecord],
     ) -> list[Recalled]:
         """A hit that is a question often matches better than its answer, which is the next
-        turn: the answer moves (or comes in) right after it — this owner's only."""
-        asked = {r.id for r in results[:REPLY_OF_TOP] if "?" in r.text}
-        if not asked:
-            return results
-        by_id = {r.id: r for r in results}
-        fetched = await self._candidates(
-            owner, [i + 1 for i in asked if i + 1 not in by_id], exclude_turns, in_space
-        )
+        turn: among the best few, the answer moves (or comes in) right after it — this
+        owner's only (the repository fetched it keyed by owner)."""
+        top = {r.id for r in results[:REPLY_OF_TOP]}
         out: list[Recalled] = []
         placed: set[int] = set()
+        by_id = {r.id: r for r in results}
         for r in results:
             if r.id in placed:
                 continue
             out.append(r)
             placed.add(r.id)
-            if r.id not in asked or r.id + 1 in placed:
+            reply = replies.get(r.id)
+            if r.id not in top or reply is None or reply in placed or reply not in items:
                 continue
-            known = by_id.get(r.id + 1)
-            item = known.item if known is not None else fetched.get(r.id + 1)
-            if item is not None:
-                out.append(Recalled(item, r.score - 1e-4, r.relevance, 0.0))
-                placed.add(item.id)
+            known = by_id.get(reply)
+            item = known.item if known is not None else items[reply]
+            rec = known.recency if known is not None else 0.0
+            out.append(Recalled(item, r.score - 1e-4, r.relevance, rec, r.in_window))
+            placed.add(reply)
         return out
 
     async def _hop(
-        self,
-        owner: OwnerKey,
-        query: str,
-        results: list[Recalled],
-        exclude_turns: Collection[int],
-        in_space: int | None,
-    ) -> list[Recalled]:
-        """Multi-hop: names in the best hit that the query lacks lead to a second search
-        ("my sister" → "My sister is Ana" → "Ana works as an architect")."""
-        names = [n for n in proper_nouns(" " + results[0].text) if n.lower() not in query.lower()]
+        self, owner: OwnerKey, query: str, relevance: dict[int, float], texts: dict[int, str]
+    ) -> tuple[dict[int, float], set[int]]:
+        """Multi-hop: names in the best hits that the query lacks lead to a second, full-text
+        search ("my sister" → "My sister is Ana" → "Ana works as an architect"). The
+        conversation's own names (its speakers) are ignored, and what the hop finds is
+        blended into relevance, never forced into a rank."""
+        best = sorted(relevance, key=lambda i: -relevance[i])[:HOP_FROM]
+        ignore = conversation_names(texts.values())
+        names = sorted({n for i in best for n in hop_names(texts.get(i, ""), query, ignore)})
         if not names:
-            return results
-        hop = " ".join(names)
-        seen = {r.id for r in results[:1]}
-        vec_hits = await self.vectors.by_vector(owner, await self.embed(hop), 5)
-        txt_hits = await self.vectors.by_text(owner, hop, 5)
-        order = rrf([[i for i, _ in txt_hits], [i for i, s in vec_hits if s >= 0.3]])
-        fresh = [i for i in sorted(order, key=lambda i: -order[i]) if i not in seen]
-        items = await self._candidates(owner, fresh, exclude_turns, in_space)
-        hops = [items[i] for i in fresh if i in items][:2]
-        if not hops:
-            return results
-        # Right after the hit that named them: they answer the question together.
-        slot = results[0].score - 1e-3
-        moved = {h.id for h in hops}
-        hopped = [Recalled(h, slot - n * 1e-4, order[h.id], 0.0) for n, h in enumerate(hops)]
-        return [results[0], *hopped, *(r for r in results[1:] if r.id not in moved)]
+            return relevance, set()
+        hits = await self.vectors.by_text(owner, " ".join(names), HOP_CANDIDATES)
+        top = relevance[best[0]]
+        out = dict(relevance)
+        for h in hits:
+            if h.id in best:
+                continue
+            texts.setdefault(h.id, h.text)
+            carried = HOP_WEIGHT * top * h.score / (h.score + HOP_HALF)
+            out[h.id] = max(out.get(h.id, 0.0), carried)
+        return out, {h.id for h in hits}
 
     async def forget(self, owner: OwnerKey, item_id: int) -> bool:
         """Delete one item from SQL and the index; False if it is not this owner's."""

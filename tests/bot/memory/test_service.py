@@ -46,7 +46,7 @@ async def test_recall_strengthens_what_it_returns(memory: MemoryService) -> None
     assert still.recall_count == 1  # a search that doesn't touch leaves it alone
 
 
-async def test_recency_breaks_ties_and_time_windows_rank_by_date(
+async def test_recency_answers_questions_about_now_and_time_windows_rank_by_date(
     memory: MemoryService, clock: Clock
 ) -> None:
     [owner] = await make_owners(memory.db, 1, 1)  # type: ignore[attr-defined]
@@ -56,8 +56,12 @@ async def test_recency_breaks_ties_and_time_windows_rank_by_date(
     new = await memory.remember(
         owner, "We had dinner at the Thai place", at=NOW - timedelta(days=2)
     )
-    found = await memory.recall(owner, "where did we have dinner", 2, now=NOW)
+    # A question about the latest state prefers the newer, equally relevant memory ...
+    found = await memory.recall(owner, "what's the latest place we had dinner at?", 2, now=NOW)
     assert [r.id for r in found] == [new.id, old.id]
+    # ... while one that is not about recency is ranked by what it asks (age only breaks ties).
+    found = await memory.recall(owner, "did we have dinner at the Italian place?", 2, now=NOW)
+    assert [r.id for r in found] == [old.id, new.id]
     # "two months ago" points at the old one despite the newer, equally relevant memory.
     found = await memory.recall(owner, "where did we have dinner two months ago", 2, now=NOW)
     assert found[0].id == old.id and found[0].in_window
