@@ -169,6 +169,7 @@ async def main(sizes: list[int]) -> None:
             f"{rss_mb():>7.0f}",
             flush=True,
         )
+        await memory.settle()
         await memory.db.close()  # type: ignore[attr-defined]
 
 

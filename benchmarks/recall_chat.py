@@ -327,6 +327,7 @@ async def main(conversations: int, seed: int) -> None:
             cells.append(f"{avg[0]:.2f}/{avg[1]:.2f}/{avg[2]:.2f}")
         print(f"{label:24} " + " ".join(f"{c:>13}" for c in cells))
     print("cells: any@10 / share of evidence in top 10 / NDCG@10")
+    await memory.settle()
     await db.close()
 
 

@@ -179,6 +179,7 @@ async def main(users: int) -> None:
             rows = scores[kind]
             avg = [sum(r[i] for r in rows) / len(rows) for i in range(3)]
             print(f"{mode:16} {kind:10} {avg[0]:6.2f} {avg[1]:6.2f} {avg[2]:8.2f}")
+    await memory.settle()
     await db.close()
 
 

@@ -142,6 +142,7 @@ class Core(SurfaceQueries):
         if self.extractor is not None:
             await self.extractor.wait()
         if self.memory is not None:
+            await self.memory.settle()
             await self.memory.vectors.close()
         await self.db.close()
 

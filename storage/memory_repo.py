@@ -109,6 +109,36 @@ class MemoryRepo:
             assert row is not None
             return _record(row)
 
+    async def add_many(
+        self, owner: OwnerKey, kind: str, items: Sequence[tuple[str, datetime, float]]
+    ) -> list[MemoryRecord]:
+        """Insert many active items (text, formed at, importance) in one statement, in order."""
+        if not items:
+            return []
+        values = [
+            {
+                "user_id": owner.user_id,
+                "persona_id": owner.persona_id,
+                "kind": kind,
+                "text": text,
+                "importance": importance,
+                "strength": 1.0,
+                "tier": "hot",
+                "pinned": False,
+                "status": "active",
+                "created_at": at,
+                "recall_count": 0,
+            }
+            for text, at, importance in items
+        ]
+        async with self._write() as s:
+            rows = await s.scalars(
+                insert(Row).returning(Row, sort_by_parameter_order=True), values
+            )
+            out = [_record(r) for r in rows]
+            await s.commit()
+            return out
+
     async def get(self, owner: OwnerKey, ids: Sequence[int]) -> list[MemoryRecord]:
         """Active items of this owner among `ids` (others' ids are silently not found)."""
         if not ids:

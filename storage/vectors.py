@@ -18,6 +18,7 @@ from storage.keys import OwnerKey
 log = logging.getLogger(__name__)
 
 TABLE = "memories"
+BULK_ROWS = 2000  # unindexed rows that call for a pass however few adds brought them
 
 
 @dataclass(frozen=True)
@@ -42,18 +43,19 @@ class Hit:
 
 
 def owner_key(owner: OwnerKey) -> int:
-    """Both ids in one int64, so one scalar index serves the owner filter."""
-    return (int(owner.user_id) << 31) | int(owner.persona_id)
+    """Both ids in one int64, so one scalar index serves the owner filter exactly."""
+    user, persona = int(owner.user_id), int(owner.persona_id)
+    # The packing is one-to-one only inside these ranges; outside them we refuse rather than
+    # let two owners share a key.
+    if not (0 <= user < 1 << 32 and 0 <= persona < 1 << 31):
+        raise ValueError(f"owner ids out of the indexable range: {user}, {persona}")
+    return (user << 31) | persona
 
 
 def _where(owner: OwnerKey) -> str:
-    # Ints from our own OwnerKey, never user text: no injection through the filter.
-    # One indexed equality (the pair packed) plus the plain columns, which keep the filter
-    # exact even if the packing ever overflowed.
-    return (
-        f"owner = {owner_key(owner)} AND user_id = {int(owner.user_id)} "
-        f"AND persona_id = {int(owner.persona_id)}"
-    )
+    # Ints from our own OwnerKey, never user text: no injection through the filter. One
+    # indexed equality: adding the plain user_id/persona_id columns cost 2-3 ms per search.
+    return f"owner = {owner_key(owner)}"
 
 
 class VectorStore:
@@ -68,8 +70,10 @@ class VectorStore:
         # Every add writes a small fragment that searches scan unindexed; compacting and
         # re-indexing every so often keeps search time flat as memories accumulate.
         self._optimize_every = optimize_every
-        self._writes = 0
+        self._writes = 0  # add calls (fragments) since the last pass
+        self._rows = 0  # rows added since the last pass
         self._threshold = optimize_every
+        self._row_threshold = BULK_ROWS
         self._optimizing: asyncio.Task[None] | None = None
 
     def _schema(self) -> pa.Schema:
@@ -118,7 +122,10 @@ class VectorStore:
             if (column,) not in have:
                 await self._table.create_index(column, config=BTree())
         if ("text",) not in have:
-            await self._table.create_index("text", config=FTS())
+            # Stemmed, stop words dropped ("Mira's"/"Mira", "running"/"run"): measured on the
+            # chat benchmark, full-text any@10 0.44 stemmed vs 0.24 not, the default 0.91 vs 0.85.
+            config = FTS(language="English", stem=True, remove_stop_words=True, lower_case=True)
+            await self._table.create_index("text", config=config)
 
     def _arrow(self, rows: Sequence[VectorRow]) -> pa.Table:
         return pa.table(
@@ -144,9 +151,14 @@ class VectorStore:
         table = await self._open(len(rows[0].vector))
         async with self._lock:
             await table.add(self._arrow(rows))
+        # Fragments slow searches down, and so do unindexed rows: many small adds (chat turns)
+        # and a few big ones (a bulk load) both lead to a pass. Compacting after every bulk
+        # call instead cost a 8,500-turn load a third of its speed and 230 MB of peak RSS.
         self._writes += 1
-        if self._optimize_every and self._writes >= max(self._optimize_every, self._threshold):
-            self._writes = 0
+        self._rows += len(rows)
+        due = self._writes >= max(self._optimize_every, self._threshold)
+        if self._optimize_every and (due or self._rows >= self._row_threshold):
+            self._writes = self._rows = 0
             if self._optimizing is None or self._optimizing.done():
                 self._optimizing = asyncio.create_task(self._background_optimize())
 
@@ -263,3 +275,4 @@ class VectorStore:
             # a pass every 50 inserts cut remember() from ~110/s to ~30/s.
             rows = int(await table.count_rows())
             self._threshold = max(self._optimize_every, rows // 100)
+            self._row_threshold = max(BULK_ROWS, rows // 10)

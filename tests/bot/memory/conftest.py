@@ -66,4 +66,5 @@ async def memory(tmp_path: Path, clock: Clock) -> AsyncIterator[MemoryService]:
     )
     service.db = db  # type: ignore[attr-defined]  # for tests that need raw owners
     yield service
+    await service.settle()
     await db.close()

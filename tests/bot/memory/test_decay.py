@@ -68,6 +68,7 @@ async def test_recall_resets_and_slows_the_fading(memory: MemoryService) -> None
     await decay.run(NOW)
     assert (await _rows(memory))[item.id][0] == pytest.approx(strength("exponential", 20, H))
     await memory.recall(owner, "where does my sister live", 1, now=NOW)
+    await memory.settle()  # strengthening is written after recall answers
     [fresh] = await memory.repo.get(owner, [item.id])
     assert fresh.strength == 1.0 and fresh.tier == "hot" and fresh.recall_count == 1
     await decay.run(NOW + timedelta(days=H))

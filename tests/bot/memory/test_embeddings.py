@@ -46,3 +46,13 @@ async def test_litellm_provider_talks_to_an_openai_compatible_server(fake_llm: F
 def test_unknown_provider_names_the_key() -> None:
     with pytest.raises(ConfigError, match=r"memory\.embedding: unknown provider 'word2vec'"):
         make_embedder("word2vec")
+
+
+def test_bulk_batches_by_length_give_each_text_its_own_vector() -> None:
+    """Sorting by length and batching by a token budget must not mix rows up."""
+    texts = [("word " * n).strip() + f" {n}" for n in (40, 1, 200, 7, 3, 90, 1, 15)]
+    small = LocalMiniLM(batch_tokens=64)  # forces many small batches
+    together = small.encode(texts)
+    alone = np.stack([small.encode([t])[0] for t in texts])
+    assert together.shape == (len(texts), 384)
+    assert np.allclose(together, alone, atol=1e-4)

@@ -38,10 +38,12 @@ async def test_recall_strengthens_what_it_returns(memory: MemoryService) -> None
     [owner] = await make_owners(memory.db, 1, 1)  # type: ignore[attr-defined]
     item = await memory.remember(owner, "My sister lives in Lisbon", at=NOW - timedelta(days=5))
     [hit] = await memory.recall(owner, "where does my sister live", 1, now=NOW)
+    await memory.settle()  # strengthening is written after recall answers
     [after] = await memory.repo.get(owner, [item.id])
     assert hit.id == item.id
     assert after.recall_count == 1 and after.last_recalled_at == NOW
     await memory.recall(owner, "sister", 1, now=NOW, touch=False)
+    await memory.settle()
     [still] = await memory.repo.get(owner, [item.id])
     assert still.recall_count == 1  # a search that doesn't touch leaves it alone
 
@@ -139,6 +141,7 @@ async def _isolation(entries: list[tuple[int, list[str]]], queries: list[str]) -
                         found = await memory.recall(owner, query, 10, now=NOW, mode=mode)
                         assert {r.id for r in found} <= mine[i], (mode, query, rebuilt)
                         assert all(r.item.owner == owner for r in found)
+        await memory.settle()
         await db.close()
 
 
@@ -181,6 +184,7 @@ async def test_recalling_strengthens_but_never_reorders_the_next_recall(
         assert hit.id == second.id
     again = await memory.recall(owner, "bike", 4, now=NOW, touch=False)
     assert [r.id for r in again] == [r.id for r in first]
+    await memory.settle()
     [item] = await memory.repo.get(owner, [second.id])
     assert item.recall_count == 3  # strengthened for decay all the same
 
