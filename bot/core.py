@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -312,7 +313,8 @@ class Core(SurfaceQueries):
         if self.memory is None or not self.settings.memory.enabled:
             return []
         try:
-            vector = await self.memory.embed(text)
+            # Full-text search runs while the message is embedded; the vector is reused below.
+            vector = asyncio.ensure_future(self.memory.embed(text))
             shown = {t.id for t in history}  # already verbatim in the prompt
             recalled = await self.memory.recall(
                 owner, text, vector=vector, exclude_turns=shown, in_space=here
@@ -322,7 +324,7 @@ class Core(SurfaceQueries):
                 text,
                 kind="episode",
                 source_turn_id=turn_id,
-                vector=vector,
+                vector=await vector,
                 space_id=space_id,
             )
         except Exception:  # memory must never cost the user a reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from storage.vectors import Hit, VectorRow, VectorStore
 
 log = logging.getLogger(__name__)
 
+Vector = np.ndarray | Awaitable[np.ndarray]
 KINDS = ("episode", "fact", "preference", "summary")
 MODES = ("vector", "fts", "hybrid", "hybrid+rescore")
 REPLY_OF_TOP = 5  # only the best few question hits bring their reply: small talk asks a lot
@@ -169,7 +170,7 @@ class MemoryService:
         return Window(None, when - TOLD_AFTER) if ref.before else Window(when, None)
 
     async def _search(
-        self, owner: OwnerKey, query: str, mode: str, vector: np.ndarray | None, n: int
+        self, owner: OwnerKey, query: str, mode: str, vector: Vector | None, n: int
     ) -> tuple[list[Hit], list[Hit]]:
         """Vector and full-text search at once: full-text search needs no embedding, so it runs
         while the query is embedded (both leave the event loop: LanceDB and the model's
@@ -178,7 +179,12 @@ class MemoryService:
             return [], await self.vectors.by_text(owner, query, n)
 
         async def nearest() -> list[Hit]:
-            v = vector if vector is not None else await self.embed(query)
+            if vector is None:
+                v = await self.embed(query)
+            elif isinstance(vector, np.ndarray):
+                v = vector
+            else:
+                v = await vector  # the caller's embedding, still on its way
             return await self.vectors.by_vector(owner, v, n)
 
         if mode == "vector":
@@ -194,13 +200,14 @@ class MemoryService:
         *,
         now: datetime | None = None,
         mode: str | None = None,
-        vector: np.ndarray | None = None,
+        vector: Vector | None = None,
         exclude_turns: Collection[int] = (),
         touch: bool = True,
         in_space: int | None = None,
     ) -> list[Recalled]:
         """The k memories of this owner that best answer `query`, best first; with `in_space`,
-        only those formed in that space (a group never hears what was said in a DM)."""
+        only those formed in that space (a group never hears what was said in a DM). `vector`
+        may be the query's embedding or a task computing it (full-text search starts first)."""
         k = k or self.cfg.top_k
         now = now or self.clock()
         mode = mode or self.cfg.recall_mode

@@ -154,3 +154,20 @@ async def test_repeated_small_talk_takes_one_place(memory: MemoryService) -> Non
     found = await memory.recall(owner, "coffee", 3, now=NOW, touch=False)
     assert [r.text for r in found].count("lol yes, coffee again") == 1
     assert fact.id in [r.id for r in found]
+
+
+async def test_a_vector_still_being_computed_gives_the_same_recall(
+    memory: MemoryService,
+) -> None:
+    """The chat turn hands recall its embedding task, so full-text search need not wait."""
+    import asyncio
+
+    [owner] = await make_owners(memory.db, 1, 1)  # type: ignore[attr-defined]
+    for text in ["My cat is called Miso", "I live in Porto", "I play chess on Sundays"]:
+        await memory.remember(owner, text, at=NOW - timedelta(days=3))
+    query = "what's my cat called?"
+    ready = await memory.recall(owner, query, 2, now=NOW, vector=await memory.embed(query))
+    pending = asyncio.ensure_future(memory.embed(query))
+    later = await memory.recall(owner, query, 2, now=NOW, vector=pending)
+    assert [r.id for r in later] == [r.id for r in ready]
+    assert ready[0].text == "My cat is called Miso"
