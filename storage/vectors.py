@@ -275,4 +275,5 @@ class VectorStore:
             # a pass every 50 inserts cut remember() from ~110/s to ~30/s.
             rows = int(await table.count_rows())
             self._threshold = max(self._optimize_every, rows // 100)
-            self._row_threshold = max(BULK_ROWS, rows // 10)
+            # Half again as many rows: a million-row load makes ~7 passes, not one per call.
+            self._row_threshold = max(BULK_ROWS, rows // 2)
