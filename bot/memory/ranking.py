@@ -26,6 +26,11 @@ def speaker(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def without_speaker(text: str) -> str:
+    """The line without its "Name: " prefix."""
+    return _SPEAKER.sub("", text, count=1)
+
+
 def conversation_names(texts: Iterable[str]) -> set[str]:
     """Names that belong to the conversation itself: its speakers, and names in most texts."""
     texts = list(texts)
@@ -42,7 +47,7 @@ def conversation_names(texts: Iterable[str]) -> set[str]:
 
 def hop_names(text: str, query: str, ignore: set[str]) -> list[str]:
     """Names in a hit that the query lacks and that are not the conversation's own."""
-    body = _SPEAKER.sub("", text, count=1)
+    body = without_speaker(text)
     asked = query.lower()
     return sorted(
         n for n in proper_nouns(" " + body) if n not in ignore and n.lower() not in asked

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from bot.memory.ranking import without_speaker
+
 RRF_K = 60
 
 
@@ -51,7 +53,6 @@ def recency(last: datetime, now: datetime, half_life_days: float) -> float:
     return float(0.5 ** (age_days / max(half_life_days, 1e-6)))
 
 
-_SPEAKER = re.compile(r"^\s*[A-Z][\w'-]*(?: [A-Z][\w'-]*)?:\s")
 _SIGNALS = re.compile(
     r"\b(my name|i am|i'm|i live|i work|my (wife|husband|partner|son|daughter|mom|mum|dad|"
     r"sister|brother|friend|dog|cat|birthday|job|boss)|allerg|love|hate|favou?rite|prefer|"
@@ -62,7 +63,7 @@ _SIGNALS = re.compile(
 
 def episode_importance(text: str) -> float:
     """A cheap, deterministic 0-1 guess of how worth remembering a user's message is."""
-    text = _SPEAKER.sub("", text, count=1)  # "Mira: " says who spoke, not what matters
+    text = without_speaker(text)  # "Mira: " says who spoke, not what matters
     score = 0.2
     if _SIGNALS.search(text):
         score += 0.35

@@ -171,3 +171,10 @@ async def test_a_vector_still_being_computed_gives_the_same_recall(
     later = await memory.recall(owner, query, 2, now=NOW, vector=pending)
     assert [r.id for r in later] == [r.id for r in ready]
     assert ready[0].text == "My cat is called Miso"
+
+
+def test_a_speakers_name_makes_no_line_more_important() -> None:
+    from bot.memory.scoring import episode_importance
+
+    assert episode_importance("Mira Lopez: lol yes") == episode_importance("lol yes")
+    assert episode_importance("Mira: I moved to Porto") > episode_importance("Mira: lol yes")
