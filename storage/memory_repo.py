@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,6 +63,33 @@ def _record(r: Row) -> MemoryRecord:
     )
 
 
+def _new(
+    owner: OwnerKey,
+    kind: str,
+    text: str,
+    importance: float,
+    created_at: datetime,
+    source_turn_id: int | None = None,
+    space_id: int | None = None,
+) -> dict[str, Any]:
+    """The column values of a new, active, fresh memory item."""
+    return {
+        "user_id": owner.user_id,
+        "persona_id": owner.persona_id,
+        "kind": kind,
+        "text": text,
+        "importance": importance,
+        "strength": 1.0,
+        "tier": "hot",
+        "pinned": False,
+        "status": "active",
+        "created_at": created_at,
+        "recall_count": 0,
+        "source_turn_id": source_turn_id,
+        "space_id": space_id,
+    }
+
+
 def _mine(owner: OwnerKey) -> Any:
     return (Row.user_id == owner.user_id) & (Row.persona_id == owner.persona_id)
 
@@ -85,26 +113,9 @@ class MemoryRepo:
         space_id: int | None = None,
     ) -> MemoryRecord:
         """Insert one active item, formed in `space_id`."""
+        values = _new(owner, kind, text, importance, created_at, source_turn_id, space_id)
         async with self._write() as s:
-            row = await s.scalar(
-                insert(Row)
-                .values(
-                    user_id=owner.user_id,
-                    persona_id=owner.persona_id,
-                    kind=kind,
-                    text=text,
-                    importance=importance,
-                    strength=1.0,
-                    tier="hot",
-                    pinned=False,
-                    status="active",
-                    created_at=created_at,
-                    recall_count=0,
-                    source_turn_id=source_turn_id,
-                    space_id=space_id,
-                )
-                .returning(Row)
-            )
+            row = await s.scalar(insert(Row).values(**values).returning(Row))
             await s.commit()
             assert row is not None
             return _record(row)
@@ -115,22 +126,7 @@ class MemoryRepo:
         """Insert many active items (text, formed at, importance) in one statement, in order."""
         if not items:
             return []
-        values = [
-            {
-                "user_id": owner.user_id,
-                "persona_id": owner.persona_id,
-                "kind": kind,
-                "text": text,
-                "importance": importance,
-                "strength": 1.0,
-                "tier": "hot",
-                "pinned": False,
-                "status": "active",
-                "created_at": at,
-                "recall_count": 0,
-            }
-            for text, at, importance in items
-        ]
+        values = [_new(owner, kind, text, importance, at) for text, at, importance in items]
         async with self._write() as s:
             rows = await s.scalars(
                 insert(Row).returning(Row, sort_by_parameter_order=True), values
@@ -141,18 +137,8 @@ class MemoryRepo:
 
     async def get(self, owner: OwnerKey, ids: Sequence[int]) -> list[MemoryRecord]:
         """Active items of this owner among `ids` (others' ids are silently not found)."""
-        if not ids:
-            return []
-        async with self._sessions() as s:
-            rows = await s.scalars(
-                select(Row).where(
-                    _mine(owner),
-                    Row.id.in_(list(ids)),
-                    Row.status == "active",
-                    Row.tier != "archived",  # faded out of recall; still exported
-                )
-            )
-            return [_record(r) for r in rows]
+        rows, _ = await self.get_with_next(owner, ids, ())
+        return rows
 
     async def get_with_next(
         self, owner: OwnerKey, ids: Sequence[int], next_of: Sequence[int]
@@ -161,6 +147,7 @@ class MemoryRepo:
         `next_of` (a question's reply), in one query; returns the items and {id: next id}."""
         if not ids and not next_of:
             return [], {}
+        # Archived items have faded out of recall (they are still exported).
         recallable = (_mine(owner), Row.status == "active", Row.tier != "archived")
         following = {
             i: select(func.min(Row.id)).where(*recallable, Row.id > i).scalar_subquery()
@@ -175,12 +162,8 @@ class MemoryRepo:
             return rows, {}
         # Which fetched row follows which asked id: the smallest fetched id above it.
         have = sorted(r.id for r in rows)
-        nexts: dict[int, int] = {}
-        for i in next_of:
-            after = [h for h in have if h > i]
-            if after:
-                nexts[i] = after[0]
-        return rows, nexts
+        at = {i: bisect_right(have, i) for i in next_of}
+        return rows, {i: have[n] for i, n in at.items() if n < len(have)}
 
     async def page(
         self,

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.memory.ranking import without_speaker
-
-RRF_K = 60
-
-
-def rrf(rankings: Iterable[list[int]], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal-rank fusion of ranked id lists."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
-    return fused
-
 
 # Score fusion that keeps the sizes of both scores: a strong word match found by one list is
 # not buried because the other missed it (as rank fusion over min-max did).

@@ -154,15 +154,12 @@ class MemoryService:
         if ref is None:
             return None
         # Anchor only on an event this owner actually told: its words and its meaning match.
-        vec, txt = await asyncio.gather(
-            self.vectors.by_vector(owner, await self.embed(ref.phrase), 5),
-            self.vectors.by_text(owner, ref.phrase, 5),
-        )
+        vec, txt = await self._search(owner, ref.phrase, "hybrid", None, 5)
         lexical = {h.id for h in txt}
         ids = [h.id for h in vec if h.score >= ANCHOR_SIMILARITY and h.id in lexical]
         if not ids:
             return None
-        items, _ = await self.repo.get_with_next(owner, ids[:1], ())
+        items = await self.repo.get(owner, ids[:1])
         items = [i for i in items if in_space is None or i.space_id == in_space]
         if not items:
             return None
