@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 
 def build_memory(settings: Settings, db: Database) -> MemoryService:
     """The memory service with the embedding provider and vector store config names."""
-    embedder = make_embedder(settings.memory.embedding, settings.memory.embedding_api_base)
+    embedder = make_embedder(
+        settings.memory.embedding,
+        settings.memory.embedding_api_base,
+        settings.data_dir / "models",
+    )
     vectors = VectorStore(settings.vectors_path, getattr(embedder, "dim", None))
     return MemoryService(MemoryRepo(db), vectors, embedder, settings.memory)
 

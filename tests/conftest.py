@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# The int8 embedding model is converted once per test run, never into the home folder.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="personabot-test-cache-")
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path

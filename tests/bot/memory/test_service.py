@@ -48,6 +48,37 @@ async def test_recall_strengthens_what_it_returns(memory: MemoryService) -> None
     assert still.recall_count == 1  # a search that doesn't touch leaves it alone
 
 
+async def test_strengthening_is_written_behind_recalls_in_one_batch(
+    memory: MemoryService,
+) -> None:
+    """Recalls close together are strengthened by one write after them, so no recall waits
+    on (or shares the loop with) the previous one's write; settle writes what is pending."""
+    owners = await make_owners(memory.db, 2, 1)  # type: ignore[attr-defined]
+    items = [
+        await memory.remember(o, "My sister lives in Lisbon", at=NOW - timedelta(days=5))
+        for o in owners
+    ]
+    memory.touch_delay_s = 60  # nothing is written by the clock during this test
+    writes = 0
+    original = memory.repo.recalled
+
+    async def counting(touched):  # type: ignore[no-untyped-def]
+        nonlocal writes
+        writes += 1
+        await original(touched)
+
+    memory.repo.recalled = counting  # type: ignore[method-assign]
+    for o in owners:
+        await memory.recall(o, "where does my sister live", 1, now=NOW)
+    await asyncio.sleep(0.05)
+    before = [(await memory.repo.get(o, [i.id]))[0] for o, i in zip(owners, items, strict=True)]
+    assert writes == 0 and [b.recall_count for b in before] == [0, 0]
+    await memory.settle()
+    after = [(await memory.repo.get(o, [i.id]))[0] for o, i in zip(owners, items, strict=True)]
+    assert writes == 1 and [a.recall_count for a in after] == [1, 1]
+    assert all(a.last_recalled_at == NOW for a in after)
+
+
 async def test_recency_answers_questions_about_now_and_time_windows_rank_by_date(
     memory: MemoryService, clock: Clock
 ) -> None:
