@@ -174,20 +174,17 @@ class MemoryService:
     async def _search(
         self, owner: OwnerKey, query: str, mode: str, vector: Vector | None, n: int
     ) -> tuple[list[Hit], list[Hit]]:
-        """Vector and full-text search at once: full-text search needs no embedding, so it runs
-        while the query is embedded (both leave the event loop: LanceDB and the model's
-        thread)."""
+        """Vector and full-text search at once: full-text search and reading a small owner's
+        rows need no embedding, so they run while the query is embedded (all leave the event
+        loop: LanceDB and the model's thread)."""
         if mode == "fts":
             return [], await self.vectors.by_text(owner, query, n)
 
         async def nearest() -> list[Hit]:
-            if vector is None:
-                v = await self.embed(query)
-            elif isinstance(vector, np.ndarray):
-                v = vector
-            else:
-                v = await vector  # the caller's embedding, still on its way
-            return await self.vectors.by_vector(owner, v, n)
+            # The caller's embedding may still be on its way; the store awaits it last.
+            return await self.vectors.by_vector(
+                owner, self.embed(query) if vector is None else vector, n
+            )
 
         if mode == "vector":
             return await nearest(), []

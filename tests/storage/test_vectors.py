@@ -46,3 +46,39 @@ def test_owner_keys_are_one_to_one_or_refused() -> None:
     for bad in (OwnerKey(2**32, 1), OwnerKey(1, 2**31), OwnerKey(-1, 1)):
         with pytest.raises(ValueError):
             owner_key(bad)
+
+
+async def test_small_owners_are_ranked_exactly_as_lancedb_would_and_large_ones_by_lancedb(
+    tmp_path: Path,
+) -> None:
+    """A small owner's rows are read and ranked in-process; the ranking must be LanceDB's own
+    (same ids, same order, same cosine), other owners' rows never enter, and an owner past
+    the threshold is searched by LanceDB (and remembered as large)."""
+    store = VectorStore(tmp_path / "v", 8, small_owner=20)
+    small, large, other = OwnerKey(1, 1), OwnerKey(2, 1), OwnerKey(1, 2)
+    await store.add(_rows(small, 1, 15) + _rows(large, 100, 60) + _rows(other, 1000, 30))
+    query = np.random.default_rng(7).standard_normal(8).astype(np.float32)
+    table = await store._open()
+    for owner, size in ((small, 15), (large, 60)):
+        expected = await (
+            table.vector_search(query.tolist())
+            .distance_type("cosine")
+            .where(f"owner = {owner_key(owner)}")
+            .select(["id", "_distance"])
+            .limit(10)
+            .to_list()
+        )
+        hits = await store.by_vector(owner, query, 10)
+        assert [h.id for h in hits] == [int(r["id"]) for r in expected]
+        assert np.allclose(
+            [h.score for h in hits], [1 - r["_distance"] for r in expected], atol=1e-5
+        )
+        assert len(await store.by_vector(owner, query, 100)) == size
+    assert store._large == {owner_key(large)}
+
+    async def later() -> np.ndarray:  # an embedding still on its way
+        return query
+
+    assert [h.id for h in await store.by_vector(small, later(), 3)] == [
+        h.id for h in await store.by_vector(small, query, 3)
+    ]
