@@ -62,6 +62,7 @@ class LocalMiniLM:
         self._exact = exact
         self._cache_dir = cache_dir
         self._model: str | None = None  # the int8 model's file, or the packaged one
+        self._pool: ThreadPoolExecutor | None = None
         self._threads = {False: threads, True: bulk_threads or min(2, os.cpu_count() or 1)}
         self._batch_tokens = batch_tokens
         self._max_tokens = max_tokens
@@ -127,8 +128,9 @@ class LocalMiniLM:
 
         workers = self._threads[True] if len(texts) > QUERY_TEXTS else 1
         if workers > 1:
-            with ThreadPoolExecutor(workers) as pool:  # onnxruntime runs without the GIL
-                rows = list(pool.map(one, encoded))
+            if self._pool is None:  # kept: starting threads per call cost small batches 30%
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="minilm")
+            rows = list(self._pool.map(one, encoded))  # onnxruntime runs without the GIL
         else:
             rows = [one(e) for e in encoded]
         return _normalise(np.stack(rows))
