@@ -1,9 +1,11 @@
 """Core overhead per turn: everything but the model's own time.
 
 A loopback OpenAI-compatible server (a separate process) answers instantly; the database holds
-10k turns. Prints p50/p95/p99 latency and turns/s at 1, 10 and 100 concurrent users, the share
+10k turns. Prints p50/p95/p99 latency, turns/s and CPU ms per turn (this process's CPU time over
+the turns; the model server is another process) at 1, 10 and 100 concurrent users, the share
 spent inside the model call (litellm + HTTP) versus the rest of the core, start-up time and
-resident memory. Run: python benchmarks/turn_overhead.py [--stream|--no-stream] [--profile]
+resident memory. Run:
+python benchmarks/turn_overhead.py [--no-stream] [--no-memory] [--profile]
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def main(stream: bool, profile: bool) -> None:
+async def main(stream: bool, profile: bool, memory: bool = True) -> None:
     server, base = start_server()
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     try:
@@ -138,7 +140,7 @@ async def main(stream: bool, profile: bool) -> None:
                 "llm": {"model": "openai/bench", "api_base": base, "stream": stream, "retries": 0},
                 # Recall and episode storage stay on (they are in the turn's path); extraction
                 # runs after the reply, in the background, so it is left out of this figure.
-                "memory": {"extraction": False},
+                "memory": {"extraction": False, "enabled": memory},
             }
         )
         t0 = time.perf_counter()
@@ -154,26 +156,31 @@ async def main(stream: bool, profile: bool) -> None:
         await load(core, 1, 1, stream)  # first turn pays the litellm import
         first_turn = time.perf_counter() - t1
         await load(core, 100, 1, stream)  # warm every user's caches once
-        print(f"stream={stream}  stored turns=10,000 (+ warm-up)  python={sys.version.split()[0]}")
+        print(
+            f"stream={stream}  memory={memory}  stored turns=10,000 (+ warm-up)  "
+            f"python={sys.version.split()[0]}"
+        )
         print(f"start-up to ready (migrate + presets, fresh db): {cold_start * 1000:.0f} ms")
         print(f"first turn (imports litellm): {first_turn * 1000:.0f} ms")
         print(
             f"{'users':>6} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'turns/s':>8} "
-            f"{'in LLM call':>12}"
+            f"{'CPU ms/turn':>12} {'in LLM call':>12}"
         )
         profiler = cProfile.Profile() if profile else None
         for users, per_user in ((1, 200), (10, 50), (100, 10)):
             TimedLLM.spent = 0.0
             if profiler and users == 10:
                 profiler.enable()
+            cpu = time.process_time()
             lat, wall = await load(core, users, per_user, stream)
+            cpu_ms = (time.process_time() - cpu) / len(lat) * 1000
             if profiler and users == 10:
                 profiler.disable()
             share = TimedLLM.spent / sum(lat) * 100
             print(
                 f"{users:>6} {len(lat):>6} {statistics.median(lat) * 1000:>8.1f} "
                 f"{pct(lat, 95) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f} "
-                f"{len(lat) / wall:>8.0f} {share:>11.0f}%"
+                f"{len(lat) / wall:>8.0f} {cpu_ms:>12.1f} {share:>11.0f}%"
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
@@ -214,6 +221,7 @@ async def main(stream: bool, profile: bool) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-stream", action="store_true")
+    ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--profile", action="store_true")
     a = ap.parse_args()
-    asyncio.run(main(not a.no_stream, a.profile))
+    asyncio.run(main(not a.no_stream, a.profile, not a.no_memory))

@@ -82,7 +82,13 @@ class PersonaService:
         ]
 
     async def default(self, ctx: Context) -> Persona:
-        """The configured default preset, or any enabled preset if that one is off."""
+        """The configured default preset, or any enabled preset if that one is off (cached
+        until a persona changes)."""
+        return await self.repo.cached(
+            ("default", ctx.user_id, ctx.space_id), lambda: self._default(ctx)
+        )
+
+    async def _default(self, ctx: Context) -> Persona:
         try:
             return await self.find(ctx, self.settings.personas.default)
         except PersonaNotFound:

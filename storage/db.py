@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.cache import ReadCache
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -68,12 +70,23 @@ class Database:
         # SQLite has one writer; queueing writers here avoids its busy-wait sleeps, which
         # made p99 latency jump to seconds under 10 concurrent users.
         self._write_lock = asyncio.Lock()
+        self.cache = ReadCache()  # what every turn reads and only commands change
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session for changes; writers in this process take turns."""
         async with self._write_lock, self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def write_settings(self) -> AsyncIterator[AsyncSession]:
+        """A write to what the read cache holds: the cache is dropped before and after it."""
+        self.cache.clear()
+        try:
+            async with self.write() as session:
+                yield session
+        finally:
+            self.cache.clear()
 
     async def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (creates it on an empty database)."""

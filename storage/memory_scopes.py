@@ -12,10 +12,14 @@ class MemoryScopeRepo:
 
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
-        self._write = db.write
+        self._write = db.write_settings  # every change here drops the turn's read cache
+        self._cache = db.cache
 
     async def everywhere(self, owner: OwnerKey) -> bool:
-        """Has this user opted in to recall from everywhere with this persona?"""
+        """Has this user opted in to recall from everywhere with this persona? (cached)"""
+        return await self._cache.get(("scope", owner), lambda: self._everywhere(owner))
+
+    async def _everywhere(self, owner: OwnerKey) -> bool:
         async with self._sessions() as s:
             row = await s.get(MemoryScope, (owner.user_id, owner.persona_id))
             return bool(row and row.everywhere)

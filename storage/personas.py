@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -30,7 +30,8 @@ class PersonaRepo:
 
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
-        self._write = db.write
+        self._write = db.write_settings  # every change here drops the turn's read cache
+        self._cache = db.cache
 
     async def get(self, persona_id: int) -> Persona | None:
         """One persona by id."""
@@ -145,8 +146,17 @@ class PersonaRepo:
             await s.execute(delete(PersonaRow).where(PersonaRow.id == persona_id))
             await s.commit()
 
+    async def cached(self, key: Hashable, load: Callable[[], Awaitable[Persona]]) -> Persona:
+        """A persona resolved by `load`, kept until any persona or choice changes."""
+        return await self._cache.get(("persona", key), load)
+
     async def active(self, user_id: int, space_id: int) -> Persona | None:
-        """The persona this user last switched to in this space."""
+        """The persona this user last switched to in this space (cached between changes)."""
+        return await self._cache.get(
+            ("active", user_id, space_id), lambda: self._active(user_id, space_id)
+        )
+
+    async def _active(self, user_id: int, space_id: int) -> Persona | None:
         async with self._sessions() as s:
             row = await s.scalar(
                 select(PersonaRow)

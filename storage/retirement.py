@@ -51,7 +51,7 @@ class RetirementRepo:
 
     async def mark_retired(self, persona_id: int, now: datetime) -> None:
         """Status retired, stamped now."""
-        async with self.db.write() as s:
+        async with self.db.write_settings() as s:
             await s.execute(
                 update(PersonaRow)
                 .where(PersonaRow.id == persona_id)

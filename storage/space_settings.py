@@ -15,10 +15,14 @@ class SpaceSettingsRepo:
 
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
-        self._write = db.write
+        self._write = db.write_settings  # every change here drops the turn's read cache
+        self._cache = db.cache
 
     async def get(self, space_id: int) -> tuple[str, float | None]:
-        """(model, temperature) overrides; empty model / None mean unset."""
+        """(model, temperature) overrides; empty model / None mean unset (cached)."""
+        return await self._cache.get(("space", space_id), lambda: self._get(space_id))
+
+    async def _get(self, space_id: int) -> tuple[str, float | None]:
         async with self._sessions() as s:
             row = await s.get(SpaceSettings, space_id)
             return (row.model, row.temperature) if row else ("", None)

@@ -11,10 +11,16 @@ class VoicePrefRepo:
 
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
-        self._write = db.write
+        self._write = db.write_settings  # every change here drops the turn's read cache
+        self._cache = db.cache
 
     async def get(self, user_id: int, space_id: int) -> bool | None:
-        """The user's choice in this space, if any."""
+        """The user's choice in this space, if any (cached)."""
+        return await self._cache.get(
+            ("voice", user_id, space_id), lambda: self._get(user_id, space_id)
+        )
+
+    async def _get(self, user_id: int, space_id: int) -> bool | None:
         async with self._sessions() as s:
             row = await s.get(VoicePref, (user_id, space_id))
             return None if row is None else bool(row.enabled)

@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,3 +101,46 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
 @given(ops=st.lists(op, min_size=1, max_size=14))
 def test_prompts_never_mix_pairs(fake_llm: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
     asyncio.run(_scenario(fake_llm, ops))
+
+
+async def test_a_persona_edited_between_two_turns_speaks_as_edited_at_once(
+    fake_llm: FakeOpenAI, tmp_path: Path
+) -> None:
+    """The turn reads personas and choices from an in-process cache: an edit, a switch, a
+    retirement or a deletion (whose id SQLite may hand to the next persona) must show in the
+    very next turn, for its owner and for another user of a shared persona."""
+    core = build_core(make_settings(tmp_path, fake_llm.base_url))
+    await core.start()
+    ann, ben = who("ann", "guild", "group"), who("ben", "guild", "group")
+
+    async def system_prompt(w: Any, text: str) -> str:
+        reply = await core.handle_text(w, text)
+        assert not reply.error, reply.text
+        return str(fake_llm.requests[-1]["messages"][0]["content"])
+
+    try:
+        ok = await core.handle_text(ann, '/persona create tale prompt="voice-one" public=yes')
+        assert not ok.error, ok.text
+        for w in (ann, ben):
+            assert not (await core.handle_text(w, "/persona switch tale")).error
+            assert "voice-one" in await system_prompt(w, "hello")
+        edited = await core.handle_text(ann, '/persona edit tale prompt="voice-two"')
+        assert not edited.error, edited.text
+        for w in (ann, ben):
+            prompt = await system_prompt(w, "again")
+            assert "voice-two" in prompt and "voice-one" not in prompt
+        # Unshared: ben falls back to the default at once, never keeps the old persona.
+        assert not (await core.handle_text(ann, "/persona edit tale public=no")).error
+        assert "voice-two" not in await system_prompt(ben, "still there?")
+        assert "voice-two" in await system_prompt(ann, "and you?")
+        # Deleted and replaced: the new persona (maybe under the old id) is the one used.
+        token = await core.handle_text(ann, "/persona delete tale")
+        if token.confirm is not None:
+            assert not (await core.confirm(token.confirm.token, ann, True)).error
+        made = await core.handle_text(ann, '/persona create fable prompt="voice-three"')
+        assert not made.error, made.text
+        assert not (await core.handle_text(ann, "/persona switch fable")).error
+        prompt = await system_prompt(ann, "who are you now?")
+        assert "voice-three" in prompt and "voice-two" not in prompt
+    finally:
+        await core.close()
