@@ -101,7 +101,9 @@ class PersonaService:
 
     async def active(self, ctx: Context) -> Persona:
         """The persona this user talks to in this space (the default if none or gone)."""
-        return await self.pick_active(ctx, await self.repo.active(ctx.user_id, ctx.space_id))
+        chosen = await self.pick_active(ctx, await self.repo.active(ctx.user_id, ctx.space_id))
+        # Which one comes from the turn's cache; its counters are read fresh for display.
+        return await self.repo.get(chosen.id) or chosen
 
     async def pick_active(self, ctx: Context, stored: Persona | None) -> Persona:
         """The stored choice if this user may still use it here, else the default."""

@@ -21,6 +21,8 @@ async def test_counts_greetings_retiring_marks_and_relative_dates(core: Core) ->
     assert made.text.endswith("\n\nLuna: Hi, friend!")  # the greeting shows at once
     await core.handle_text(alice, "hello")
     assert "used once" in (await core.handle_text(alice, "/persona show luna")).text
+    await core.handle_text(alice, "hello again")  # the active persona comes from the cache
+    assert "used 2 times" in (await core.handle_text(alice, "/persona show")).text
     planned = await core.handle_text(alice, "/persona retire luna on=tomorrow")
     tomorrow = utcnow().date().toordinal() + 1
     assert not planned.error, planned.text
