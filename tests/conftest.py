@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -21,6 +23,8 @@ from bot.config import Settings
 from bot.core import Core
 from bot.messages import SpaceKind, Who
 from tests.support.fake_openai import FakeOpenAI
+
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 def make_settings(data_dir: Path, api_base: str, **overrides: Any) -> Settings:
