@@ -57,11 +57,6 @@ async def _ready(vector: np.ndarray | Awaitable[np.ndarray]) -> np.ndarray:
     return vector if isinstance(vector, np.ndarray) else await vector
 
 
-async def _drop(vector: Awaitable[np.ndarray]) -> list[Hit]:
-    await vector  # a started embedding is awaited, never left dangling
-    return []
-
-
 def _nearest(rows: pa.Table, vector: np.ndarray, k: int) -> list[Hit]:
     """Exact cosine ranking of a few rows, best first (what a flat vector search returns)."""
     if rows.num_rows == 0:
@@ -230,17 +225,19 @@ class VectorStore:
         computed (a small owner's rows are read meanwhile)."""
         table = await self._open()
         if table is None:
-            return [] if isinstance(vector, np.ndarray) else await _drop(vector)
+            await _ready(vector)  # a started embedding is awaited, never left dangling
+            return []
         key = owner_key(owner)
-        if key not in self._large:
+        if key in self._large:
+            query = await _ready(vector)
+        else:
             # Most owners hold few rows: reading them (1.7 ms at 100k rows, while the query is
             # still being embedded) and ranking them here is exact and cheaper than LanceDB's
             # prefiltered search (2.9 ms, 3.4 ms CPU, and only once the vector is there).
             few, query = await asyncio.gather(self._few(table, owner), _ready(vector))
             if few.num_rows <= self._small_owner:
                 return _nearest(few, query, k)
-            self._large.add(key)
-        query = await _ready(vector)
+            self._large.add(key)  # `vector` is awaited once: a coroutine cannot be awaited again
         rows = await (
             table.vector_search(query.astype(np.float32).tolist())
             .distance_type("cosine")
