@@ -359,7 +359,8 @@ class Core(SurfaceQueries):
 
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""
-        return look(await self.personas.active(await self.context(who)))
+        # Every Discord and Telegram message asks: the cached choice, no fresh read.
+        return look(await self.personas.chosen(await self.context(who)))
 
     def command_list(self) -> list[CommandSpec]:
         """Declared commands, for adapters that build menus."""

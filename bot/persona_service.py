@@ -99,10 +99,14 @@ class PersonaService:
                 ) from None
             return presets[0]
 
+    async def chosen(self, ctx: Context) -> Persona:
+        """The persona this user talks to in this space (the default if none or gone), from
+        the turn's read cache: its usage counters may lag."""
+        return await self.pick_active(ctx, await self.repo.active(ctx.user_id, ctx.space_id))
+
     async def active(self, ctx: Context) -> Persona:
-        """The persona this user talks to in this space (the default if none or gone)."""
-        chosen = await self.pick_active(ctx, await self.repo.active(ctx.user_id, ctx.space_id))
-        # Which one comes from the turn's cache; its counters are read fresh for display.
+        """The same persona for commands, its usage counters read fresh."""
+        chosen = await self.chosen(ctx)
         return await self.repo.get(chosen.id) or chosen
 
     async def pick_active(self, ctx: Context, stored: Persona | None) -> Persona:
