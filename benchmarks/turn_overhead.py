@@ -122,6 +122,23 @@ async def load(core: Core, users: int, per_user: int, stream: bool) -> tuple[lis
     return latencies, time.perf_counter() - started
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds so far per thread name (native threads too), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        key = name.rstrip("0123456789-_ ") or name
+        if task.name == str(os.getpid()):
+            key = "main"
+        out[key] = out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as f:
         for line in f:
@@ -130,7 +147,10 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def main(stream: bool, profile: bool, memory: bool = True) -> None:
+async def main(
+    stream: bool, profile: bool, memory: bool = True, phases: tuple[int, ...] = (1, 10, 100),
+    by_thread: bool = False,
+) -> None:
     server, base = start_server()
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     try:
@@ -168,12 +188,22 @@ async def main(stream: bool, profile: bool, memory: bool = True) -> None:
         )
         profiler = cProfile.Profile() if profile else None
         for users, per_user in ((1, 200), (10, 50), (100, 10)):
+            if users not in phases:
+                continue
             TimedLLM.spent = 0.0
             if profiler and users == 10:
                 profiler.enable()
             cpu = time.process_time()
+            threads_before = thread_cpu()
             lat, wall = await load(core, users, per_user, stream)
             cpu_ms = (time.process_time() - cpu) / len(lat) * 1000
+            if by_thread:
+                after = thread_cpu()
+                spent = {k: v - threads_before.get(k, 0.0) for k, v in after.items()}
+                print("  CPU ms/turn by thread: " + ", ".join(
+                    f"{k} {v / len(lat) * 1000:.1f}"
+                    for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0
+                ))
             if profiler and users == 10:
                 profiler.disable()
             share = TimedLLM.spent / sum(lat) * 100
@@ -190,7 +220,7 @@ async def main(stream: bool, profile: bool, memory: bool = True) -> None:
         await core.close()
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(os.environ.get("PFILT", ""), int(os.environ.get("PN", "15")))
             print(out.getvalue())
         proc = subprocess.run(
             [sys.executable, "-m", "bot", "console", "--user", "bench"],
@@ -223,5 +253,9 @@ if __name__ == "__main__":
     ap.add_argument("--no-stream", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--threads", action="store_true", help="CPU per thread name")
+    ap.add_argument(
+        "--users", type=int, nargs="*", default=[1, 10, 100], help="which phases to run"
+    )
     a = ap.parse_args()
-    asyncio.run(main(not a.no_stream, a.profile, not a.no_memory))
+    asyncio.run(main(not a.no_stream, a.profile, not a.no_memory, tuple(a.users), a.threads))

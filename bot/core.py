@@ -206,30 +206,36 @@ class Core(SurfaceQueries):
             mood = ""
             if self.settings.mood.enabled:
                 mood = (await self.moods.feel(owner, persona, text, utcnow())).describe()
-            memories = await self._recall_and_remember(
+            memories, keeping = await self._recall_and_remember(
                 owner, text, turn_id, history, ctx.space_id, here
             )
-            model, temperature, _ = await self.models.effective(ctx, persona)
-            messages = build_messages(
-                persona,
-                [
-                    HistoryItem(t.role, t.content + (" [cut off]" if t.status == "cut" else ""))
-                    for t in history
-                ],
-                text,
-                user_name=incoming.who.user_name,
-                history_chars=limits.history_chars,
-                memories=memories,
-                memory_chars=self.settings.memory.prompt_chars,
-                mood=mood,
-            )
             try:
-                done = await self.llm.complete(messages, model, temperature, on_chunk)
-            except LLMFailure as failure:
-                if failure.partial is not None:  # the user saw part of it: keep it, as cut
-                    await self._store_reply(owner, ctx, persona, failure.partial, "cut")
-                return Reply(text=failure.message, persona=look(persona), error=True)
-            await self._store_reply(owner, ctx, persona, done, "done")
+                model, temperature, _ = await self.models.effective(ctx, persona)
+                messages = build_messages(
+                    persona,
+                    [
+                        HistoryItem(
+                            t.role, t.content + (" [cut off]" if t.status == "cut" else "")
+                        )
+                        for t in history
+                    ],
+                    text,
+                    user_name=incoming.who.user_name,
+                    history_chars=limits.history_chars,
+                    memories=memories,
+                    memory_chars=self.settings.memory.prompt_chars,
+                    mood=mood,
+                )
+                try:
+                    done = await self.llm.complete(messages, model, temperature, on_chunk)
+                except LLMFailure as failure:
+                    if failure.partial is not None:  # the user saw part of it: keep it, as cut
+                        await self._store_reply(owner, ctx, persona, failure.partial, "cut")
+                    return Reply(text=failure.message, persona=look(persona), error=True)
+                await self._store_reply(owner, ctx, persona, done, "done")
+            finally:
+                if keeping is not None:
+                    await keeping
         if self.extractor is not None:
             self.extractor.schedule()
         reply = Reply(text=done.text.strip() or "…", persona=look(persona))
@@ -308,29 +314,39 @@ class Core(SurfaceQueries):
         history: list[TurnRecord],
         space_id: int,
         here: int | None,
-    ) -> list[MemoryLine]:
-        """Recall what helps with `text`, then keep `text` as an episode (one embedding)."""
+    ) -> tuple[list[MemoryLine], asyncio.Future[None] | None]:
+        """Recall what helps with `text`, and start keeping `text` as an episode (one
+        embedding); the keeping runs while the model answers and is awaited before the turn
+        ends, so the user's next turn finds it."""
         if self.memory is None or not self.settings.memory.enabled:
-            return []
+            return [], None
+        memory = self.memory
+        # Full-text search runs while the message is embedded; the vector is reused below.
+        vector = asyncio.ensure_future(memory.embed(text))
         try:
-            # Full-text search runs while the message is embedded; the vector is reused below.
-            vector = asyncio.ensure_future(self.memory.embed(text))
             shown = {t.id for t in history}  # already verbatim in the prompt
-            recalled = await self.memory.recall(
+            recalled = await memory.recall(
                 owner, text, vector=vector, exclude_turns=shown, in_space=here
             )
-            await self.memory.remember(
-                owner,
-                text,
-                kind="episode",
-                source_turn_id=turn_id,
-                vector=await vector,
-                space_id=space_id,
-            )
         except Exception:  # memory must never cost the user a reply
-            log.exception("memory step failed; answering without it")
-            return []
-        return [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
+            log.exception("recall failed; answering without it")
+            recalled = []
+
+        async def keep() -> None:
+            try:
+                await memory.remember(
+                    owner,
+                    text,
+                    kind="episode",
+                    source_turn_id=turn_id,
+                    vector=await vector,
+                    space_id=space_id,
+                )
+            except Exception:
+                log.exception("storing the episode failed; the message itself is saved")
+
+        lines = [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
+        return lines, asyncio.ensure_future(keep())
 
     async def command(self, call: CommandCall) -> Reply:
         """Run a declared command (rights, confirmation and errors: the dispatcher's)."""

@@ -71,6 +71,15 @@ def _nearest(rows: pa.Table, vector: np.ndarray, k: int) -> list[Hit]:
     return [Hit(int(ids[i]), float(cosine[i]), texts[i]) for i in best]
 
 
+def _settle(waiter: asyncio.Future[None], error: Exception | None) -> None:
+    if waiter.done():  # its caller was cancelled
+        return
+    if error is None:
+        waiter.set_result(None)
+    else:
+        waiter.set_exception(error)
+
+
 def _where(owner: OwnerKey) -> str:
     # Ints from our own OwnerKey, never user text: no injection through the filter. One
     # indexed equality: adding the plain user_id/persona_id columns cost 2-3 ms per search.
@@ -91,6 +100,8 @@ class VectorStore:
         self.dim = dim  # None: taken from the existing table, or from the first vector added
         self._table: Any = None
         self._lock = asyncio.Lock()  # one writer at a time; Lance commits are optimistic
+        self._queued: list[tuple[list[VectorRow], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self._opening = asyncio.Lock()  # concurrent first uses must not race to create
         # Every add writes a small fragment that searches scan unindexed; compacting and
         # re-indexing every so often keeps search time flat as memories accumulate.
@@ -172,17 +183,49 @@ class VectorStore:
         )
 
     async def add(self, rows: Sequence[VectorRow]) -> None:
-        """Index rows (ids come from SQL)."""
+        """Index rows (ids come from SQL); searchable once this returns. Adds that arrive
+        while another is being written are written together, as one fragment."""
         if not rows:
             return
         table = await self._open(len(rows[0].vector))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queued.append((list(rows), done))
+        if self._writer is None or self._writer.done():
+            # A task of its own: a caller cancelled mid-write must not strand the others.
+            self._writer = asyncio.create_task(self._write_queued(table))
+        await done
+
+    async def _write_queued(self, table: Any) -> None:
         async with self._lock:
-            await table.add(self._arrow(rows))
+            while self._queued:
+                batch, self._queued = self._queued, []
+                await self._write_batch(table, batch)
+
+    async def _write_batch(
+        self, table: Any, batch: list[tuple[list[VectorRow], asyncio.Future[None]]]
+    ) -> None:
+        try:
+            await table.add(self._arrow([r for part, _ in batch for r in part]))
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exc)
+                return
+            # One caller's bad rows must not fail the others: halves go again on their own.
+            half = len(batch) // 2
+            await self._write_batch(table, batch[:half])
+            await self._write_batch(table, batch[half:])
+            return
+        for _, waiter in batch:
+            _settle(waiter, None)
+        self._added(sum(len(part) for part, _ in batch))
+
+    def _added(self, rows: int) -> None:
+        """Count a write; start a compaction pass when enough have gathered."""
         # Fragments slow searches down, and so do unindexed rows: many small adds (chat turns)
         # and a few big ones (a bulk load) both lead to a pass. Compacting after every bulk
         # call instead cost a 8,500-turn load a third of its speed and 230 MB of peak RSS.
         self._writes += 1
-        self._rows += len(rows)
+        self._rows += rows
         due = self._writes >= max(self._optimize_every, self._threshold)
         if self._optimize_every and (due or self._rows >= self._row_threshold):
             self._writes = self._rows = 0
@@ -311,7 +354,9 @@ class VectorStore:
             log.warning("vector index optimize failed: %s", type(exc).__name__)
 
     async def close(self) -> None:
-        """Let a running compaction finish."""
+        """Let running writes and a running compaction finish."""
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._optimizing is not None:
             await self._optimizing
 

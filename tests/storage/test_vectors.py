@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -84,3 +85,35 @@ async def test_small_owners_are_ranked_exactly_as_lancedb_would_and_large_ones_b
     assert [h.id for h in await store.by_vector(small, later(), 3)] == [
         h.id for h in await store.by_vector(small, query, 3)
     ]
+
+
+async def test_adds_that_arrive_together_are_written_together_and_each_is_searchable(
+    tmp_path: Path,
+) -> None:
+    """Forty turns storing their episode at once make a few fragments, not forty; every add
+    is searchable when it returns, and one caller's bad rows fail only that caller."""
+    store = VectorStore(tmp_path / "v", 8, optimize_every=0)
+    await store.add(_rows(OwnerKey(1, 1), 1, 1))
+    table = await store._open()
+    before = await table.version()
+    owners = [OwnerKey(u, 1) for u in range(2, 42)]
+    bad = VectorRow(
+        9999,
+        OwnerKey(99, 1),
+        "episode",
+        "wrong size",
+        datetime(2026, 1, 1),
+        np.ones(5, dtype=np.float32),
+    )
+    results = await asyncio.gather(
+        *(store.add(_rows(o, 100 * o.user_id, 2)) for o in owners),
+        store.add([bad]),
+        return_exceptions=True,
+    )
+    assert all(r is None for r in results[:-1])
+    assert isinstance(results[-1], Exception)
+    written = await table.version() - before
+    assert 1 <= written < 10, written
+    for o in owners:
+        assert await store.ids(o) == {100 * o.user_id, 100 * o.user_id + 1}
+    assert await store.ids(OwnerKey(99, 1)) == set()
