@@ -139,6 +139,40 @@ def thread_cpu() -> dict[str, float]:
     return out
 
 
+def _package(path: str) -> str:
+    parts = Path(path).parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1]
+    if path.startswith(str(ROOT)):
+        return "ours: " + Path(path).relative_to(ROOT).parts[0]
+    return ""
+
+
+def print_profile(profiler: cProfile.Profile) -> None:
+    """Main-thread time of the 10-user phase by package, then the top functions. Time in the
+    standard library and builtins counts for the package that called it; waiting in epoll is
+    idle time and left out."""
+    stats = pstats.Stats(profiler)
+    by_package: dict[str, float] = {}
+    for (path, _line, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        if "poll" in name and "epoll" in name:
+            continue
+        own = _package(path)
+        if own:
+            by_package[own] = by_package.get(own, 0.0) + row[2]
+            continue
+        for (cpath, _cl, _cn), crow in row[4].items():
+            key = _package(cpath) or "stdlib (event loop, typing…)"
+            by_package[key] = by_package.get(key, 0.0) + crow[2]
+    total = sum(by_package.values())
+    print("main-thread time by package (cProfile tottime, 10-user phase, idle left out):")
+    for key, spent in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {key:28} {spent / total * 100:5.1f}%")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    print(out.getvalue())
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as f:
         for line in f:
@@ -148,7 +182,10 @@ def rss_mb() -> float:
 
 
 async def main(
-    stream: bool, profile: bool, memory: bool = True, phases: tuple[int, ...] = (1, 10, 100),
+    stream: bool,
+    profile: bool,
+    memory: bool = True,
+    phases: tuple[int, ...] = (1, 10, 100),
     by_thread: bool = False,
 ) -> None:
     server, base = start_server()
@@ -200,10 +237,14 @@ async def main(
             if by_thread:
                 after = thread_cpu()
                 spent = {k: v - threads_before.get(k, 0.0) for k, v in after.items()}
-                print("  CPU ms/turn by thread: " + ", ".join(
-                    f"{k} {v / len(lat) * 1000:.1f}"
-                    for k, v in sorted(spent.items(), key=lambda kv: -kv[1]) if v > 0
-                ))
+                print(
+                    "  CPU ms/turn by thread: "
+                    + ", ".join(
+                        f"{k} {v / len(lat) * 1000:.1f}"
+                        for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
+                        if v > 0
+                    )
+                )
             if profiler and users == 10:
                 profiler.disable()
             share = TimedLLM.spent / sum(lat) * 100
@@ -219,9 +260,7 @@ async def main(
         )
         await core.close()
         if profiler:
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(os.environ.get("PFILT", ""), int(os.environ.get("PN", "15")))
-            print(out.getvalue())
+            print_profile(profiler)
         proc = subprocess.run(
             [sys.executable, "-m", "bot", "console", "--user", "bench"],
             cwd=ROOT,

@@ -29,6 +29,7 @@ class LLMConfig(_Section):
     timeout_s: float = Field(60, gt=0)
     turn_budget_s: float = Field(90, gt=0)
     stream: bool = True
+    openai_sdk: bool = False
     retries: int = Field(2, ge=0, le=10)
     backoff_s: float = Field(0.5, ge=0)
     fallbacks: list[str] = Field(default_factory=list)

@@ -17,6 +17,8 @@ from bot.messages import ChunkSink
 
 log = logging.getLogger(__name__)
 
+# litellm's own name for sending openai/ models through its HTTP client instead of the SDK.
+OPENAI_HTTP_SWITCH = "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"
 FailureKind = Literal["unreachable", "auth", "timeout", "server", "dropped", "rejected"]
 
 
@@ -172,6 +174,9 @@ class LLM:
 
     def __init__(self, cfg: LLMConfig) -> None:
         self.cfg = cfg
+        # litellm reads this switch from the environment on every openai/ call, so it is
+        # process-wide: one process serves one configuration.
+        os.environ[OPENAI_HTTP_SWITCH] = "false" if cfg.openai_sdk else "true"
 
     def _kwargs(
         self,

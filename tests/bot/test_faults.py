@@ -219,3 +219,30 @@ async def test_a_local_server_never_gets_another_providers_key(
         assert all("sk-real-openai-key" not in v for v in headers.values())
     finally:
         await core.close()
+
+
+@pytest.mark.parametrize("sdk", [False, True])
+async def test_openai_models_go_through_the_client_the_config_names(
+    tmp_path: Path, fake_llm: FakeOpenAI, sdk: bool
+) -> None:
+    """llm.openai_sdk picks the OpenAI SDK (its X-Stainless headers) or litellm's own HTTP
+    client; either way the request, the streamed reply and the usage are the same."""
+    settings = make_settings(tmp_path, fake_llm.base_url, llm={"openai_sdk": sdk})
+    core = build_core(settings)
+    await core.start()
+    try:
+        parts: list[str] = []
+
+        async def sink(text: str) -> None:
+            parts.append(text)
+
+        reply = await core.handle_text(who("alice"), "hello there", sink)
+        assert reply.text == "echo: hello there" == "".join(parts).strip()
+        headers = {k.lower() for k in fake_llm.server.headers[-1]}
+        assert any(h.startswith("x-stainless") for h in headers) is sdk
+        body = fake_llm.chat_requests[-1]
+        said = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        assert said[-1].endswith("hello there")
+        assert body["stream"] is True
+    finally:
+        await core.close()
