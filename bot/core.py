@@ -202,10 +202,12 @@ class Core(SurfaceQueries):
             if not ctx.private_space and not await self.scopes.everywhere(owner):
                 here = ctx.space_id
             history = await self.turns.recent(owner, limits.recent_turns, in_space=here)
-            turn_id = await self.turns.add_user(owner, ctx.space_id, text)
-            mood = ""
+            mood, felt = "", None
             if self.settings.mood.enabled:
-                mood = (await self.moods.feel(owner, persona, text, utcnow())).describe()
+                now = utcnow()
+                moved = await self.moods.feel(owner, persona, text, now)
+                mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
+            turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt)
             memories, keeping = await self._recall_and_remember(
                 owner, text, turn_id, history, ctx.space_id, here
             )

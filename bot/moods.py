@@ -28,7 +28,6 @@ class Moods:
         return relax(Mood(emotion, intensity), rest, since, now, self.config.relax_half_life_hours)
 
     async def feel(self, owner: OwnerKey, persona: Persona, text: str, now: datetime) -> Mood:
-        """React to a user's message, store and return the new mood."""
-        mood = react(await self.current(owner, persona, now), classify(text), persona.traits)
-        await self.repo.set(owner, mood.emotion, mood.intensity, now)
-        return mood
+        """The mood a user's message moves this persona to; the caller stores it (a turn
+        stores it with the message, in one write)."""
+        return react(await self.current(owner, persona, now), classify(text), persona.traits)

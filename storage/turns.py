@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from storage.db import Database
 from storage.keys import OwnerKey
 from storage.models import PersonaRow, Turn, UsageLog, utcnow
+from storage.moods import stage_mood
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,20 @@ class TurnRepo:
         self._sessions = db.sessions
         self._write = db.write
 
-    async def add_user(self, owner: OwnerKey, space_id: int, content: str) -> int:
-        """Store the user's message (before any model call) and count the persona's use."""
+    async def add_user(
+        self,
+        owner: OwnerKey,
+        space_id: int,
+        content: str,
+        *,
+        mood: tuple[str, float, datetime] | None = None,
+    ) -> int:
+        """Store the user's message (before any model call), count the persona's use and
+        store the mood (emotion, intensity, as of) the message moved it to: one write."""
         # Core inserts, not ORM objects: this is the hot path of every turn.
         async with self._write() as s:
+            if mood is not None:
+                await stage_mood(s, owner, *mood)
             turn_id = await s.scalar(
                 insert(Turn)
                 .values(
