@@ -117,3 +117,68 @@ async def test_adds_that_arrive_together_are_written_together_and_each_is_search
     for o in owners:
         assert await store.ids(o) == {100 * o.user_id, 100 * o.user_id + 1}
     assert await store.ids(OwnerKey(99, 1)) == set()
+
+
+async def _lancedb_ranking(store: VectorStore, owner: OwnerKey, query: np.ndarray) -> list[int]:
+    table = await store._open()
+    rows = await (
+        table.vector_search(query.tolist())
+        .distance_type("cosine")
+        .where(f"owner = {owner_key(owner)}")
+        .select(["id", "_distance"])
+        .limit(1000)
+        .to_list()
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def test_held_rows_follow_every_add_delete_and_wipe_and_never_another_owner(
+    tmp_path: Path,
+) -> None:
+    """A small owner's rows are held in memory after its first search; every later search
+    must still rank exactly what LanceDB holds for that owner, through adds (also one racing
+    a search), deletes, wipes, maintenance deletes, other owners' adds and eviction."""
+    store = VectorStore(tmp_path / "v", 8, small_owner=50, owner_rows=60)
+    mine, other, third = OwnerKey(1, 1), OwnerKey(2, 1), OwnerKey(3, 1)
+    await store.add(_rows(mine, 1, 10) + _rows(other, 100, 10))
+    query = np.random.default_rng(3).standard_normal(8).astype(np.float32)
+
+    async def check(owner: OwnerKey) -> None:
+        hits = await store.by_vector(owner, query, 1000)
+        assert [h.id for h in hits] == await _lancedb_ranking(store, owner, query)
+
+    await check(mine)
+    assert store._owners.get(owner_key(mine)) is not None  # held from now on
+    await store.add(_rows(mine, 20, 3) + _rows(other, 200, 2))
+    await check(mine)
+    await store.delete(mine, [1, 2, 21])
+    await check(mine)
+    # A search that started before an add finished must not keep rows missing it.
+    await store.wipe(mine)
+    await store.add(_rows(mine, 30, 2))
+    gate = asyncio.Event()
+
+    async def embedding_after_the_add() -> np.ndarray:
+        await gate.wait()
+        return query
+
+    search = asyncio.ensure_future(store.by_vector(mine, embedding_after_the_add(), 5))
+    await asyncio.sleep(0.2)  # its read of the rows is done; the vector is still coming
+    await store.add(_rows(mine, 40, 2))
+    gate.set()
+    await search
+    await check(mine)
+    await store.delete_ids([30])
+    await check(mine)
+    await check(other)
+    # Past the row budget the least recently used owner is let go, then read afresh.
+    await store.add(_rows(third, 500, 50))
+    await check(third)
+    assert store._owners.get(owner_key(mine)) is None
+    await store.add(_rows(mine, 60, 1))
+    await check(mine)
+    await check(other)
+    # An owner growing past small_owner leaves memory and is searched by LanceDB.
+    await store.add(_rows(third, 600, 10))
+    assert store._owners.get(owner_key(third)) is None
+    await check(third)
