@@ -218,7 +218,10 @@ async def main(
             f"python={sys.version.split()[0]}"
         )
         print(f"start-up to ready (migrate + presets, fresh db): {cold_start * 1000:.0f} ms")
-        print(f"first turn (imports litellm): {first_turn * 1000:.0f} ms")
+        print(
+            f"first turn (imports litellm): {first_turn * 1000:.0f} ms; "
+            f"resident memory after it and 100 warm-up turns: {rss_mb():.0f} MB"
+        )
         print(
             f"{'users':>6} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'turns/s':>8} "
             f"{'CPU ms/turn':>12} {'in LLM call':>12}"
@@ -247,6 +250,8 @@ async def main(
                 )
             if profiler and users == 10:
                 profiler.disable()
+            if by_thread:
+                print(f"  resident memory: {rss_mb():.0f} MB")
             share = TimedLLM.spent / sum(lat) * 100
             print(
                 f"{users:>6} {len(lat):>6} {statistics.median(lat) * 1000:>8.1f} "
