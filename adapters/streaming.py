@@ -27,11 +27,13 @@ class StreamingMessage:
         self.posted = False
         self.shown = ""  # what the posted message says now
         self.edits = 0
+        self.typing_sent = 0
         self._last = 0.0
         self._dirty = asyncio.Event()
         self._io = asyncio.Lock()  # stop() waits for an in-flight post/edit, never cuts it
         self._pump: asyncio.Task[None] | None = None
-        self._typing: asyncio.Task[None] | None = None
+        self._typing: asyncio.Task[None] | None = None  # the one signal as the turn starts
+        self._refresh: asyncio.Task[None] | None = None  # repeats while the model works
 
     async def _post(self, text: str) -> None:
         raise NotImplementedError
@@ -46,18 +48,35 @@ class StreamingMessage:
         raise NotImplementedError
 
     def start_typing(self) -> None:
-        """Show "typing…" until the first chunk arrives."""
-        self._typing = asyncio.create_task(self._keep_typing())
+        """Show "typing…" once, as the turn starts."""
+        self._typing = asyncio.create_task(self._keep_typing(first_after=0.0, repeat=False))
 
-    async def _keep_typing(self) -> None:
+    async def working(self, on: bool) -> None:
+        """The model started (True) or stopped (False) working on this turn: "typing…" is
+        refreshed only while it works and nothing is shown yet (a platform shows one signal
+        for a few seconds; a turn waiting in line sends none)."""
+        if not on or self.posted:
+            self._stop_typing()
+            return
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(
+                self._keep_typing(first_after=self.typing_every_s, repeat=True)
+            )
+
+    async def _keep_typing(self, first_after: float, repeat: bool) -> None:
         with contextlib.suppress(*self.errors):
+            await asyncio.sleep(first_after)
             while True:
                 await self._signal_typing()
+                self.typing_sent += 1
+                if not repeat:
+                    return
                 await asyncio.sleep(self.typing_every_s)
 
     def _stop_typing(self) -> None:
-        if self._typing is not None:
-            self._typing.cancel()
+        # The first signal is one request already on its way; only the refreshing stops.
+        if self._refresh is not None:
+            self._refresh.cancel()
 
     async def push(self, chunk: str) -> None:
         """Take a chunk from the model (never waits on the platform)."""

@@ -22,7 +22,16 @@ from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
-from bot.messages import Attachment, ChunkSink, CommandCall, Incoming, Look, Reply, Who
+from bot.messages import (
+    Attachment,
+    ChunkSink,
+    CommandCall,
+    Incoming,
+    Look,
+    Reply,
+    Who,
+    WorkSignal,
+)
 from bot.model_choice import ModelChoice
 from bot.moods import Moods
 from bot.outbox import Outbox
@@ -176,11 +185,19 @@ class Core(SurfaceQueries):
         other await (the place in line is taken then); chat() inside it does not wait again."""
         return self.locks.hold((platform, user_ref))
 
-    async def chat(self, incoming: Incoming, on_chunk: ChunkSink | None = None) -> Reply:
-        """One turn with the active persona; every failure becomes an error Reply."""
-        return await guard(self._chat(incoming, on_chunk), "a chat turn")
+    async def chat(
+        self,
+        incoming: Incoming,
+        on_chunk: ChunkSink | None = None,
+        on_working: WorkSignal | None = None,
+    ) -> Reply:
+        """One turn with the active persona; every failure becomes an error Reply.
+        `on_working` hears when the model starts and stops working on it."""
+        return await guard(self._chat(incoming, on_chunk, on_working), "a chat turn")
 
-    async def _chat(self, incoming: Incoming, on_chunk: ChunkSink | None) -> Reply:
+    async def _chat(
+        self, incoming: Incoming, on_chunk: ChunkSink | None, on_working: WorkSignal | None
+    ) -> Reply:
         """The turn; the user's message is stored before the model runs."""
         text = clean(incoming.text).strip() or clean(await self._transcript(incoming))
         limit = self.settings.limits.message
@@ -229,7 +246,13 @@ class Core(SurfaceQueries):
                     mood=mood,
                 )
                 try:
-                    done = await self.llm.complete(messages, model, temperature, on_chunk)
+                    if on_working is not None:
+                        await on_working(True)
+                    try:
+                        done = await self.llm.complete(messages, model, temperature, on_chunk)
+                    finally:
+                        if on_working is not None:
+                            await on_working(False)
                 except LLMFailure as failure:
                     if failure.partial is not None:  # the user saw part of it: keep it, as cut
                         await self._store_reply(owner, ctx, persona, failure.partial, "cut")

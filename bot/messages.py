@@ -98,3 +98,5 @@ class Reply:
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.
 ChunkSink = Callable[[str], Awaitable[None]]
+# Told True when the model starts working on a turn and False when it stops (typing signals).
+WorkSignal = Callable[[bool], Awaitable[None]]

@@ -99,7 +99,9 @@ class Chat:
         stream = Stream(self.sender, channel, look, interval=self.interval, reference=reference)
         stream.start_typing()
         reply_to = str(message.reference.message_id) if message.reference else None
-        reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
+        reply = await self.core.chat(
+            Incoming(who, text, files, reply_to), stream.push, stream.working
+        )
         await stream.finish(reply)
 
     async def _place(self, message: discord.Message, who: Who, name: str, text: str) -> Any:

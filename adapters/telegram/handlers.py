@@ -289,5 +289,7 @@ class Handlers:
         stream = TgStream(place, look, interval=self.config.edit_interval_s)
         stream.start_typing()
         reply_to = str(message.reply_to_message.message_id) if message.reply_to_message else None
-        reply = await self.core.chat(Incoming(who, text, files, reply_to), stream.push)
+        reply = await self.core.chat(
+            Incoming(who, text, files, reply_to), stream.push, stream.working
+        )
         await stream.finish(reply)

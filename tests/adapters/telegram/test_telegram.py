@@ -16,6 +16,7 @@ from bot.commands.spec import CommandSpec
 from bot.messages import Attachment, Look, Reply, Who
 from storage.models import Turn
 from tests.adapters.telegram.conftest import ALICE, BOB, GROUP, Harness
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import BOT, Call, message, press, voice_note
 
 
@@ -330,7 +331,6 @@ async def test_spoken_replies_arrive_as_voice_notes(tg: Harness) -> None:
 
 async def test_a_voice_note_is_transcribed_into_a_turn(tg: Harness, fake_llm: Any) -> None:
 
-
     fake_llm.server.transcript = "what's the weather like"
     tg.api.files["vn1"] = b"OggS\x00\x02" + b"\x00" * 200
     calls = await tg.send(voice_note(ALICE, "vn1"))
@@ -341,7 +341,6 @@ async def test_a_voice_note_is_transcribed_into_a_turn(tg: Harness, fake_llm: An
 
 
 async def test_a_captioned_upload_runs_the_command_with_the_file(tg: Harness) -> None:
-
 
     tg.api.files["vn2"] = b"OggS\x00\x02" + b"\x00" * 200
     await tg.send(message(ALICE, '/persona create luna prompt="You are Luna."'))
@@ -398,3 +397,26 @@ async def test_a_too_big_upload_is_refused_before_it_is_downloaded(tg: Harness) 
     assert not [c for c in calls if c.method == "getFile"]  # never fetched
     (answer,) = sent(calls)
     assert answer.text == "⚠️ 'voice.ogg' is too big: 40.0 MB (limit 10 MB)"
+
+
+async def test_typing_is_sent_once_per_message_and_refreshed_only_while_the_model_works(
+    tg: Harness, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five messages from one user arrive at once: each turn says "typing…" once when it
+    starts (none while it waits in line); a model slower than the refresh period brings
+    refreshes, and only while it works."""
+    before = len(tg.api.calls)
+    ids = [tg.api.push(message(ALICE, f"quick {i}")) for i in range(5)]
+    await tg.api.fetched(ids[-1])
+    await tg.settle()
+    calls = [c for c in tg.api.calls[before:] if c.method != "getUpdates"]
+    typing = [c for c in calls if c.method == "sendChatAction"]
+    assert len(typing) == 5
+    assert len(shown(calls)) == 5
+    monkeypatch.setattr(TgStream, "typing_every_s", 0.2)
+    fake_llm.server.hang_s = 0.9
+    fake_llm.fail_next("hang")
+    calls = await tg.send(message(ALICE, "slow one"))
+    refreshed = [c for c in calls if c.method == "sendChatAction"]
+    assert 3 <= len(refreshed) <= 6, len(refreshed)
+    assert shown(calls)[-1].endswith("echo: slow one")
