@@ -202,6 +202,14 @@ async def main(
         )
         t0 = time.perf_counter()
         core = build_core(settings)
+        connects = [0]
+
+        def count(*_: object) -> None:
+            connects[0] += 1
+
+        from sqlalchemy import event
+
+        event.listen(core.db.engine.sync_engine, "connect", count)
         core.llm = TimedLLM(settings.llm)
         await core.start()
         cold_start = time.perf_counter() - t0
@@ -258,6 +266,7 @@ async def main(
                 f"{pct(lat, 95) * 1000:>8.1f} {pct(lat, 99) * 1000:>8.1f} "
                 f"{len(lat) / wall:>8.0f} {cpu_ms:>12.1f} {share:>11.0f}%"
             )
+        print(f"SQLite connections opened: {connects[0]}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"resident memory: {rss_ready:.0f} MB at ready, {rss_mb():.0f} MB after the runs "
