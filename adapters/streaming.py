@@ -27,7 +27,6 @@ class StreamingMessage:
         self.posted = False
         self.shown = ""  # what the posted message says now
         self.edits = 0
-        self.typing_sent = 0
         self._last = 0.0
         self._dirty = asyncio.Event()
         self._io = asyncio.Lock()  # stop() waits for an in-flight post/edit, never cuts it
@@ -68,7 +67,6 @@ class StreamingMessage:
             await asyncio.sleep(first_after)
             while True:
                 await self._signal_typing()
-                self.typing_sent += 1
                 if not repeat:
                     return
                 await asyncio.sleep(self.typing_every_s)

@@ -297,7 +297,7 @@ class VectorStore:
             await _ready(vector)  # a started embedding is awaited, never left dangling
             return []
         key = owner_key(owner)
-        held = None if key in self._large else self._owners.get(key)
+        held = self._owners.get(key)  # never a large owner's: those are not kept
         if held is not None:
             return _nearest(held, await _ready(vector), k)
         if key in self._large:

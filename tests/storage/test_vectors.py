@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,6 +50,22 @@ def test_owner_keys_are_one_to_one_or_refused() -> None:
             owner_key(bad)
 
 
+async def _lancedb_nearest(
+    store: VectorStore, owner: OwnerKey, query: np.ndarray, k: int
+) -> list[dict[str, Any]]:
+    """LanceDB's own prefiltered cosine search of this owner: what ours must match."""
+    table = await store._open()
+    rows: list[dict[str, Any]] = await (
+        table.vector_search(query.tolist())
+        .distance_type("cosine")
+        .where(f"owner = {owner_key(owner)}")
+        .select(["id", "_distance"])
+        .limit(k)
+        .to_list()
+    )
+    return rows
+
+
 async def test_small_owners_are_ranked_exactly_as_lancedb_would_and_large_ones_by_lancedb(
     tmp_path: Path,
 ) -> None:
@@ -59,20 +76,12 @@ async def test_small_owners_are_ranked_exactly_as_lancedb_would_and_large_ones_b
     small, large, other = OwnerKey(1, 1), OwnerKey(2, 1), OwnerKey(1, 2)
     await store.add(_rows(small, 1, 15) + _rows(large, 100, 60) + _rows(other, 1000, 30))
     query = np.random.default_rng(7).standard_normal(8).astype(np.float32)
-    table = await store._open()
 
     async def later() -> np.ndarray:  # an embedding still on its way
         return query
 
     for owner, size in ((small, 15), (large, 60)):
-        expected = await (
-            table.vector_search(query.tolist())
-            .distance_type("cosine")
-            .where(f"owner = {owner_key(owner)}")
-            .select(["id", "_distance"])
-            .limit(10)
-            .to_list()
-        )
+        expected = await _lancedb_nearest(store, owner, query, 10)
         # The first search of each owner gets the vector still coming: the large owner's must
         # await it only once, then search through LanceDB.
         hits = await store.by_vector(owner, later(), 10)
@@ -119,19 +128,6 @@ async def test_adds_that_arrive_together_are_written_together_and_each_is_search
     assert await store.ids(OwnerKey(99, 1)) == set()
 
 
-async def _lancedb_ranking(store: VectorStore, owner: OwnerKey, query: np.ndarray) -> list[int]:
-    table = await store._open()
-    rows = await (
-        table.vector_search(query.tolist())
-        .distance_type("cosine")
-        .where(f"owner = {owner_key(owner)}")
-        .select(["id", "_distance"])
-        .limit(1000)
-        .to_list()
-    )
-    return [int(r["id"]) for r in rows]
-
-
 async def test_held_rows_follow_every_add_delete_and_wipe_and_never_another_owner(
     tmp_path: Path,
 ) -> None:
@@ -145,7 +141,8 @@ async def test_held_rows_follow_every_add_delete_and_wipe_and_never_another_owne
 
     async def check(owner: OwnerKey) -> None:
         hits = await store.by_vector(owner, query, 1000)
-        assert [h.id for h in hits] == await _lancedb_ranking(store, owner, query)
+        expected = await _lancedb_nearest(store, owner, query, 1000)
+        assert [h.id for h in hits] == [int(r["id"]) for r in expected]
 
     await check(mine)
     assert store._owners.get(owner_key(mine)) is not None  # held from now on
