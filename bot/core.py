@@ -350,9 +350,11 @@ class Core(SurfaceQueries):
         vector = asyncio.ensure_future(memory.embed(text))
         try:
             shown = {t.id for t in history}  # already verbatim in the prompt
-            recalled = await memory.recall(
+            recalled, facts = await memory.recall_with_facts(
                 owner, text, vector=vector, exclude_turns=shown, in_space=here
             )
+            if self.extractor is not None:
+                self.extractor.hint(turn_id, facts)
         except Exception:  # memory must never cost the user a reply
             log.exception("recall failed; answering without it")
             recalled = []

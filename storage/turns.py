@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from storage.db import Database
 from storage.keys import OwnerKey
@@ -167,43 +169,43 @@ class TurnRepo:
 
         Spans owners on purpose (a maintenance queue); each result carries its own OwnerKey.
         """
-        async with self._sessions() as s:
-            users = list(
-                await s.scalars(
-                    select(Turn)
-                    .where(
-                        Turn.role == "user",
-                        Turn.extracted_at.is_(None),
-                        Turn.extract_attempts < max_attempts,
-                    )
-                    .order_by(Turn.id)
-                    .limit(limit)
-                )
+        reply = aliased(Turn)
+        first_reply = (
+            select(func.min(reply.id))
+            .where(
+                reply.user_id == Turn.user_id,
+                reply.persona_id == Turn.persona_id,
+                reply.role == "assistant",
+                reply.id > Turn.id,
             )
-            out = []
-            for turn in users:
-                reply = await s.scalar(
-                    select(Turn.content)
-                    .where(
-                        Turn.user_id == turn.user_id,
-                        Turn.persona_id == turn.persona_id,
-                        Turn.role == "assistant",
-                        Turn.id > turn.id,
-                    )
-                    .order_by(Turn.id)
-                    .limit(1)
+            .correlate(Turn)
+            .scalar_subquery()
+        )
+        answer = aliased(Turn)
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(Turn, answer.content)
+                .join(answer, answer.id == first_reply)
+                .where(
+                    Turn.role == "user",
+                    Turn.extracted_at.is_(None),
+                    Turn.extract_attempts < max_attempts,
                 )
-                if reply is not None:
-                    out.append((OwnerKey(turn.user_id, turn.persona_id), _turn(turn), reply))
-            return out
+                .order_by(Turn.id)
+                .limit(limit)
+            )
+            return [
+                (OwnerKey(turn.user_id, turn.persona_id), _turn(turn), content)
+                for turn, content in rows
+            ]
 
-    async def mark_extracted(self, turn_id: int, ok: bool) -> None:
-        """Done, or one more failed attempt."""
+    async def mark_extracted(self, turn_ids: Sequence[int], ok: bool) -> None:
+        """Done, or one more failed attempt, for each of these turns."""
         values: dict[str, Any] = (
             {"extracted_at": utcnow()} if ok else {"extract_attempts": Turn.extract_attempts + 1}
         )
         async with self._write() as s:
-            await s.execute(update(Turn).where(Turn.id == turn_id).values(**values))
+            await s.execute(update(Turn).where(Turn.id.in_(turn_ids)).values(**values))
             await s.commit()
 
     async def wipe(self, owner: OwnerKey) -> int:

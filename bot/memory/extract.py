@@ -23,9 +23,14 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 DUPLICATE = 0.93  # cosine at which a new fact is the same as a known one
+BATCH_TURNS = 8  # exchanges of one owner read by one model call
+BATCH_CHARS = 6_000  # … and at most this much of their text
+OWNERS_AT_ONCE = 4  # owners distilled concurrently
+MAX_KNOWN = 16  # known facts offered to one call
+MAX_HINTS = 10_000  # turns whose recall is held for extraction
 
-INSTRUCTIONS = """You maintain a memory of facts about a user. Read the user's latest message \
-(and the reply it got) and the facts already known. Return JSON only:
+INSTRUCTIONS = """You maintain a memory of facts about a user. Read the user's latest messages \
+(each with the reply it got) and the facts already known. Return JSON only:
 {"memories": [{"op": "add"|"update"|"delete"|"none", "id": <known id, for update/delete>, \
 "kind": "fact"|"preference", "text": "<one short sentence about the user>", \
 "importance": <0.0-1.0>}]}
@@ -69,7 +74,13 @@ def parse(text: str) -> Extraction:
 
 
 class Extractor:
-    """Turns exchanges into facts; failures are logged and retried, never shown to the user."""
+    """Turns exchanges into facts; failures are logged and retried, never shown to the user.
+
+    One model call reads up to BATCH_TURNS pending exchanges of one (user, persona) — never
+    two owners' words in one prompt — and several owners are distilled at once. The known
+    facts come from the chat turn's own recall (`hint`), re-read so none is stale; only an
+    exchange without a hint (left over from a restart) is recalled again.
+    """
 
     def __init__(
         self,
@@ -87,64 +98,115 @@ class Extractor:
         self.keeper = keeper
         self.user_names = user_names
         self._tasks: set[asyncio.Task[int]] = set()
-        self._lock = asyncio.Lock()  # one pass at a time keeps reconciling consistent
+        self._lock = asyncio.Lock()  # one pass at a time: a pass takes every pending exchange
+        self._wanted = False
+        self._hints: dict[int, list[int]] = {}  # user turn id → ids of facts its recall found
+        self._learning = asyncio.Lock()
+        self._uses: dict[int, int] = {}  # persona id → use count at its last knowledge check
+
+    def hint(self, turn_id: int, known: list[MemoryRecord]) -> None:
+        """The facts a chat turn's recall found for its message (spares a second recall)."""
+        if len(self._hints) >= MAX_HINTS:
+            self._hints.pop(next(iter(self._hints)))  # the oldest: recalled again if needed
+        self._hints[turn_id] = [m.id for m in known]
 
     def schedule(self) -> None:
-        """Process pending exchanges in the background."""
+        """Process pending exchanges in the background (one pass runs, at most one waits)."""
+        if self._wanted:
+            return  # a pass that has not started yet will take this exchange too
+        self._wanted = True
         task = asyncio.create_task(self.drain())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self, batch: int = 20) -> int:
-        """One pass over pending exchanges; a failed one waits for the next pass (at most
-        MAX_ATTEMPTS passes in all), so a flaky model is not hammered."""
+    async def drain(self, batch: int = 200) -> int:
+        """One pass over pending exchanges; returns how many were distilled. A failed one waits
+        for the next pass (at most MAX_ATTEMPTS passes in all), so a flaky model is not
+        hammered."""
         done = 0
         tried: set[int] = set()
         async with self._lock:
+            self._wanted = False
             while True:
                 pending = await self.turns.awaiting_extraction(batch + len(tried), MAX_ATTEMPTS)
                 fresh = [p for p in pending if p[1].id not in tried]
                 if not fresh:
                     return done
+                by_owner: dict[OwnerKey, list[tuple[TurnRecord, str]]] = {}
                 for owner, turn, reply in fresh:
                     tried.add(turn.id)
-                    ok = await self._one(owner, turn, reply)
-                    await self.turns.mark_extracted(turn.id, ok)
-                    done += ok
+                    by_owner.setdefault(owner, []).append((turn, reply))
+                gate = asyncio.Semaphore(OWNERS_AT_ONCE)
+                counts = await asyncio.gather(
+                    *(self._owner(o, items, gate) for o, items in by_owner.items())
+                )
+                done += sum(counts)
+
+    async def _owner(
+        self, owner: OwnerKey, items: list[tuple[TurnRecord, str]], gate: asyncio.Semaphore
+    ) -> int:
+        """One owner's pending exchanges, batch after batch; returns how many were distilled."""
+        async with gate:
+            ok_turns = 0
+            for chunk in batches(items):
+                ok = await self._batch(owner, chunk)
+                await self.turns.mark_extracted([t.id for t, _ in chunk], ok)
+                ok_turns += len(chunk) if ok else 0
+            return ok_turns
 
     async def wait(self) -> None:
         """Let scheduled passes finish (shutdown, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _one(self, owner: OwnerKey, turn: TurnRecord, reply: str) -> bool:
-        known = [
-            r.item
-            for r in await self.memory.recall(owner, turn.content, 8, touch=False)
-            if r.item.kind in ("fact", "preference")
-        ]
+    async def _known(
+        self, owner: OwnerKey, chunk: list[tuple[TurnRecord, str]]
+    ) -> list[MemoryRecord]:
+        """The owner's facts these exchanges may touch: the turns' hints, re-read (one read),
+        and a recall only for a turn that has none."""
+        ids: list[int] = []
+        for turn, _ in chunk:
+            hinted = self._hints.pop(turn.id, None)
+            if hinted is None:
+                recalled = await self.memory.recall(owner, turn.content, 8, touch=False)
+                hinted = [r.id for r in recalled if r.item.kind in ("fact", "preference")]
+            ids.extend(i for i in hinted if i not in ids)
+        by_id = {m.id: m for m in await self.memory.repo.get(owner, ids)}
+        return [by_id[i] for i in ids if i in by_id][:MAX_KNOWN]
+
+    async def _batch(self, owner: OwnerKey, chunk: list[tuple[TurnRecord, str]]) -> bool:
+        known = await self._known(owner, chunk)
         listing = "\n".join(f"- id {m.id}: {m.text}" for m in known) or "(none)"
+        said = "\n\n".join(f"User: {turn.content}\nReply: {reply[:1000]}" for turn, reply in chunk)
         messages = [
             {"role": "system", "content": INSTRUCTIONS},
-            {
-                "role": "user",
-                "content": f"Known facts:\n{listing}\n\n"
-                f"User: {turn.content}\nReply: {reply[:1000]}",
-            },
+            {"role": "user", "content": f"Known facts:\n{listing}\n\n{said}"},
         ]
+        ids = ", ".join(str(t.id) for t, _ in chunk)
         try:
             answer = await self.llm.complete(messages, self.model, 0.0, json_mode=True)
             result = parse(answer.text)
         except (LLMFailure, MalformedExtraction) as exc:
-            # INFO: a small local model fails often; the turn is retried on a later pass.
-            log.info("extraction of turn %d failed: %s", turn.id, exc)
+            # INFO: a small local model fails often; the turns are retried on a later pass.
+            log.info("extraction of turns %s failed: %s", ids, exc)
             return False
-        await self.apply(owner, turn, result, {m.id: m for m in known})
-        if self.keeper is not None:
-            persona = await self.keeper.personas.get(owner.persona_id)
-            if persona is not None and self.keeper.due(persona):
-                await self.keeper.learn(persona)
+        # What the batch teaches is dated by, and traced to, its latest exchange.
+        await self.apply(owner, chunk[-1][0], result, {m.id: m for m in known})
+        await self._learn(owner.persona_id)
         return True
+
+    async def _learn(self, persona_id: int) -> None:
+        """The persona's knowledge pass, when a multiple of its use count was passed."""
+        if self.keeper is None:
+            return
+        async with self._learning:  # owners of one persona finish together: one pass
+            persona = await self.keeper.personas.get(persona_id)
+            if persona is None:
+                return
+            since = self._uses.get(persona_id)
+            self._uses[persona_id] = persona.usage_count
+            if self.keeper.due(persona, since):
+                await self.keeper.learn(persona)
 
     async def apply(
         self,
@@ -195,3 +257,17 @@ class Extractor:
 def describe(counts: dict[str, Any]) -> str:
     """Counts as one log-friendly line."""
     return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def batches(items: list[tuple[TurnRecord, str]]) -> list[list[tuple[TurnRecord, str]]]:
+    """Consecutive exchanges in groups of at most BATCH_TURNS and about BATCH_CHARS."""
+    out: list[list[tuple[TurnRecord, str]]] = []
+    size = 0
+    for item in items:
+        cost = len(item[0].content) + min(len(item[1]), 1000)
+        if not out or len(out[-1]) >= BATCH_TURNS or size + cost > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += cost
+    return out

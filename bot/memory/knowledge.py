@@ -99,9 +99,14 @@ class KnowledgeKeeper:
         self.every = every
         self.min_users = min_users
 
-    def due(self, persona: Persona) -> bool:
-        """Every `every`-th use of a persona triggers a pass (0 turns the pass off)."""
-        return self.every > 0 and persona.usage_count % self.every == 0
+    def due(self, persona: Persona, since: int | None = None) -> bool:
+        """Every `every`-th use of a persona triggers a pass (0 turns the pass off); with
+        `since` (the use count last checked), any multiple passed since then counts."""
+        if self.every <= 0:
+            return False
+        if since is None:
+            return persona.usage_count % self.every == 0
+        return persona.usage_count // self.every > since // self.every
 
     async def learn(self, persona: Persona) -> bool:
         """One pass; False when it did not run (too few users) or the model failed."""

@@ -34,6 +34,7 @@ HOP_CANDIDATES = 5
 HOP_FROM = 3  # names are read off this many of the most relevant hits
 HOP_WEIGHT = 0.9  # a hop hit counts up to this share of the hit that named it
 HOP_HALF = 2.0  # the BM25 score of a name at which a hop hit counts half that
+FACTS = 8  # known facts a turn's recall hands to fact extraction
 ANCHOR_SIMILARITY = 0.35  # "before the trip": the told event must be this close in meaning
 
 
@@ -207,6 +208,35 @@ class MemoryService:
         """The k memories of this owner that best answer `query`, best first; with `in_space`,
         only those formed in that space (a group never hears what was said in a DM). `vector`
         may be the query's embedding or a task computing it (full-text search starts first)."""
+        top, _ = await self.recall_with_facts(
+            owner,
+            query,
+            k,
+            now=now,
+            mode=mode,
+            vector=vector,
+            exclude_turns=exclude_turns,
+            touch=touch,
+            in_space=in_space,
+        )
+        return top
+
+    async def recall_with_facts(
+        self,
+        owner: OwnerKey,
+        query: str,
+        k: int | None = None,
+        *,
+        now: datetime | None = None,
+        mode: str | None = None,
+        vector: Vector | None = None,
+        exclude_turns: Collection[int] = (),
+        touch: bool = True,
+        in_space: int | None = None,
+    ) -> tuple[list[Recalled], list[MemoryRecord]]:
+        """`recall`, plus the owner's facts and preferences among all its candidates, most
+        relevant first — whatever their space or source turn (fact extraction reconciles
+        with these, so a chat turn's recall spares it a second one)."""
         k = k or self.cfg.top_k
         now = now or self.clock()
         mode = mode or self.cfg.recall_mode
@@ -238,6 +268,16 @@ class MemoryService:
             best = sorted(relevance, key=lambda i: -relevance[i])[:REPLY_POOL]
             asked = [i for i in best if is_question(texts.get(i, ""))]
         rows, replies = await self.repo.get_with_next(owner, list(relevance), asked)
+        facts = sorted(
+            (
+                r
+                for r in rows
+                if r.kind in ("fact", "preference")
+                and r.id in relevance
+                and (cosine.get(r.id, 1.0) >= self.cfg.min_relevance or r.id in lexical)
+            ),
+            key=lambda r: -relevance[r.id],
+        )[:FACTS]
         items = {
             r.id: r
             for r in rows
@@ -275,7 +315,7 @@ class MemoryService:
         top = results[:k]
         if touch and top:
             self._touch(owner, [r.id for r in top], now)
-        return top
+        return top, facts
 
     def _touch(self, owner: OwnerKey, ids: list[int], now: datetime) -> None:
         """Strengthening is for decay only, so no answer waits for it: recalls within

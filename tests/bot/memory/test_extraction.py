@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.app import build_core
 from bot.core import Core
+from bot.memory.embeddings import Embedder
 from bot.memory.extract import MalformedExtraction, parse
+from bot.memory.knowledge import KnowledgeKeeper
 from storage.keys import OwnerKey
 from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
@@ -143,3 +147,90 @@ def test_extraction_is_off_for_the_embedded_model_unless_a_model_is_named(tmp_pa
     )
     core = build_core(named)
     assert core.extractor is not None and core.extractor.model == "openai/gpt-4o-mini"
+
+
+@dataclass
+class CountingEmbedder:
+    """The real embedder, with the texts it was asked to embed kept."""
+
+    inner: Embedder
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return await self.inner.embed(texts)
+
+
+async def test_a_turns_recall_serves_its_extraction(core: Core, fake_llm: FakeOpenAI) -> None:
+    fake_llm.json_next(ops({"op": "add", "kind": "fact", "text": "The user lives in Porto"}))
+    await say(core, "I live in Porto these days")
+    assert core.memory is not None
+    counting = CountingEmbedder(core.memory.embedder)
+    core.memory.embedder = counting
+    fake_llm.json_next(ops({"op": "none"}))
+    await say(core, "Do you know where Porto is?")
+    # The message was embedded once, for its recall and its episode; extraction offered the
+    # fact that recall found without searching again.
+    assert counting.texts == ["Do you know where Porto is?"]
+    [(porto_id, _, _)] = await facts(core)
+    assert (
+        f"id {porto_id}: The user lives in Porto"
+        in fake_llm.requests[-1]["messages"][1]["content"]
+    )
+
+
+async def test_left_over_exchanges_are_distilled_in_one_call_per_owner(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    """Turns stored while extraction was off (a restart, an outage) are read in batches of one
+    (user, persona) each: one call per owner, never two owners' words in one prompt, and the
+    known facts come from a recall of their own (the turns' hints died with the process)."""
+    said = {"alice": [f"alice note {i} about Porto" for i in range(5)]}
+    said["bob"] = [f"bob note {i} about Porto" for i in range(5)]
+    off = build_core(make_settings(tmp_path, fake_llm.base_url))
+    await off.start()
+    assert off.memory is not None
+    ctx = await off.context(who("alice"))
+    owner = OwnerKey(ctx.user_id, (await off.personas.active(ctx)).id)
+    porto = await off.memory.remember(owner, "The user lives in Porto", kind="fact")
+    for i in range(5):
+        for name in ("alice", "bob"):
+            assert not (await off.handle_text(who(name), said[name][i])).error
+    await off.close()
+
+    before = len(fake_llm.requests)
+    on = build_core(make_settings(tmp_path, fake_llm.base_url, memory={"extraction": True}))
+    await on.start()  # schedules a pass over what was left
+    assert on.extractor is not None
+    await on.extractor.wait()
+    calls = [r for r in fake_llm.requests[before:] if r.get("response_format")]
+    assert len(calls) == 2
+    prompts = {c["messages"][1]["content"] for c in calls}
+    alices = next(p for p in prompts if "alice note" in p)
+    bobs = next(p for p in prompts if "bob note" in p)
+    assert all(text in alices for text in said["alice"]) and "bob note" not in alices
+    assert all(text in bobs for text in said["bob"]) and "alice note" not in bobs
+    assert f"id {porto.id}: The user lives in Porto" in alices
+    assert "The user lives in Porto" not in bobs
+    before = len(fake_llm.requests)
+    assert await on.extractor.drain() == 0  # all marked done
+    assert len(fake_llm.requests) == before
+    await on.close()
+
+
+def test_the_knowledge_pass_is_due_when_a_multiple_was_passed(tmp_path: Path) -> None:
+    """Batched extraction checks a persona after several uses: a multiple of `every` passed
+    since the last check counts, not only landing on one."""
+    from personas.model import Persona
+
+    keeper = KnowledgeKeeper(None, None, None, "m", every=5, min_users=3)  # type: ignore[arg-type]
+    at = lambda n: Persona(1, "p", "P", usage_count=n)  # noqa: E731
+    assert keeper.due(at(10)) and not keeper.due(at(11))
+    assert keeper.due(at(11), since=8) and keeper.due(at(10), since=9)
+    assert not keeper.due(at(14), since=10) and not keeper.due(at(10), since=10)
+    off = KnowledgeKeeper(None, None, None, "m", every=0, min_users=3)  # type: ignore[arg-type]
+    assert not off.due(at(10), since=1)
