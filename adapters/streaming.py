@@ -23,7 +23,8 @@ class StreamingMessage:
     def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
         self.clock = clock
-        self.text = ""
+        self._chunks: list[str] = []
+        self._taken = 0  # chunks already handed to the preview
         self.posted = False
         self.shown = ""  # what the posted message says now
         self.edits = 0
@@ -45,6 +46,18 @@ class StreamingMessage:
 
     def _preview(self) -> str:
         raise NotImplementedError
+
+    @property
+    def text(self) -> str:
+        """The whole reply so far."""
+        return "".join(self._chunks)
+
+    def _fresh(self) -> str:
+        """The text that arrived since the last call: a preview folds in only what is new,
+        so an update costs the new text, not the whole reply again."""
+        new = "".join(self._chunks[self._taken :])
+        self._taken = len(self._chunks)
+        return new
 
     def start_typing(self) -> None:
         """Show "typing…" once, as the turn starts."""
@@ -79,7 +92,7 @@ class StreamingMessage:
     async def push(self, chunk: str) -> None:
         """Take a chunk from the model (never waits on the platform)."""
         self._stop_typing()
-        self.text += chunk
+        self._chunks.append(chunk)
         self._dirty.set()
         if self._pump is None:
             self._pump = asyncio.create_task(self._run())

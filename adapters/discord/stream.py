@@ -35,6 +35,9 @@ class Stream(StreamingMessage):
         self.look = look
         self.reference = reference
         self.message: Posted | None = None
+        self._room = LIMIT - len(look.display_name) - 10  # room for a fallback name header
+        self._seen: list[str] = []
+        self._cut: str | None = None  # the preview once the reply outgrew one message
 
     async def _post(self, text: str) -> None:
         self.message = await self.sender.post(
@@ -49,9 +52,15 @@ class Stream(StreamingMessage):
         await self.channel.typing()
 
     def _preview(self) -> str:
-        room = LIMIT - len(self.look.display_name) - 10  # room for a fallback name header
-        text = self.text.strip() or "…"
-        return text if len(text) <= room else text[: room - 2].rstrip() + " …"
+        if self._cut is not None:  # past one message the preview no longer changes
+            return self._cut
+        self._seen.append(self._fresh())
+        text = "".join(self._seen).strip() or "…"
+        if len(text) <= self._room:
+            return text
+        self._cut = text[: self._room - 2].rstrip() + " …"
+        self._seen = []
+        return self._cut
 
     async def finish(self, reply: Reply) -> list[Posted]:
         """Stop streaming and deliver the whole reply (split at Discord's limit)."""

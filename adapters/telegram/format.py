@@ -37,11 +37,39 @@ def pieces(reply: Reply) -> list[str]:
     return [head + parts[0], *parts[1:]]
 
 
-def preview(look: Look, text: str) -> str:
-    """A streaming reply so far, cut to one message."""
-    head = header(look)
-    room = LIMIT - len(head) - 2
-    escaped = html.escape(text.strip() or "…", quote=False)
-    if len(escaped) > room:
-        escaped = fit(text, room)[0] + " …"
-    return head + escaped
+class Preview:
+    """A streaming reply's preview, built up chunk by chunk: each new piece of text is escaped
+    once, and once the reply outgrows one message its first message is settled for good."""
+
+    def __init__(self, look: Look) -> None:
+        self.head = header(look)
+        self.room = LIMIT - len(self.head) - 2
+        self._raw: list[str] = []
+        self._raw_size = 0
+        self._escaped: list[str] = []
+        self._escaped_size = 0
+        self._settled: str | None = None
+
+    def add(self, text: str) -> None:
+        """Fold in the text that arrived since the last call."""
+        if self._settled is not None or not text:
+            return
+        escaped = html.escape(text, quote=False)  # char by char: pieces escape like the whole
+        self._raw.append(text)
+        self._raw_size += len(text)
+        self._escaped.append(escaped)
+        self._escaped_size += len(escaped)
+
+    def render(self) -> str:
+        """The reply so far, escaped, cut to one message (then marked " …")."""
+        if self._settled is not None:
+            return self._settled
+        escaped = "".join(self._escaped).strip()
+        if len(escaped) <= self.room:
+            return self.head + (escaped or "…")
+        raw = "".join(self._raw)
+        cut = self.head + fit(raw, self.room)[0] + " …"
+        if len(raw.strip()) > self.room:  # the first piece depends on this much text only
+            self._settled = cut
+            self._raw, self._escaped = [], []
+        return cut

@@ -12,7 +12,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from adapters.streaming import StreamingMessage
-from adapters.telegram.format import pieces, preview
+from adapters.telegram.format import Preview, pieces
 from bot.messages import Attachment, Look, Reply
 
 
@@ -106,6 +106,7 @@ class TgStream(StreamingMessage):
         self.place = place
         self.look = look
         self.message_id: int | None = None
+        self._view = Preview(look)
 
     async def _post(self, text: str) -> None:
         self.message_id = (await self.place.send(text, reply=True)).message_id
@@ -120,7 +121,8 @@ class TgStream(StreamingMessage):
         )
 
     def _preview(self) -> str:
-        return preview(self.look, self.text)
+        self._view.add(self._fresh())
+        return self._view.render()
 
     async def finish(self, reply: Reply) -> None:
         """Stop streaming; the streamed message becomes the reply's first piece."""
