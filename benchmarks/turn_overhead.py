@@ -148,8 +148,8 @@ def _package(path: str) -> str:
     return ""
 
 
-def print_profile(profiler: cProfile.Profile) -> None:
-    """Main-thread time of the 10-user phase by package, then the top functions. Time in the
+def print_profile(profiler: cProfile.Profile, phase: str = "10-user phase") -> None:
+    """Main-thread time of a phase by package, then the top functions. Time in the
     standard library and builtins counts for the package that called it; waiting in epoll is
     idle time and left out."""
     stats = pstats.Stats(profiler)
@@ -165,7 +165,7 @@ def print_profile(profiler: cProfile.Profile) -> None:
             key = _package(cpath) or "stdlib (event loop, typing…)"
             by_package[key] = by_package.get(key, 0.0) + crow[2]
     total = sum(by_package.values())
-    print("main-thread time by package (cProfile tottime, 10-user phase, idle left out):")
+    print(f"main-thread time by package (cProfile tottime, {phase}, idle left out):")
     for key, spent in sorted(by_package.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {key:28} {spent / total * 100:5.1f}%")
     out = io.StringIO()

@@ -62,15 +62,21 @@ class FakeBotAPI:
     base: str = ""
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)  # any call, any update
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)  # a new update only
     _runner: web.AppRunner | None = None
 
-    async def start(self) -> FakeBotAPI:
-        """Listen on a free loopback port."""
+    async def start(self, control: bool = False) -> FakeBotAPI:
+        """Listen on a free loopback port; with `control`, also take updates and report sent
+        texts over HTTP (`POST /_push`, `GET /_texts?since=N`: a benchmark in another
+        process drives it)."""
         app = web.Application()
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/file/bot{token}/{path:.*}", self._file)
+        if control:
+            app.router.add_route("POST", "/_push", self._push_many)
+            app.router.add_route("GET", "/_texts", self._texts)
         self._runner, self.base = await serve(app)
         return self
 
@@ -84,6 +90,7 @@ class FakeBotAPI:
         update_id = next(self._next_update)
         self._updates.append({"update_id": update_id, **update})
         self._changed.set()
+        self._arrived.set()
         return update_id
 
     def find(self, method: str) -> list[Call]:
@@ -112,6 +119,26 @@ class FakeBotAPI:
                 await self._changed.wait()
 
         await asyncio.wait_for(until(), timeout)
+
+    # -- control, for a driver in another process -----------------------------------------
+
+    async def _push_many(self, request: web.Request) -> web.Response:
+        ids = [self.push(update) for update in await request.json()]
+        return web.json_response({"last": ids[-1] if ids else 0})
+
+    async def _texts(self, request: web.Request) -> web.Response:
+        """Texts sent or edited since call number `since`, in the order they arrived, and the
+        number of calls by method."""
+        since = int(request.query.get("since", "0"))
+        texts = [
+            [int(c.params.get("chat_id") or 0), c.text]
+            for c in self.calls[since:]
+            if c.method in ("sendMessage", "editMessageText")
+        ]
+        methods: dict[str, int] = {}
+        for c in self.calls:
+            methods[c.method] = methods.get(c.method, 0) + 1
+        return web.json_response({"calls": len(self.calls), "texts": texts, "methods": methods})
 
     # -- the API --------------------------------------------------------------------------
 
@@ -153,11 +180,12 @@ class FakeBotAPI:
         offset = int(params.get("offset") or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         if not self._updates:
-            self._changed.clear()
-            # Long polling, kept short so tests and shutdown stay quick.
+            # Long polling, as Telegram does: answered when an update arrives (not when the
+            # bot sends something), kept short so tests and shutdown stay quick.
+            self._arrived.clear()
             timeout = min(float(params.get("timeout") or 0), 0.2)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                await asyncio.wait_for(self._arrived.wait(), timeout)
         return list(self._updates)
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -290,3 +318,13 @@ def voice_note(
     if caption:
         msg["caption"] = caption
     return update
+
+
+async def _serve_forever() -> None:
+    api = await FakeBotAPI().start(control=True)
+    print(api.base, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a process of its own: python -m tests.support.fake_telegram
+    asyncio.run(_serve_forever())
