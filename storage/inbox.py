@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
         self._write = db.write
+        self._stamps: list[tuple[str, str, int, asyncio.Future[None]]] = []
+        self._stamping: asyncio.Task[None] | None = None
 
     async def keep(self, platform: str, updates: Sequence[tuple[int, str]]) -> None:
         """Store fetched updates (again: a no-op for those already kept)."""
@@ -50,22 +53,48 @@ class InboxRepo:
                 await s.execute(insert(InboxEntry).values(rows))
             await s.commit()
 
-    async def _stamp(self, platform: str, update_id: int, **values: datetime) -> None:
-        async with self._write() as s:
-            await s.execute(
-                update(InboxEntry)
-                .where(InboxEntry.platform == platform, InboxEntry.update_id == update_id)
-                .values(**values)
-            )
-            await s.commit()
+    async def _stamp(self, column: str, platform: str, update_id: int) -> None:
+        """Stamp one update, returning once it is committed. Stamps that arrive while one is
+        being written share the next transaction (a burst's hundreds of updates take a few
+        commits, not two each)."""
+        done = asyncio.get_running_loop().create_future()
+        self._stamps.append((column, platform, update_id, done))
+        if self._stamping is None or self._stamping.done():
+            self._stamping = asyncio.create_task(self._write_stamps())
+        await done
+
+    async def _write_stamps(self) -> None:
+        while self._stamps:
+            batch, self._stamps = self._stamps, []
+            chosen: dict[tuple[str, str], list[int]] = {}
+            for column, platform, update_id, _ in batch:
+                chosen.setdefault((column, platform), []).append(update_id)
+            try:
+                now = utcnow()
+                async with self._write() as s:
+                    for (column, platform), ids in chosen.items():
+                        await s.execute(
+                            update(InboxEntry)
+                            .where(InboxEntry.platform == platform, InboxEntry.update_id.in_(ids))
+                            .values({column: now})
+                        )
+                    await s.commit()
+            except Exception as exc:  # every waiting caller hears it, as from its own write
+                for *_, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+            else:
+                for *_, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_result(None)
 
     async def take(self, platform: str, update_id: int) -> None:
         """Handling began: from here a turn may be stored, so a restart must not replay it."""
-        await self._stamp(platform, update_id, taken_at=utcnow())
+        await self._stamp("taken_at", platform, update_id)
 
     async def done(self, platform: str, update_id: int) -> None:
         """Handled (answered, ignored, or explained after a restart)."""
-        await self._stamp(platform, update_id, done_at=utcnow())
+        await self._stamp("done_at", platform, update_id)
 
     async def unfinished(self, platform: str) -> list[Unfinished]:
         """What a previous run kept and did not finish, oldest first."""

@@ -1,0 +1,36 @@
+"""The inbox on a real SQLite file: stamps arriving together share a commit, none is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import event
+
+from storage.db import Database
+from storage.inbox import InboxRepo
+
+
+async def test_concurrent_stamps_share_commits_and_each_one_lands(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}")
+    await db.migrate()
+    inbox = InboxRepo(db)
+    await inbox.keep("telegram", [(n, f'{{"update_id": {n}}}') for n in range(1, 61)])
+    await inbox.keep("discord", [(1, "{}")])  # same id, other platform: stamped apart
+    commits = [0]
+
+    def count(*_: object) -> None:
+        commits[0] += 1
+
+    event.listen(db.engine.sync_engine, "commit", count)
+    await asyncio.gather(*(inbox.take("telegram", n) for n in range(1, 41)))
+    assert 1 <= commits[0] < 10  # 40 stamps, a handful of transactions
+    await asyncio.gather(
+        *(inbox.done("telegram", n) for n in range(1, 21)),
+        *(inbox.take("telegram", n) for n in range(41, 51)),
+    )
+    left = {u.update_id: u.taken for u in await inbox.unfinished("telegram")}
+    # 1-20 done; 21-50 taken but not done; 51-60 only kept.
+    assert left == {**{n: True for n in range(21, 51)}, **{n: False for n in range(51, 61)}}
+    assert [(u.update_id, u.taken) for u in await inbox.unfinished("discord")] == [(1, False)]
+    await db.close()
