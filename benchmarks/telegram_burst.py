@@ -174,10 +174,13 @@ async def main(messages: int, users: int, memory: bool, profile: bool = False) -
             f"servers used {servers / n * 1000:.1f} ms of CPU per message of the same cores)"
         )
         print(f"each user's answers shown in the order sent: {order_kept}")
-        print(
-            f"fact extraction ran on {lag:.1f} s after the last answer; "
-            f"{len(pending)} exchanges left pending"
-        )
+        if core.extractor is None:
+            print("fact extraction: off")
+        else:
+            print(
+                f"fact extraction ran on {lag:.1f} s after the last answer; "
+                f"{len(pending)} exchanges left pending"
+            )
         print(
             "Bot API calls: "
             + ", ".join(
