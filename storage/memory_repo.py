@@ -205,6 +205,22 @@ class MemoryRepo:
             await s.commit()
             return bool(getattr(result, "rowcount", 0))
 
+    async def delete_from_turns(self, owner: OwnerKey, turn_ids: Sequence[int]) -> list[int]:
+        """Remove every item of this owner formed from these turns (episodes, facts, their
+        history); returns the ids removed."""
+        if not turn_ids:
+            return []
+        async with self._write() as s:
+            gone = list(
+                await s.scalars(
+                    delete(Row)
+                    .where(_mine(owner), Row.source_turn_id.in_(turn_ids))
+                    .returning(Row.id)
+                )
+            )
+            await s.commit()
+            return [int(i) for i in gone]
+
     async def wipe(self, owner: OwnerKey) -> int:
         """Remove every item of this owner."""
         async with self._write() as s:

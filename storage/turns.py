@@ -45,6 +45,10 @@ def _turn(row: Turn) -> TurnRecord:
     )
 
 
+def _owned(owner: OwnerKey) -> Any:
+    return (Turn.user_id == owner.user_id) & (Turn.persona_id == owner.persona_id)
+
+
 class TurnRepo:
     """The short-term chat log, always addressed by OwnerKey."""
 
@@ -139,6 +143,51 @@ class TurnRepo:
         async with self._sessions() as s:
             rows = await s.scalars(query.order_by(Turn.id.desc()).limit(limit))
             return [_turn(r) for r in reversed(list(rows))]
+
+    async def last_message(self, owner: OwnerKey, in_space: int) -> TurnRecord | None:
+        """This owner's latest message said in `in_space`."""
+        async with self._sessions() as s:
+            row = await s.scalar(
+                select(Turn)
+                .where(_owned(owner), Turn.role == "user", Turn.space_id == in_space)
+                .order_by(Turn.id.desc())
+                .limit(1)
+            )
+            return _turn(row) if row is not None else None
+
+    async def forget_exchange(self, owner: OwnerKey, turn_id: int) -> list[int]:
+        """Delete one of this owner's messages and the replies that answered it (up to the
+        owner's next message); returns the ids deleted (none if the message is not theirs)."""
+        later = (
+            select(func.min(Turn.id))
+            .where(_owned(owner), Turn.role == "user", Turn.id > turn_id)
+            .scalar_subquery()
+        )
+        async with self._write() as s:
+            found = (
+                await s.execute(
+                    select(Turn.space_id).where(
+                        _owned(owner), Turn.id == turn_id, Turn.role == "user"
+                    )
+                )
+            ).first()
+            if found is None:
+                return []
+            here = found[0]  # replies go where the message was said
+            answers = (
+                (Turn.role == "assistant")
+                & (Turn.id > turn_id)
+                & ((Turn.id < later) | later.is_(None))
+                & (Turn.space_id.is_(None) if here is None else Turn.space_id == here)
+            )
+            gone = await s.scalars(
+                delete(Turn)
+                .where(_owned(owner), (Turn.id == turn_id) | answers)
+                .returning(Turn.id)
+            )
+            ids = sorted(int(i) for i in gone)
+            await s.commit()
+            return ids
 
     async def count(self, owner: OwnerKey) -> int:
         """How many turns this owner has."""

@@ -98,11 +98,21 @@ async def memory_search(s: Services, ctx: Context, query: str) -> Reply:
 
 @command("memory", "forget", help="Delete one memory for good", params=(ID,))
 async def memory_forget(s: Services, ctx: Context, id: int) -> Reply:
-    """Remove one item from SQL and the vector index."""
+    """Remove one item from SQL and the vector index, and the message it was formed from:
+    out of the conversation the model reads, with its reply and anything else formed from it."""
     persona, owner = await _owner(s, ctx)
-    if not await _memory(s).forget(owner, id):
+    memory = _memory(s)
+    item = await memory.forget(owner, id)
+    if item is None:
         raise BadInput(f"{persona.display_name} has no memory #{id} of yours")
-    return Reply(text=f"Forgotten: #{id}.", ephemeral=True)
+    if item.source_turn_id is None:
+        return Reply(text=f"Forgotten: #{id}.", ephemeral=True)
+    # Memories first: deleting the message sets their source to NULL.
+    others = await memory.forget_turns(owner, [item.source_turn_id])
+    gone = await s.turns.forget_exchange(owner, item.source_turn_id)
+    said = "the message it came from and its reply" if gone else "(its message was already gone)"
+    more = f", and {others} other memories formed from that message" if others else ""
+    return Reply(text=f"Forgotten: #{id}, {said}{more}.", ephemeral=True)
 
 
 async def _pin(s: Services, ctx: Context, item_id: int, pinned: bool) -> Reply:

@@ -395,14 +395,22 @@ class MemoryService:
             out[h.id] = max(out.get(h.id, 0.0), carried)
         return out, {h.id for h in hits}
 
-    async def forget(self, owner: OwnerKey, item_id: int) -> bool:
-        """Delete one item from SQL and the index; False if it is not this owner's."""
+    async def forget(self, owner: OwnerKey, item_id: int) -> MemoryRecord | None:
+        """Delete one item from SQL and the index; returns it (None if it is not this
+        owner's), so the caller can drop the message it came from too."""
         found = await self.repo.get(owner, [item_id])
         if not found:
-            return False
+            return None
         await self.repo.delete(owner, item_id)
         await self.vectors.delete(owner, [item_id])
-        return True
+        return found[0]
+
+    async def forget_turns(self, owner: OwnerKey, turn_ids: Sequence[int]) -> int:
+        """Delete every item formed from these turns, from SQL and the index."""
+        gone = await self.repo.delete_from_turns(owner, turn_ids)
+        if gone:
+            await self.vectors.delete(owner, gone)
+        return len(gone)
 
     async def supersede(self, owner: OwnerKey, old_id: int, new_id: int) -> None:
         """`new_id` replaces `old_id`; the old text stays in SQL as history, out of recall."""

@@ -6,9 +6,10 @@ from typing import Any
 
 from tests.adapters.discord.conftest import ALICE, BOB, Harness
 from tests.support import discord_gateway as gw
-from tests.support.fake_discord import Call
+from tests.support.fake_discord import BOT_USER, Call
 
 EPHEMERAL = 64
+MENTION = f"<@{BOT_USER['id']}>"
 
 
 def callback(calls: list[Call]) -> dict[str, Any]:
@@ -202,3 +203,14 @@ async def test_voice_upload_takes_the_attached_file(dc: Harness) -> None:
     # Offline speech here: the file arrived, and the core explains what cloning needs.
     assert body["data"]["content"] == "⚠️ voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY"
     assert body["data"]["flags"] & EPHEMERAL
+
+
+async def test_undo_takes_the_last_exchange_out_of_the_next_prompt(
+    dc: Harness, fake_llm: Any
+) -> None:
+    await dc.message(ALICE, f"{MENTION} my door code is 5521", mentions=(BOT_USER,))
+    body = callback(await dc.slash(ALICE, ("undo",)))
+    assert body["data"]["flags"] & EPHEMERAL and "5521" in body["data"]["content"]
+    await dc.message(ALICE, f"{MENTION} what is my door code?", mentions=(BOT_USER,))
+    prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
+    assert "5521" not in prompt and "what is my door code?" in prompt

@@ -18,7 +18,18 @@ from bot.messages import Reply
 
 ROOT = Path(__file__).resolve().parents[3]
 # Every command group and top-level command, as Discord lists them.
-TOPS = {"channel", "help", "jobs", "memory", "model", "persona", "preset", "usage", "voice"}
+TOPS = {
+    "channel",
+    "help",
+    "jobs",
+    "memory",
+    "model",
+    "persona",
+    "preset",
+    "undo",
+    "usage",
+    "voice",
+}
 
 
 async def _never(*args: Any) -> Any:

@@ -420,3 +420,14 @@ async def test_typing_is_sent_once_per_message_and_refreshed_only_while_the_mode
     refreshed = [c for c in calls if c.method == "sendChatAction"]
     assert 3 <= len(refreshed) <= 6, len(refreshed)
     assert shown(calls)[-1].endswith("echo: slow one")
+
+
+async def test_undo_takes_the_last_exchange_out_of_the_next_prompt(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    await tg.send(message(ALICE, "my door code is 5521"))
+    calls = await tg.send(message(ALICE, "/undo"))
+    assert any("Undone" in text and "5521" in text for text in shown(calls))
+    await tg.send(message(ALICE, "what is my door code?"))
+    prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
+    assert "5521" not in prompt and "what is my door code?" in prompt

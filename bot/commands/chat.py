@@ -1,0 +1,37 @@
+"""Conversation controls: take back the last exchange."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands.spec import command
+from bot.errors import BadInput
+from bot.messages import Reply
+from storage.keys import OwnerKey
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.services import Services
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@command("undo", help="Take back your last message here and the reply to it, memory included")
+async def undo(s: Services, ctx: Context) -> Reply:
+    """Delete the last exchange said in this space with the active persona: the message, its
+    reply and every memory formed from the message, so no later prompt carries them."""
+    persona = await s.personas.active(ctx)
+    owner = OwnerKey(ctx.user_id, persona.id)
+    last = await s.turns.last_message(owner, ctx.space_id)
+    if last is None:
+        raise BadInput(f"there is nothing to undo with {persona.display_name} here")
+    # Memories first: deleting the message sets their source to NULL.
+    forgotten = await s.memory.forget_turns(owner, [last.id]) if s.memory is not None else 0
+    await s.turns.forget_exchange(owner, last.id)
+    memory = f" and {forgotten} memories formed from it" if forgotten else ""
+    return Reply(
+        text=f"Undone: “{_clip(last.content)}”, {persona.display_name}'s reply{memory}.",
+        ephemeral=True,
+    )
