@@ -33,7 +33,7 @@ INSTRUCTIONS = """You maintain a memory of facts about a user. Read the user's l
 (each with the reply it got) and the facts already known. Return JSON only:
 {"memories": [{"op": "add"|"update"|"delete"|"none", "id": <known id, for update/delete>, \
 "kind": "fact"|"preference", "text": "<one short sentence about the user>", \
-"importance": <0.0-1.0>}]}
+"importance": <0.0-1.0>, "exchange": <its number, when exchanges are numbered>}]}
 - add: a new lasting fact or preference about the user (not small talk, not questions).
 - update: a known fact changed; give its id and the new text.
 - delete: the user said a known fact is no longer true; give its id.
@@ -49,6 +49,7 @@ class Operation(BaseModel):
     kind: Literal["fact", "preference"] = "fact"
     text: str = Field("", max_length=500)
     importance: float = Field(0.5, ge=0.0, le=1.0)
+    exchange: int | None = Field(None, ge=1)  # which of several exchanges it came from
 
 
 class Extraction(BaseModel):
@@ -177,7 +178,11 @@ class Extractor:
     async def _batch(self, owner: OwnerKey, chunk: list[tuple[TurnRecord, str]]) -> bool:
         known = await self._known(owner, chunk)
         listing = "\n".join(f"- id {m.id}: {m.text}" for m in known) or "(none)"
-        said = "\n\n".join(f"User: {turn.content}\nReply: {reply[:1000]}" for turn, reply in chunk)
+        said = "\n\n".join(
+            (f"Exchange {n}:\n" if len(chunk) > 1 else "")
+            + f"User: {turn.content}\nReply: {reply[:1000]}"
+            for n, (turn, reply) in enumerate(chunk, 1)
+        )
         messages = [
             {"role": "system", "content": INSTRUCTIONS},
             {"role": "user", "content": f"Known facts:\n{listing}\n\n{said}"},
@@ -190,8 +195,7 @@ class Extractor:
             # INFO: a small local model fails often; the turns are retried on a later pass.
             log.info("extraction of turns %s failed: %s", ids, exc)
             return False
-        # What the batch teaches is dated by, and traced to, its latest exchange.
-        await self.apply(owner, chunk[-1][0], result, {m.id: m for m in known})
+        await self.apply(owner, [t for t, _ in chunk], result, {m.id: m for m in known})
         await self._learn(owner.persona_id)
         return True
 
@@ -211,13 +215,18 @@ class Extractor:
     async def apply(
         self,
         owner: OwnerKey,
-        turn: TurnRecord,
+        turns: list[TurnRecord],
         result: Extraction,
         known: dict[int, MemoryRecord],
     ) -> dict[str, int]:
-        """Reconcile proposed operations with what is known; returns counts per operation."""
+        """Reconcile proposed operations with what is known; returns counts per operation.
+        A new memory is dated by, and traced to, the exchange the model names (the latest
+        one when it names none or one it was not shown), so forgetting it forgets the
+        right message."""
         counts = {"add": 0, "update": 0, "delete": 0, "none": 0}
         for op in result.memories:
+            n = op.exchange or len(turns)
+            turn = turns[n - 1] if n <= len(turns) else turns[-1]
             text = op.text.strip()
             target = known.get(op.id) if op.id is not None else None
             if op.op in ("update", "delete") and target is None:

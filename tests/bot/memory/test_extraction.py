@@ -234,3 +234,36 @@ def test_the_knowledge_pass_is_due_when_a_multiple_was_passed(tmp_path: Path) ->
     assert not keeper.due(at(14), since=10) and not keeper.due(at(10), since=10)
     off = KnowledgeKeeper(None, None, None, "m", every=0, min_users=3)  # type: ignore[arg-type]
     assert not off.due(at(10), since=1)
+
+
+async def test_a_fact_from_a_batch_is_traced_to_the_exchange_it_came_from(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    off = build_core(make_settings(tmp_path, fake_llm.base_url))
+    await off.start()
+    said = ["hello there", "my dog is called Rex", "I work nights as a nurse"]
+    for text in said:
+        await off.handle_text(who("alice"), text)
+    await off.close()
+    fake_llm.json_next(
+        ops(
+            {"op": "add", "text": "The user has a dog named Rex", "exchange": 2},
+            {"op": "add", "text": "The user is a nurse"},  # no number: the latest exchange
+            {"op": "add", "text": "The user says hello", "exchange": 9},  # not shown: latest
+        )
+    )
+    on = build_core(make_settings(tmp_path, fake_llm.base_url, memory={"extraction": True}))
+    await on.start()
+    assert on.extractor is not None
+    await on.extractor.wait()
+    prompt = [r for r in fake_llm.requests if r.get("response_format")][-1]
+    assert "Exchange 2:\nUser: my dog is called Rex" in prompt["messages"][1]["content"]
+    ctx = await on.context(who("alice"))
+    owner = OwnerKey(ctx.user_id, (await on.personas.active(ctx)).id)
+    assert on.memory is not None
+    turns = {t.content: t.id for t in await on.turns.recent(owner, 10)}
+    items = {i.text: i.source_turn_id for i in await on.memory.repo.page(owner, limit=20)}
+    assert items["The user has a dog named Rex"] == turns["my dog is called Rex"]
+    assert items["The user is a nurse"] == turns["I work nights as a nurse"]
+    assert items["The user says hello"] == turns["I work nights as a nurse"]
+    await on.close()
