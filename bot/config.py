@@ -155,6 +155,8 @@ class LimitsConfig(_Section):
     recent_turns: int = Field(20, ge=0)
     history_chars: int = Field(6000, ge=0)
     personas_per_user: int = Field(50, ge=1)
+    user_name: int = Field(64, ge=1)
+    user_about: int = Field(1000, ge=1)
 
 
 class ConsoleAdapterConfig(_Section):

@@ -48,6 +48,7 @@ from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.channels import ChatChannelRepo
 from storage.db import Database
 from storage.decay import Decay
+from storage.descriptions import DescriptionRepo
 from storage.farewells import FarewellRepo
 from storage.identities import Identities
 from storage.inbox import InboxRepo
@@ -82,6 +83,7 @@ class Core(SurfaceQueries):
         self.memory = memory
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
+        self.descriptions = DescriptionRepo(db)
         self.scopes = MemoryScopeRepo(db)
         self.moods = Moods(MoodRepo(db), settings.mood)
         self.identities = Identities(db)
@@ -113,6 +115,7 @@ class Core(SurfaceQueries):
             channels=self.channels,
             retirement=self.retirement,
             jobs=self.jobs,
+            descriptions=self.descriptions,
             commands=self.command_list,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
@@ -230,6 +233,7 @@ class Core(SurfaceQueries):
             )
             try:
                 model, temperature, _ = await self.models.effective(ctx, persona)
+                me = await self.descriptions.for_persona(ctx.user_id, persona.id)
                 messages = build_messages(
                     persona,
                     [
@@ -239,7 +243,8 @@ class Core(SurfaceQueries):
                         for t in history
                     ],
                     text,
-                    user_name=incoming.who.user_name,
+                    user_name=me.name or incoming.who.user_name,
+                    user_about=me.about,
                     history_chars=limits.history_chars,
                     memories=memories,
                     memory_chars=self.settings.memory.prompt_chars,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.retirement import Retirement
     from bot.voice.service import VoiceService
     from storage.decay import Decay
+    from storage.descriptions import DescriptionRepo
     from storage.memory_scopes import MemoryScopeRepo
     from storage.turns import TurnRepo
     from storage.usage import UsageRepo
@@ -42,4 +43,5 @@ class Services:
     channels: ChatChannels
     retirement: Retirement
     jobs: JobRunner
+    descriptions: DescriptionRepo
     commands: Callable[[], list[CommandSpec]]

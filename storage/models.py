@@ -241,6 +241,23 @@ class MemoryScope(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class UserDescription(Base):
+    """What a user tells the personas about themselves: for every persona (persona_id NULL)
+    or for one."""
+
+    __tablename__ = "user_descriptions"
+    __table_args__ = (Index("ix_user_descriptions_user", "user_id", "persona_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int | None] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    about: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class VoicePref(Base):
     """Spoken replies on or off, per user per space."""
 

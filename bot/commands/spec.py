@@ -234,6 +234,7 @@ def all_commands() -> list[CommandSpec]:
         chat,
         general,
         jobs,
+        me,
         memory,
         models,
         persona,

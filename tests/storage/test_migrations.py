@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0007"  # the newest revision
+HEAD = "0008"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
@@ -29,6 +29,7 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "space_settings",
         "chat_channels",
         "voice_prefs",
+        "user_descriptions",
         "alembic_version",
     } <= tables
     assert mode == "wal"

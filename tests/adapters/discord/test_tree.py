@@ -22,6 +22,7 @@ TOPS = {
     "channel",
     "help",
     "jobs",
+    "me",
     "memory",
     "model",
     "persona",
