@@ -138,6 +138,9 @@ class ConsoleAdapter:
             self._write(f"! {reply.text}\n")
         elif reply.persona is not None:
             self._write(f"{reply.persona.display_name}: {reply.text}\n")
+            if reply.versions is not None and reply.versions.total > 1:
+                v = reply.versions
+                self._write(f"  (version {v.shown}/{v.total}: /swipe [n], /regen)\n")
         else:
             self._write(reply.text + "\n")
 

@@ -13,6 +13,7 @@ from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
+from bot.conversation import Conversation
 from bot.dispatch import Dispatcher, clean, guard
 from bot.errors import BadInput
 from bot.inbox import Inbox
@@ -29,6 +30,7 @@ from bot.messages import (
     Incoming,
     Look,
     Reply,
+    Versions,
     Who,
     WorkSignal,
 )
@@ -44,7 +46,7 @@ from bot.voice.service import VoiceService
 from bot.voice.sniff import is_audio
 from personas.catalog import load_templates
 from personas.model import Persona
-from personas.prompt import HistoryItem, MemoryLine, build_messages
+from personas.prompt import MemoryLine
 from storage.channels import ChatChannelRepo
 from storage.db import Database
 from storage.decay import Decay
@@ -61,6 +63,7 @@ from storage.retirement import RetirementRepo
 from storage.space_settings import SpaceSettingsRepo
 from storage.turns import TurnRecord, TurnRepo
 from storage.usage import UsageRepo
+from storage.versions import ReplyVersions
 from storage.voice_prefs import VoicePrefRepo
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,17 @@ class Core(SurfaceQueries):
             self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
         )
         self.jobs = JobRunner(self)
+        self.conversation = Conversation(
+            settings,
+            llm,
+            self.turns,
+            ReplyVersions(db),
+            memory,
+            self.descriptions,
+            self.models,
+            self.moods,
+            self.scopes,
+        )
         self.locks = KeyedLocks()
         self.commands = {c.path: c for c in all_commands()}
         self.services = Services(
@@ -116,6 +130,7 @@ class Core(SurfaceQueries):
             retirement=self.retirement,
             jobs=self.jobs,
             descriptions=self.descriptions,
+            conversation=self.conversation,
             commands=self.command_list,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
@@ -216,11 +231,7 @@ class Core(SurfaceQueries):
             persona = await self.personas.pick_active(ctx, stored)
             owner = OwnerKey(ctx.user_id, persona.id)
             limits = self.settings.limits
-            # In a group, only what was said in that group — never a DM's secrets — unless the
-            # user opted in with /memory scope everywhere. A DM sees all of this (user, persona).
-            here = None
-            if not ctx.private_space and not await self.scopes.everywhere(owner):
-                here = ctx.space_id
+            here = await self.conversation.here(ctx, owner)
             history = await self.turns.recent(owner, limits.recent_turns, in_space=here)
             mood, felt = "", None
             if self.settings.mood.enabled:
@@ -233,22 +244,8 @@ class Core(SurfaceQueries):
             )
             try:
                 model, temperature, _ = await self.models.effective(ctx, persona)
-                me = await self.descriptions.for_persona(ctx.user_id, persona.id)
-                messages = build_messages(
-                    persona,
-                    [
-                        HistoryItem(
-                            t.role, t.content + (" [cut off]" if t.status == "cut" else "")
-                        )
-                        for t in history
-                    ],
-                    text,
-                    user_name=me.name or incoming.who.user_name,
-                    user_about=me.about,
-                    history_chars=limits.history_chars,
-                    memories=memories,
-                    memory_chars=self.settings.memory.prompt_chars,
-                    mood=mood,
+                messages = await self.conversation.messages(
+                    ctx, persona, text, history, memories, mood
                 )
                 try:
                     if on_working is not None:
@@ -262,22 +259,26 @@ class Core(SurfaceQueries):
                     if failure.partial is not None:  # the user saw part of it: keep it, as cut
                         await self._store_reply(owner, ctx, persona, failure.partial, "cut")
                     return Reply(text=failure.message, persona=look(persona), error=True)
-                await self._store_reply(owner, ctx, persona, done, "done")
+                reply_id = await self._store_reply(owner, ctx, persona, done, "done")
             finally:
                 if keeping is not None:
                     await keeping
         if self.extractor is not None:
             self.extractor.schedule()
-        reply = Reply(text=done.text.strip() or "…", persona=look(persona))
+        reply = Reply(
+            text=done.text.strip() or "…",
+            persona=look(persona),
+            versions=Versions(reply_id, 1, 1),
+        )
         if self.voice is not None and await self.voice_on(ctx):
             reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
         return reply
 
     async def _store_reply(
         self, owner: OwnerKey, ctx: Context, persona: Persona, reply: Completion, status: str
-    ) -> None:
+    ) -> int:
         """The model's reply (whole, or "cut" when its stream broke off) with its usage."""
-        await self.turns.add_assistant(
+        return await self.turns.add_assistant(
             owner,
             ctx.space_id,
             reply.text,
@@ -379,6 +380,22 @@ class Core(SurfaceQueries):
 
         lines = [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
         return lines, asyncio.ensure_future(keep())
+
+    async def regenerate(self, who: Who, reply_id: int | None = None) -> Reply:
+        """A new version of this user's last reply here (a 🔄 press; None: whichever it is)."""
+        return await guard(self._on_reply(who, reply_id, None), "regenerating a reply")
+
+    async def swipe(self, who: Who, reply_id: int | None, to: int | str) -> Reply:
+        """Show another version of the last reply: a number, "prev" or "next" (◀ ▶)."""
+        return await guard(self._on_reply(who, reply_id, to), "showing another version")
+
+    async def _on_reply(self, who: Who, reply_id: int | None, to: int | str | None) -> Reply:
+        async with self.locks.hold((who.platform, who.user_ref)):
+            ctx = await self.context(who)
+            persona = await self.personas.active(ctx)
+            if to is None:
+                return await self.conversation.regenerate(ctx, persona, reply_id)
+            return await self.conversation.swipe(ctx, persona, reply_id, to)
 
     async def command(self, call: CommandCall) -> Reply:
         """Run a declared command (rights, confirmation and errors: the dispatcher's)."""

@@ -84,6 +84,15 @@ class FormRequest:
 
 
 @dataclass(frozen=True)
+class Versions:
+    """A persona reply's versions: adapters offer 🔄 (regenerate) and ◀ ▶ (swipe) under it."""
+
+    reply_id: int
+    shown: int  # 1-based
+    total: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the core answers; adapters render it in their platform's idiom."""
 
@@ -94,6 +103,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     error: bool = False
     form: FormRequest | None = None
+    versions: Versions | None = None  # set on a persona's reply that can be regenerated
 
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from bot.channels import ChatChannels
     from bot.commands.spec import CommandSpec
     from bot.config import Settings
+    from bot.conversation import Conversation
     from bot.jobs.runner import JobRunner
     from bot.memory.service import MemoryService
     from bot.model_choice import ModelChoice
@@ -44,4 +45,5 @@ class Services:
     retirement: Retirement
     jobs: JobRunner
     descriptions: DescriptionRepo
+    conversation: Conversation
     commands: Callable[[], list[CommandSpec]]

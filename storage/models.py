@@ -132,6 +132,24 @@ class Turn(Base):
     extracted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     extract_attempts: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(8), default="done")  # done | cut
+    # A reply regenerated: which of its versions is shown (and in the history), of how many.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    versions: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReplyVersion(Base):
+    """Every version of a regenerated reply (swipes); the turn holds the one shown."""
+
+    __tablename__ = "reply_versions"
+    __table_args__ = (Index("ix_reply_versions_turn", "turn_id", "n", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("turns.id", ondelete="CASCADE"))
+    n: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="done")
+    model: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UsageLog(Base):

@@ -29,6 +29,8 @@ class TurnRecord:
     created_at: datetime
     status: str = "done"  # "cut": the model's stream broke off; the text is partial
     space_id: int | None = None  # where it was said
+    version: int = 1  # a regenerated reply: the version shown, of `versions`
+    versions: int = 1
 
 
 def _turn(row: Turn) -> TurnRecord:
@@ -42,6 +44,8 @@ def _turn(row: Turn) -> TurnRecord:
         row.created_at,
         row.status,
         row.space_id,
+        row.version,
+        row.versions,
     )
 
 

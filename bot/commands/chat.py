@@ -1,10 +1,10 @@
-"""Conversation controls: take back the last exchange."""
+"""Conversation controls: regenerate and swipe the last reply, take back the last exchange."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands.spec import command
+from bot.commands.spec import Param, command
 from bot.errors import BadInput
 from bot.messages import Reply
 from storage.keys import OwnerKey
@@ -35,3 +35,20 @@ async def undo(s: Services, ctx: Context) -> Reply:
         text=f"Undone: “{_clip(last.content)}”, {persona.display_name}'s reply{memory}.",
         ephemeral=True,
     )
+
+
+@command("regen", help="Answer your last message again: a new version of the reply")
+async def regen(s: Services, ctx: Context) -> Reply:
+    """A new version of the active persona's last reply here, shown from now on."""
+    return await s.conversation.regenerate(ctx, await s.personas.active(ctx), None)
+
+
+@command(
+    "swipe",
+    help="Show another version of the last reply (default: the next one)",
+    params=(Param("n", "which version, 1 = the first", type="int", positional=True, min=1),),
+)
+async def swipe(s: Services, ctx: Context, n: int | None) -> Reply:
+    """Show version `n` (or the next) of the last reply; the history uses it from now on."""
+    persona = await s.personas.active(ctx)
+    return await s.conversation.swipe(ctx, persona, None, "next" if n is None else n)

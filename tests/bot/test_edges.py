@@ -11,6 +11,7 @@ import pytest
 
 from bot.core import Core
 from bot.memory.embeddings import LocalMiniLM
+from storage.db import head_revision
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.process import ROOT, bot_env
@@ -113,7 +114,7 @@ def test_health_says_whether_the_database_is_ready(tmp_path: Path) -> None:
         )
 
     before = health()
-    assert before.returncode == 1 and "expected 0007" in before.stderr  # never migrated
+    assert before.returncode == 1 and f"expected {head_revision()}" in before.stderr  # empty
     subprocess.run(
         [sys.executable, "-m", "bot", "console"],
         cwd=ROOT,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0008"  # the newest revision
+HEAD = "0009"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
@@ -30,6 +30,7 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "chat_channels",
         "voice_prefs",
         "user_descriptions",
+        "reply_versions",
         "alembic_version",
     } <= tables
     assert mode == "wal"

@@ -99,6 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
         messages = body.get("messages") or []
         last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         text = f"echo: {last_user}"
+        if self.server.numbered:  # answers differ each time, as a sampling model's do
+            with self.server.lock:
+                self.server.answered += 1
+                text = f"echo {self.server.answered}: {last_user}"
         if body.get("response_format") and self.server.obedient:
             # The adversary: an instruction-follower that copies every user text it was shown
             # into every field it might be asked for (facts, knowledge, summaries).
@@ -192,6 +196,8 @@ class _Server(ThreadingHTTPServer):
         self.transcript = "what did you hear"
         self.obedient = False  # structured answers copy the user text they were shown
         self.jitter_s = 0.0
+        self.numbered = False  # "echo N: …": every chat answer differs
+        self.answered = 0
         self.rng = random.Random(7)
 
     def json_reply(self) -> str:

@@ -27,6 +27,8 @@ TOPS = {
     "model",
     "persona",
     "preset",
+    "regen",
+    "swipe",
     "undo",
     "usage",
     "voice",

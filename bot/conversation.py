@@ -1,0 +1,178 @@
+"""What the model is shown for a message, and the controls on the reply it gave: regenerate
+(a new version) and swipe (show another version). Shared by chat turns and commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from bot.config import Settings
+from bot.context import Context
+from bot.errors import BadInput
+from bot.llm import LLM, LLMFailure
+from bot.memory.service import MemoryService
+from bot.messages import Reply, Versions
+from bot.model_choice import ModelChoice
+from bot.moods import Moods
+from bot.surface import look
+from personas.model import Persona
+from personas.prompt import HistoryItem, MemoryLine, build_messages
+from storage.descriptions import DescriptionRepo
+from storage.keys import OwnerKey
+from storage.memory_scopes import MemoryScopeRepo
+from storage.models import utcnow
+from storage.turns import TurnRecord, TurnRepo
+from storage.versions import ReplyVersions
+
+log = logging.getLogger(__name__)
+
+
+def history_items(history: list[TurnRecord]) -> list[HistoryItem]:
+    """Stored turns as the model reads them; a reply that broke off says so."""
+    return [
+        HistoryItem(t.role, t.content + (" [cut off]" if t.status == "cut" else ""))
+        for t in history
+    ]
+
+
+def controls(reply: TurnRecord) -> Versions:
+    """The version controls a stored reply carries."""
+    return Versions(reply.id, reply.version, reply.versions)
+
+
+class Conversation:
+    """Prompt assembly and the reply controls; keyed by (user, persona) throughout."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        llm: LLM,
+        turns: TurnRepo,
+        versions: ReplyVersions,
+        memory: MemoryService | None,
+        descriptions: DescriptionRepo,
+        models: ModelChoice,
+        moods: Moods,
+        scopes: MemoryScopeRepo,
+    ) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.turns = turns
+        self.versions = versions
+        self.memory = memory
+        self.descriptions = descriptions
+        self.models = models
+        self.moods = moods
+        self.scopes = scopes
+
+    async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
+        """The space whose turns and memories a prompt may draw on: in a group only that
+        group's — never a DM's secrets — unless the user opted in; in a DM, all of them."""
+        if ctx.private_space or await self.scopes.everywhere(owner):
+            return None
+        return ctx.space_id
+
+    async def messages(
+        self,
+        ctx: Context,
+        persona: Persona,
+        text: str,
+        history: list[TurnRecord],
+        memories: list[MemoryLine],
+        mood: str,
+    ) -> list[dict[str, str]]:
+        """The chat messages for `text` after `history`."""
+        me = await self.descriptions.for_persona(ctx.user_id, persona.id)
+        limits = self.settings.limits
+        return build_messages(
+            persona,
+            history_items(history),
+            text,
+            user_name=me.name or ctx.who.user_name,
+            user_about=me.about,
+            history_chars=limits.history_chars,
+            memories=memories,
+            memory_chars=self.settings.memory.prompt_chars,
+            mood=mood,
+        )
+
+    async def _recall(
+        self, owner: OwnerKey, text: str, shown: Collection[int], here: int | None
+    ) -> list[MemoryLine]:
+        if self.memory is None or not self.settings.memory.enabled:
+            return []
+        try:
+            found = await self.memory.recall(
+                owner, text, exclude_turns=shown, in_space=here, touch=False
+            )
+        except Exception:  # memory must never cost the user a reply
+            log.exception("recall failed; answering without it")
+            return []
+        return [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in found]
+
+    async def _last(
+        self, ctx: Context, owner: OwnerKey, reply_id: int | None
+    ) -> tuple[TurnRecord, TurnRecord]:
+        """The exchange whose reply may be changed: the last one here, and only it."""
+        last = await self.versions.last_exchange(owner, ctx.space_id)
+        if last is None:
+            raise BadInput("there is no reply of this persona here to change")
+        if reply_id is not None and last[1].id != reply_id:
+            raise BadInput("only the latest reply can be regenerated or swiped")
+        return last
+
+    async def regenerate(self, ctx: Context, persona: Persona, reply_id: int | None) -> Reply:
+        """Answer the last message again: a new version of the reply, shown from now on."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        message, reply = await self._last(ctx, owner, reply_id)
+        here = await self.here(ctx, owner)
+        history = await self.turns.recent(
+            owner, self.settings.limits.recent_turns, before_id=message.id, in_space=here
+        )
+        shown = {t.id for t in history} | {message.id}
+        memories = await self._recall(owner, message.content, shown, here)
+        mood = ""
+        if self.settings.mood.enabled:
+            mood = (await self.moods.current(owner, persona, utcnow())).describe()
+        messages = await self.messages(ctx, persona, message.content, history, memories, mood)
+        model, temperature, _ = await self.models.effective(ctx, persona)
+        try:
+            done = await self.llm.complete(messages, model, temperature)
+        except LLMFailure as failure:
+            return Reply(text=failure.message, persona=look(persona), error=True)
+        stored = await self.versions.add(
+            owner,
+            reply.id,
+            done.text,
+            model=done.model,
+            persona_name=persona.name,
+            prompt_tokens=done.prompt_tokens,
+            completion_tokens=done.completion_tokens,
+        )
+        return Reply(
+            text=stored.content.strip() or "…", persona=look(persona), versions=controls(stored)
+        )
+
+    async def swipe(
+        self, ctx: Context, persona: Persona, reply_id: int | None, to: int | str
+    ) -> Reply:
+        """Show another version of the last reply: its number, or "prev" / "next"."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        _, reply = await self._last(ctx, owner, reply_id)
+        if to == "prev":
+            n = reply.version - 1
+        elif to == "next":
+            n = reply.version + 1
+        else:
+            n = int(to)
+        if not 1 <= n <= reply.versions:
+            raise BadInput(
+                f"this reply has {reply.versions} version{'s' if reply.versions > 1 else ''}"
+                f" — there is no version {n}"
+                + (" (/regen makes another)" if n == reply.versions + 1 else "")
+            )
+        stored = await self.versions.show(owner, reply.id, n) if reply.versions > 1 else reply
+        assert stored is not None
+        return Reply(
+            text=stored.content.strip() or "…", persona=look(persona), versions=controls(stored)
+        )
