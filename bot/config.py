@@ -182,6 +182,7 @@ class TelegramAdapterConfig(_Section):
     poll_timeout_s: float = Field(default=30, ge=0, le=600)
     edit_interval_s: float = Field(default=1.0, ge=1, le=10)
     wizard_timeout_s: float = Field(default=600, ge=10)
+    reply_buttons: bool = True
 
 
 class AdaptersConfig(_Section):

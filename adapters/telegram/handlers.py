@@ -132,7 +132,7 @@ class Handlers:
         self, update: Update, context: Any, who: Who, place: Place, reply: Reply
     ) -> None:
         """Deliver a command's reply; private output in a group goes to the user's DM."""
-        markup = None
+        markup = self._controls(reply, who)
         if reply.confirm is not None:
             token = self.offers.add(
                 kb.Offer(who.user_ref, "confirm", confirm_token=reply.confirm.token)
@@ -171,6 +171,10 @@ class Handlers:
         """A press on one of our keyboards, checked against what we offered and to whom."""
         query = update.callback_query
         assert query is not None
+        version = kb.parse_versions(query.data)
+        if version is not None:
+            await self._on_versions(update, context, *version)
+            return
         parsed = kb.parse(query.data)
         if parsed is None:
             await query.answer("This button isn't valid.", show_alert=True)
@@ -206,6 +210,32 @@ class Handlers:
             await self._settle(query, reply)
             return
         await query.answer("This button isn't valid.", show_alert=True)
+
+    async def _on_versions(
+        self, update: Update, context: Any, reply_id: int, answered: str, action: str
+    ) -> None:
+        """🔄 ◀ ▶ under a reply: only its own user, only on the latest reply; the message
+        shows the chosen version, with its buttons."""
+        query = update.callback_query
+        assert query is not None
+        if str(query.from_user.id) != answered:
+            await query.answer("Only the person this reply answered can use these buttons.")
+            return
+        if action == "c":  # the "2/3" label
+            await query.answer()
+            return
+        who = await self.who(update, context.bot)
+        if action == "r":
+            reply = await self.core.regenerate(who, reply_id)
+        else:
+            reply = await self.core.swipe(who, reply_id, "prev" if action == "p" else "next")
+        if reply.error:
+            await query.answer(reply.text[:200], show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_text(
+            pieces(reply)[0], parse_mode="HTML", reply_markup=self._controls(reply, who)
+        )
 
     async def _settle(self, query: Any, reply: Reply) -> None:
         await query.edit_message_text(pieces(reply)[0], parse_mode="HTML", reply_markup=None)
@@ -292,4 +322,10 @@ class Handlers:
         reply = await self.core.chat(
             Incoming(who, text, files, reply_to), stream.push, stream.working
         )
-        await stream.finish(reply)
+        await stream.finish(reply, self._controls(reply, who))
+
+    def _controls(self, reply: Reply, who: Who) -> Any:
+        """The buttons under a persona's reply (regenerate, swipe), if it has them."""
+        if reply.versions is None or reply.error or not self.config.reply_buttons:
+            return None
+        return kb.versions_keyboard(reply.versions, who.user_ref)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.messages import Look
+from bot.messages import Look, Versions
 
 PAGE = 8
 TTL_S = 600.0
 DATA = re.compile(r"^(sw|pg|cf):([0-9a-f]{12}):(\d{1,3}|y|n)$")
+# Reply controls name the reply and the user it answered; the core checks both again.
+VERSION_DATA = re.compile(r"^rv:(\d{1,12}):(\d{1,20}):(r|p|n|c)$")
 
 
 @dataclass
@@ -98,3 +100,23 @@ def confirm_keyboard(token: str) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def parse_versions(data: str | None) -> tuple[int, str, str] | None:
+    """(reply id, the user it answered, action) from a reply-control button, else None."""
+    match = VERSION_DATA.match(data or "")
+    return (int(match.group(1)), match.group(2), match.group(3)) if match else None
+
+
+def versions_keyboard(v: Versions, user_ref: str) -> InlineKeyboardMarkup:
+    """Under a persona's reply: ◀ n/N ▶ when there are versions, and 🔄 to make another."""
+    data = f"rv:{v.reply_id}:{user_ref}:"
+    row = []
+    if v.total > 1:
+        row += [
+            InlineKeyboardButton("◀", callback_data=data + "p"),
+            InlineKeyboardButton(f"{v.shown}/{v.total}", callback_data=data + "c"),
+            InlineKeyboardButton("▶", callback_data=data + "n"),
+        ]
+    row.append(InlineKeyboardButton("🔄", callback_data=data + "r"))
+    return InlineKeyboardMarkup([row])

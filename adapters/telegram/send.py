@@ -124,16 +124,22 @@ class TgStream(StreamingMessage):
         self._view.add(self._fresh())
         return self._view.render()
 
-    async def finish(self, reply: Reply) -> None:
-        """Stop streaming; the streamed message becomes the reply's first piece."""
+    async def finish(self, reply: Reply, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Stop streaming; the streamed message becomes the reply's first piece. `markup`
+        (the reply's buttons) goes under its last piece."""
         await self.stop()
         if reply.error or self.message_id is None:
-            await self.place.deliver(reply)
+            await self.place.deliver(reply, None if reply.error else markup)
             return
         parts = pieces(reply)
-        await self.replace(parts[0])
-        for part in parts[1:]:
-            await self.place.send(part)
+        if markup is not None and len(parts) == 1:
+            await self._wait_turn()  # one edit: the final text with its buttons
+            await self.place.edit(self.message_id, parts[0], markup)
+            self.shown = parts[0]
+        else:
+            await self.replace(parts[0])
+        for i, part in enumerate(parts[1:], start=2):
+            await self.place.send(part, markup=markup if i == len(parts) else None)
         for att in reply.attachments:
             if att.data:
                 await self.place.attach(att)

@@ -431,3 +431,43 @@ async def test_undo_takes_the_last_exchange_out_of_the_next_prompt(
     await tg.send(message(ALICE, "what is my door code?"))
     prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
     assert "5521" not in prompt and "what is my door code?" in prompt
+
+
+def _final(calls: list[Call]) -> Call:
+    """The call that gave a streamed reply its final text and buttons."""
+    return [c for c in calls if c.method in ("sendMessage", "editMessageText")][-1]
+
+
+async def test_reply_buttons_regenerate_and_swipe_for_its_user_only(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    fake_llm.server.numbered = True
+    calls = await tg.send(message(ALICE, "tell me a joke"))
+    final = _final(calls)
+    assert final.text.endswith("echo 1: tell me a joke")
+    [regen] = buttons(final)
+    assert regen["text"] == "🔄"
+    (posted,) = sent(calls)
+    on = bot_msg(posted)
+
+    calls = await tg.send(press(ALICE, regen["callback_data"], on))
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    assert edit.text.endswith("echo 2: tell me a joke")
+    labels = {b["text"]: b["callback_data"] for b in buttons(edit)}
+    assert list(labels) == ["◀", "2/2", "▶", "🔄"]
+
+    refused = await tg.send(press(BOB, labels["◀"], on))
+    assert [c.params.get("text") for c in refused] == [
+        "Only the person this reply answered can use these buttons."
+    ]
+    calls = await tg.send(press(ALICE, labels["◀"], on))
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    assert edit.text.endswith("echo 1: tell me a joke") and buttons(edit)[1]["text"] == "1/2"
+
+    await tg.send(message(ALICE, "another"))
+    history = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
+    assert "echo 1: tell me a joke" in history and "echo 2: tell me a joke" not in history
+    stale = await tg.send(press(ALICE, labels["🔄"], on))
+    (answer,) = [c for c in stale if c.method == "answerCallbackQuery"]
+    assert "only the latest reply" in answer.params["text"]
+    assert not [c for c in stale if c.method == "editMessageText"]
