@@ -170,6 +170,7 @@ class DiscordAdapterConfig(_Section):
     edit_interval_s: float = Field(default=1.0, ge=1, le=10)
     sync_on_join: bool = True
     threads: bool = False
+    reply_buttons: bool = True
 
 
 class TelegramAdapterConfig(_Section):

@@ -7,11 +7,11 @@ from typing import Any
 
 import discord
 
-from adapters.discord.identity import strip_mention, who_of_message
-from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of
+from adapters.discord.identity import strip_mention, who_of_interaction, who_of_message
+from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of, name_header
 from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
-from adapters.discord.views import ConfirmView
+from adapters.discord.views import ConfirmView, versions_view
 from adapters.private import answer_privately
 from bot.core import Core
 from bot.messages import Attachment, Incoming, Reply, Who
@@ -32,6 +32,7 @@ class Chat:
         *,
         interval: float,
         threads: bool = False,
+        reply_buttons: bool = True,
     ) -> None:
         self.client = client
         self.core = core
@@ -39,6 +40,7 @@ class Chat:
         self.slash = slash
         self.interval = interval
         self.threads = threads
+        self.reply_buttons = reply_buttons
 
     def addressed(self, message: discord.Message) -> bool:
         """Meant for the bot whatever the channel: a DM, a mention, a reply to it, its thread."""
@@ -102,7 +104,46 @@ class Chat:
         reply = await self.core.chat(
             Incoming(who, text, files, reply_to), stream.push, stream.working
         )
-        await stream.finish(reply)
+        await stream.finish(reply, self._controls(reply, message.author.id))
+
+    def _controls(self, reply: Reply, user_id: int) -> discord.ui.View | None:
+        """The buttons under a persona's reply (regenerate, swipe), if it has them."""
+        if reply.versions is None or reply.error or not self.reply_buttons:
+            return None
+        return versions_view(reply.versions, user_id)
+
+    async def on_versions(
+        self, interaction: discord.Interaction, reply_id: int, user_id: int, action: str
+    ) -> None:
+        """🔄 ◀ ▶ under a reply: only its own user, only on the latest reply; the message
+        shows the chosen version, with its buttons."""
+        if interaction.user.id != user_id:
+            await interaction.response.send_message(
+                "Only the person this reply answered can use these buttons.", ephemeral=True
+            )
+            return
+        who = who_of_interaction(interaction)
+        if action == "r":  # a model call can outlast Discord's 3 s: acknowledge first
+            await interaction.response.defer()
+            reply = await self.core.regenerate(who, reply_id)
+        else:
+            reply = await self.core.swipe(who, reply_id, "prev" if action == "p" else "next")
+        if reply.error:
+            if interaction.response.is_done():
+                await interaction.followup.send(f"⚠️ {reply.text}", ephemeral=True)
+            else:
+                await interaction.response.send_message(f"⚠️ {reply.text}", ephemeral=True)
+            return
+        pressed = interaction.message
+        header = ""
+        if pressed is not None and pressed.webhook_id is None and reply.persona is not None:
+            header = name_header(reply.persona)  # posted as the bot, named
+        text = (header + reply.text)[:LIMIT]
+        view = self._controls(reply, user_id)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=text, view=view)
+        else:
+            await interaction.response.edit_message(content=text, view=view)
 
     async def _place(self, message: discord.Message, who: Who, name: str, text: str) -> Any:
         """Where to answer: with `threads` on, a mention in a channel gets its own thread."""

@@ -35,7 +35,8 @@ class Posted:
     header: str  # the bold name line of a fallback message, kept on edits
 
 
-def _header(look: Look) -> str:
+def name_header(look: Look) -> str:
+    """The bold name heading a reply posted as the bot (no webhook)."""
     return f"**{discord.utils.escape_markdown(look.display_name)}**\n"
 
 
@@ -121,7 +122,7 @@ class Sender:
                 self._hooks.pop(self._home(channel).id, None)
             except discord.HTTPException as exc:  # e.g. a display name Discord refuses
                 log.warning("webhook send failed (%s); posting as the bot", exc.status)
-        header = _header(look) if look is not None else ""
+        header = name_header(look) if look is not None else ""
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         msg = await channel.send(
             header + text,
@@ -133,22 +134,24 @@ class Sender:
         )
         return Posted(msg, None, header)
 
-    async def edit(self, posted: Posted, text: str) -> None:
-        """Replace the text of a message we posted."""
+    async def edit(self, posted: Posted, text: str, view: discord.ui.View | None = None) -> None:
+        """Replace the text of a message we posted (and give it buttons, with `view`)."""
+        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
         if posted.webhook is not None:
             thread = posted.message.channel
-            kwargs: dict[str, Any] = {}
             if isinstance(thread, discord.Thread):
                 kwargs["thread"] = thread
             await posted.webhook.edit_message(
                 posted.message.id, content=text, allowed_mentions=NO_MENTIONS, **kwargs
             )
         else:
-            await posted.message.edit(content=posted.header + text, allowed_mentions=NO_MENTIONS)
+            await posted.message.edit(
+                content=posted.header + text, allowed_mentions=NO_MENTIONS, **kwargs
+            )
 
     def pieces(self, look: Look | None, text: str, channel: Any) -> list[str]:
         """Split `text` so each message, with its name header if any, fits Discord's limit."""
         room = LIMIT
         if look is not None and self._hooks.get(self._home(channel).id) is None:
-            room -= len(_header(look))
+            room -= len(name_header(look))
         return split_text(text, room) or ["…"]

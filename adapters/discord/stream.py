@@ -62,8 +62,9 @@ class Stream(StreamingMessage):
         self._seen = []
         return self._cut
 
-    async def finish(self, reply: Reply) -> list[Posted]:
-        """Stop streaming and deliver the whole reply (split at Discord's limit)."""
+    async def finish(self, reply: Reply, view: discord.ui.View | None = None) -> list[Posted]:
+        """Stop streaming and deliver the whole reply (split at Discord's limit); `view` (the
+        reply's buttons) goes under its last message."""
         await self.stop()
         if reply.error:
             msg = await self.channel.send(
@@ -77,7 +78,12 @@ class Stream(StreamingMessage):
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             if i == 0 and self.message is not None:
-                await self.replace(piece)
+                if last and view is not None:  # one edit: the final text with its buttons
+                    await self._wait_turn()
+                    await self.sender.edit(self.message, piece, view)
+                    self.shown = piece
+                else:
+                    await self.replace(piece)
                 out.append(self.message)
                 if last and files:
                     out.append(await self.sender.post(self.channel, look, "", files=files))
@@ -91,4 +97,6 @@ class Stream(StreamingMessage):
                     files=files if last else (),
                 )
             )
+        if view is not None and out and not (len(pieces) == 1 and self.message is not None):
+            await self.sender.edit(out[-1], pieces[-1], view)
         return out

@@ -1,14 +1,16 @@
-"""Buttons for confirmations and modals (forms) for long text."""
+"""Buttons for confirmations and reply versions, and modals (forms) for long text."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
 from bot.confirm import TTL_S
-from bot.messages import Confirm, Reply
+from bot.messages import Confirm, Reply, Versions
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +130,49 @@ class Form(discord.ui.Modal):
     ) -> None:
         """Route failures to the adapter's one error handler."""
         await self.on_fail(interaction, error)
+
+
+class VersionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(r"pb:rv:(?P<reply>\d{1,12}):(?P<user>\d{1,20}):(?P<action>[rpnc])"),
+):
+    """🔄 ◀ ▶ under a persona's reply. The button names the reply and the user it answered,
+    so it works after a restart; the core checks both again on every press."""
+
+    def __init__(self, reply_id: int, user_id: int, action: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or action,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:rv:{reply_id}:{user_id}:{action}",
+                disabled=action == "c",
+            )
+        )
+        self.reply_id, self.user_id, self.action = reply_id, user_id, action
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> VersionButton:
+        """The pressed button, rebuilt from its custom id."""
+        return cls(int(match["reply"]), int(match["user"]), match["action"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the press to the adapter's chat part."""
+        adapter = getattr(interaction.client, "adapter", None)
+        if adapter is not None:
+            await adapter.chat.on_versions(interaction, self.reply_id, self.user_id, self.action)
+
+
+def versions_view(v: Versions, user_id: int) -> discord.ui.View:
+    """◀ n/N ▶ when the reply has versions, and 🔄 to make another."""
+    view = discord.ui.View(timeout=None)
+    if v.total > 1:
+        view.add_item(VersionButton(v.reply_id, user_id, "p", "◀"))
+        view.add_item(VersionButton(v.reply_id, user_id, "c", f"{v.shown}/{v.total}"))
+        view.add_item(VersionButton(v.reply_id, user_id, "n", "▶"))
+    view.add_item(VersionButton(v.reply_id, user_id, "r", "🔄"))
+    return view

@@ -17,7 +17,13 @@ from tests.support.fake_discord import FakeDiscord, user
 
 ALICE = user(100000000000000001, "alice")
 BOB = user(100000000000000002, "bob")
-_DISCORD_TASKS = ("discord.py:", "CommandTree", "discord-ui-view-dispatch", "discord-ui-modal")
+_DISCORD_TASKS = (
+    "discord.py:",
+    "CommandTree",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal",
+    "discord-ui-dynamic-item",
+)
 
 
 @dataclass

@@ -237,3 +237,57 @@ async def test_a_retiring_persona_says_goodbye_by_dm(dc: Harness) -> None:
     calls = dc.api.calls[before:]
     assert any(c.path == "users/@me/channels" for c in calls)  # opened a DM with Alice
     assert [c.content for c in sent(calls)] == ["Luna: Sleep well."]
+
+
+def _controls(call: Call) -> dict[str, str]:
+    """Label → custom id of the buttons a message payload carries."""
+    return {
+        b["label"]: b["custom_id"]
+        for row in (call.body or {}).get("components", [])
+        for b in row["components"]
+    }
+
+
+async def test_reply_buttons_regenerate_and_swipe_for_its_user_only(
+    dc: Harness, fake_llm: Any
+) -> None:
+    fake_llm.server.numbered = True
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} tell me a joke", mentions=(BOT_USER,))
+    calls = dc.api.calls[before:]
+    assert texts(calls) == ["echo 1: tell me a joke"]
+    final = [c for c in calls if c.method == "PATCH" and c.path.startswith("webhooks/")][-1]
+    buttons = _controls(final)
+    assert list(buttons) == ["🔄"] and buttons["🔄"].endswith(f":{ALICE['id']}:r")
+    on = gw.bot_message("echo 1: tell me a joke", webhook=True)
+    on["components"] = final.body["components"]
+
+    def press(label: str) -> dict[str, Any]:
+        return {"custom_id": buttons[label], "component_type": 2}
+
+    regen = await dc.interact(ALICE, 3, press("🔄"), message=on)
+    deferred = [c for c in regen if c.path.startswith("interactions/")]
+    assert [c.body["type"] for c in deferred] == [6]  # acknowledged before the model runs
+    (shown,) = [c for c in regen if c.path.endswith("/messages/@original")]
+    assert shown.content == "echo 2: tell me a joke"
+    buttons = _controls(shown)
+    assert list(buttons) == ["◀", "2/2", "▶", "🔄"]
+    on["components"] = shown.body["components"]
+
+    refused = await dc.interact(BOB, 3, press("◀"), message=on)
+    (answer,) = [c.body for c in refused if c.path.startswith("interactions/")]
+    assert answer["type"] == 4 and answer["data"]["flags"] & 64
+    assert answer["data"]["content"] == (
+        "Only the person this reply answered can use these buttons."
+    )
+
+    back = await dc.interact(ALICE, 3, press("◀"), message=on)
+    (update,) = [c.body for c in back if c.path.startswith("interactions/")]
+    assert update["type"] == 7 and update["data"]["content"] == "echo 1: tell me a joke"
+
+    await dc.message(ALICE, f"{MENTION} another", mentions=(BOT_USER,))
+    history = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
+    assert "echo 1: tell me a joke" in history and "echo 2: tell me a joke" not in history
+    stale = await dc.interact(ALICE, 3, press("▶"), message=on)
+    (answer,) = [c.body for c in stale if c.path.startswith("interactions/")]
+    assert answer["data"]["flags"] & 64 and "only the latest reply" in answer["data"]["content"]
