@@ -8,10 +8,13 @@ import itertools
 import logging
 import mimetypes
 import re
+import signal
 import sys
+import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.commands.spec import CommandSpec
 from bot.core import Core
@@ -170,11 +173,33 @@ class ConsoleAdapter:
             return
         if self._still_loading() and not line.lstrip().startswith("/"):
             self._write("(the model is still loading; the first reply takes a few seconds)\n")
-        reply = await self.core.handle_text(self.who, line, self._chunk, files)
+        reply = await self._stoppable(self.core.handle_text(self.who, line, self._chunk, files))
         self.render(reply)
         self._streamed = False
         if reply.confirm is not None:
             await self._confirm(reply)
+
+    async def _stoppable(self, work: Coroutine[Any, Any, Reply]) -> Reply:
+        """At a terminal, Ctrl-C while a reply is written stops it (what was written stays)
+        and returns to the prompt; before the model writes, it abandons the turn."""
+        if not self.interactive or threading.current_thread() is not threading.main_thread():
+            return await work
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+
+        def interrupt() -> None:
+            if not self.core.stop(self.who):
+                task.cancel()
+
+        previous = signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(interrupt))
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise  # the console itself is being cancelled
+            return Reply(text="(stopped)")
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     async def _ask(self, question: str) -> str | None:
         if self.interactive:

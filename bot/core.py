@@ -113,6 +113,7 @@ class Core(SurfaceQueries):
             self.scopes,
         )
         self.locks = KeyedLocks()
+        self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
         self.commands = {c.path: c for c in all_commands()}
         self.services = Services(
             settings=settings,
@@ -247,17 +248,29 @@ class Core(SurfaceQueries):
                 messages = await self.conversation.messages(
                     ctx, persona, text, history, memories, mood
                 )
+                key = (incoming.who.platform, incoming.who.user_ref)
+                stop = self._stops[key] = asyncio.Event()
                 try:
                     if on_working is not None:
                         await on_working(True)
                     try:
-                        done = await self.llm.complete(messages, model, temperature, on_chunk)
+                        done = await self.llm.complete(
+                            messages, model, temperature, on_chunk, stop=stop
+                        )
                     finally:
+                        self._stops.pop(key, None)
                         if on_working is not None:
                             await on_working(False)
                 except LLMFailure as failure:
-                    if failure.partial is not None:  # the user saw part of it: keep it, as cut
-                        await self._store_reply(owner, ctx, persona, failure.partial, "cut")
+                    kept = failure.partial
+                    if kept is not None and kept.text:  # the user saw part of it: kept, as cut
+                        cut_id = await self._store_reply(owner, ctx, persona, kept, "cut")
+                        if failure.kind == "stopped":
+                            return Reply(
+                                text=f"{kept.text.strip()}\n\n{failure.message}",
+                                persona=look(persona),
+                                versions=Versions(cut_id, 1, 1),
+                            )
                     return Reply(text=failure.message, persona=look(persona), error=True)
                 reply_id = await self._store_reply(owner, ctx, persona, done, "done")
             finally:
@@ -380,6 +393,15 @@ class Core(SurfaceQueries):
 
         lines = [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
         return lines, asyncio.ensure_future(keep())
+
+    def stop(self, who: Who) -> bool:
+        """Stop the reply being written for this user now (Ctrl-C, ⏹): what was written is
+        kept, marked as cut. False when nothing is being written for them."""
+        stop = self._stops.get((who.platform, who.user_ref))
+        if stop is None or stop.is_set():
+            return False
+        stop.set()
+        return True
 
     async def regenerate(self, who: Who, reply_id: int | None = None) -> Reply:
         """A new version of this user's last reply here (a 🔄 press; None: whichever it is)."""

@@ -89,23 +89,25 @@ class EmbeddedLLM(CustomLLM):
             return server.handle_chat_completions({**req, "stream": True}, on_chunk)
 
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        """Non-streamed completion."""
-        model, messages = kwargs["model"], kwargs["messages"]
-        req = self._request(model, messages, kwargs.get("optional_params") or {})
-        out = await asyncio.to_thread(self._run, model, req, None)
-        if "error" in out:
-            raise CustomLLMError(status_code=500, message=str(out["error"])[:200])
-        choice = out["choices"][0]
+        """Non-streamed completion, gathered from the stream: so a cancelled call (a stop,
+        a timeout) stops the generation thread too."""
+        model = kwargs["model"]
+        text: list[str] = []
+        finish, usage = "stop", None
+        async for piece in self.astreaming(*args, **kwargs):
+            text.append(piece["text"])
+            if piece["is_finished"]:
+                finish, usage = piece["finish_reason"] or "stop", piece["usage"]
         return ModelResponse(
             model=f"{PROVIDER}/{model}",
             choices=[
                 {
                     "index": 0,
-                    "finish_reason": choice.get("finish_reason") or "stop",
-                    "message": {"role": "assistant", "content": choice["message"]["content"]},
+                    "finish_reason": finish,
+                    "message": {"role": "assistant", "content": "".join(text)},
                 }
             ],
-            usage=out.get("usage"),
+            usage=usage,
         )
 
     async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
@@ -117,9 +119,11 @@ class EmbeddedLLM(CustomLLM):
         queue: asyncio.Queue[Any] = asyncio.Queue()
         done = object()
 
+        halt = threading.Event()  # set when nobody reads any more: the thread stops
+
         def on_chunk(chunk: Any) -> bool:
             loop.call_soon_threadsafe(queue.put_nowait, chunk)
-            return False  # False = keep generating
+            return halt.is_set()  # True = stop generating
 
         async def run() -> None:
             try:
@@ -130,22 +134,27 @@ class EmbeddedLLM(CustomLLM):
         task = asyncio.create_task(run())
         usage = None
         finish = "stop"
-        while (chunk := await queue.get()) is not done:
-            if isinstance(chunk, dict) and "error" in chunk:
-                raise CustomLLMError(status_code=500, message=str(chunk["error"])[:200])
-            usage = chunk.get("usage") or usage
-            for choice in chunk.get("choices") or []:
-                finish = choice.get("finish_reason") or finish
-                text = (choice.get("delta") or {}).get("content") or ""
-                if text:
-                    yield {
-                        "text": text,
-                        "is_finished": False,
-                        "finish_reason": "",
-                        "usage": None,
-                        "index": 0,
-                        "tool_use": None,
-                    }
+        try:
+            while (chunk := await queue.get()) is not done:
+                if isinstance(chunk, dict) and "error" in chunk:
+                    raise CustomLLMError(status_code=500, message=str(chunk["error"])[:200])
+                usage = chunk.get("usage") or usage
+                for choice in chunk.get("choices") or []:
+                    finish = choice.get("finish_reason") or finish
+                    text = (choice.get("delta") or {}).get("content") or ""
+                    if text:
+                        yield {
+                            "text": text,
+                            "is_finished": False,
+                            "finish_reason": "",
+                            "usage": None,
+                            "index": 0,
+                            "tool_use": None,
+                        }
+        finally:
+            # Stopped, timed out or failed: the thread ends at its next token instead of
+            # generating on (and holding the model) for minutes.
+            halt.set()
         await task
         yield {
             "text": "",

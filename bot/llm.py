@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.config import LLMConfig
 from bot.errors import BotError
@@ -19,7 +21,8 @@ log = logging.getLogger(__name__)
 
 # litellm's own name for sending openai/ models through its HTTP client instead of the SDK.
 OPENAI_HTTP_SWITCH = "EXPERIMENTAL_OPENAI_BASE_LLM_HTTP_HANDLER"
-FailureKind = Literal["unreachable", "auth", "timeout", "server", "dropped", "rejected"]
+T = TypeVar("T")
+FailureKind = Literal["unreachable", "auth", "timeout", "server", "dropped", "rejected", "stopped"]
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,17 @@ class LLMFailure(BotError):
         self.partial = partial
 
 
+class _Stopped(Exception):
+    """The user stopped the generation."""
+
+
 class _StreamDropped(Exception):
     """The stream broke, or ended without a finish reason, after text had reached the user."""
 
-    def __init__(self, partial: Completion) -> None:
+    def __init__(self, partial: Completion, kind: FailureKind = "dropped") -> None:
         super().__init__("stream cut")
         self.partial = partial
+        self.kind: FailureKind = kind  # "timeout": past llm.timeout_s; "stopped": by the user
 
 
 def endpoint(model: str, api_base: str, api_key_env: str = "") -> dict[str, Any]:
@@ -105,7 +113,7 @@ def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
     import litellm
 
     if isinstance(exc, _StreamDropped):
-        return "dropped", False
+        return exc.kind, False
     chain = _chain(exc)
     # litellm wraps refused connections and read timeouts in 500s; the cause tells the truth.
     if any(isinstance(e, TimeoutError | httpx.TimeoutException | litellm.Timeout) for e in chain):
@@ -127,8 +135,19 @@ def _classify(exc: BaseException) -> tuple[FailureKind, bool]:
     return "server", True
 
 
-def _message(kind: FailureKind, model: str, cfg: LLMConfig, *, spent: bool = False) -> str:
+def _message(
+    kind: FailureKind, model: str, cfg: LLMConfig, *, spent: bool = False, partial: bool = False
+) -> str:
     saved = "Your message is saved."
+    if kind == "stopped":
+        if partial:
+            return "(stopped — what was written so far is kept)"
+        return f"Stopped before the model wrote anything. {saved}"
+    if kind == "timeout" and partial:
+        return (
+            f"The model `{model}` did not finish within {cfg.timeout_s:g}s (llm.timeout_s), "
+            f"so the reply above is cut where it stopped (kept, marked as cut). {saved}"
+        )
     if spent:
         return (
             f"The model `{model}` could not answer within {cfg.turn_budget_s:g}s "
@@ -203,6 +222,25 @@ class LLM:
             kwargs.update(endpoint(model, self.cfg.api_base, self.cfg.api_key_env))
         return kwargs
 
+    @staticmethod
+    async def _until_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event | None) -> T:
+        """`work`'s result, or _Stopped as soon as `stop` is set (the work is cancelled)."""
+        if stop is None:
+            return await work
+        task = asyncio.ensure_future(work)
+        halt = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({task, halt}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            halt.cancel()
+            if not task.done():
+                task.cancel()
+        if not task.done() or task.cancelled():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            raise _Stopped
+        return task.result()
+
     async def _once(
         self,
         messages: list[dict[str, str]],
@@ -211,12 +249,19 @@ class LLM:
         on_chunk: ChunkSink | None,
         json_mode: bool = False,
         timeout: float = 0.0,
+        stop: asyncio.Event | None = None,
     ) -> Completion:
         litellm = litellm_module(self.cfg.embedded_context, self.cfg.embedded_threads)
         stream = self.cfg.stream and on_chunk is not None
         kwargs = self._kwargs(model, temperature, stream, json_mode, timeout)
         if not stream:
-            resp = await litellm.acompletion(messages=messages, **kwargs)
+            try:
+                async with asyncio.timeout(timeout or self.cfg.timeout_s):
+                    resp = await self._until_stopped(
+                        litellm.acompletion(messages=messages, **kwargs), stop
+                    )
+            except _Stopped:
+                raise _StreamDropped(Completion("", model, 0, 0), "stopped") from None
             usage = getattr(resp, "usage", None)
             return Completion(
                 text=resp.choices[0].message.content or "",
@@ -226,7 +271,6 @@ class LLM:
             )
         parts: list[str] = []
         usage = None
-        finished = False  # a stream is whole only when the model says why it stopped
         resp = await litellm.acompletion(messages=messages, **kwargs)
 
         def so_far() -> Completion:
@@ -237,7 +281,9 @@ class LLM:
                 completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
             )
 
-        try:
+        async def consume() -> bool:
+            nonlocal usage
+            finished = False  # a stream is whole only when the model says why it stopped
             async for chunk in resp:
                 usage = getattr(chunk, "usage", None) or usage
                 if not chunk.choices:
@@ -248,6 +294,19 @@ class LLM:
                     parts.append(text)
                     assert on_chunk is not None
                     await on_chunk(text)
+            return finished
+
+        try:
+            # The whole reply, not each read, is bounded: a model that keeps streaming forever
+            # is cut at llm.timeout_s like one that never answers.
+            async with asyncio.timeout(timeout or self.cfg.timeout_s):
+                finished = await self._until_stopped(consume(), stop)
+        except _Stopped:
+            raise _StreamDropped(so_far(), "stopped") from None
+        except TimeoutError as exc:
+            if parts:
+                raise _StreamDropped(so_far(), "timeout") from exc
+            raise
         except Exception as exc:
             if parts:
                 raise _StreamDropped(so_far()) from exc
@@ -272,8 +331,11 @@ class LLM:
         on_chunk: ChunkSink | None = None,
         *,
         json_mode: bool = False,
+        stop: asyncio.Event | None = None,
     ) -> Completion:
-        """Reply to `messages`, or raise LLMFailure naming what to do (never a secret)."""
+        """Reply to `messages`, or raise LLMFailure naming what to do (never a secret). Each
+        attempt is bounded by llm.timeout_s, all of them by llm.turn_budget_s; setting `stop`
+        ends the generation at once, keeping what was written."""
         chain = [model] + [m for m in self.cfg.fallbacks if m != model]
         first_kind: FailureKind | None = None
         # One budget for the whole turn: retries and fallbacks share it.
@@ -296,8 +358,9 @@ class LLM:
                             on_chunk,
                             json_mode,
                             min(self.cfg.timeout_s, left),
+                            stop,
                         ),
-                        left,
+                        left + 1.0,  # the attempt's own bound fires first, keeping its text
                     )
                 except Exception as exc:  # litellm raises many types; _classify sorts them
                     kind, retry = _classify(exc)
@@ -310,7 +373,8 @@ class LLM:
                         attempt + 1,
                     )
                     if isinstance(exc, _StreamDropped):
-                        message = _message(kind, candidate, self.cfg)
+                        cut = bool(exc.partial.text)
+                        message = _message(kind, candidate, self.cfg, partial=cut)
                         raise LLMFailure(kind, message, exc.partial) from None
                     if on_chunk is not None and not told:
                         # Say so at once, not after every retry: the final reply replaces it.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from bot.app import build_core
 from bot.config import Settings
-from bot.embedded import model_file
+from bot.embedded import EmbeddedLLM, model_file
 from tests.conftest import who
 
 
@@ -54,3 +56,30 @@ async def test_embedded_model_chats_offline_streamed_and_not(tmp_path: Path) -> 
         assert not reply.error and reply.text.strip()
     finally:
         await core.close()
+
+
+class _Endless(EmbeddedLLM):
+    """The bundled model told to ignore its end-of-text token: a reply as long as allowed."""
+
+    def _request(self, model: str, messages: list[Any], params: dict[str, Any]) -> dict[str, Any]:
+        return {**super()._request(model, messages, params), "ignore_eos": True}
+
+
+async def test_a_reply_nobody_reads_any_more_stops_its_generation_thread() -> None:
+    """Stopped, timed out or cancelled: the generation thread ends at its next token and frees
+    the model (left alone, these 3,000 tokens hold it for about a minute on 2 cores)."""
+    llm = _Endless(context=4096, threads=2)
+    stream = llm.astreaming(
+        model="smollm2-135m",
+        messages=[{"role": "user", "content": "Tell me a story."}],
+        optional_params={"max_tokens": 3000},
+    )
+    got = 0
+    async for _ in stream:
+        got += 1
+        if got == 5:
+            break
+    await stream.aclose()  # what a stop or a timeout does to the stream
+    freed = await asyncio.to_thread(llm._run_lock.acquire, True, 10)
+    assert freed, "the generation went on after its reader left"
+    llm._run_lock.release()

@@ -125,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
         base = {"id": "chatcmpl-test", "created": int(time.time()), "model": body.get("model")}
         if not body.get("stream"):
+            if mode == "slow":  # the whole answer takes as long as streaming it would
+                time.sleep(self.server.slow_s * len(words))
             if mode == "drop":
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -159,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
                 return
+            if mode == "slow":  # a model that takes its time over every word
+                time.sleep(self.server.slow_s)
             piece = word if i == 0 else " " + word
             self._chunk(
                 json.dumps(
@@ -197,6 +201,7 @@ class _Server(ThreadingHTTPServer):
         self.obedient = False  # structured answers copy the user text they were shown
         self.jitter_s = 0.0
         self.numbered = False  # "echo N: …": every chat answer differs
+        self.slow_s = 0.05  # "slow" mode: the pause before each streamed word
         self.answered = 0
         self.rng = random.Random(7)
 
@@ -246,7 +251,8 @@ class FakeOpenAI:
             self.server.json_replies.extend(texts)
 
     def fail_next(self, *modes: str) -> None:
-        """Make the next requests behave as `modes` ("500", "hang", "drop", "cut", "echo")."""
+        """Make the next requests behave as `modes` ("500", "hang", "drop", "cut", "slow",
+        "echo")."""
         with self.server.lock:
             self.server.script.extend(modes)
 
