@@ -11,7 +11,7 @@ from adapters.discord.identity import strip_mention, who_of_interaction, who_of_
 from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of, name_header
 from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
-from adapters.discord.views import ConfirmView, versions_view
+from adapters.discord.views import ConfirmView, stop_view, versions_view
 from adapters.private import answer_privately
 from bot.core import Core
 from bot.messages import Attachment, Incoming, Reply, Who
@@ -98,7 +98,10 @@ class Chat:
         look = await self.core.active_look(who)
         channel = await self._place(message, who, look.display_name, text)
         reference = message if channel is message.channel else None
-        stream = Stream(self.sender, channel, look, interval=self.interval, reference=reference)
+        stop = stop_view(message.author.id) if self.reply_buttons else None
+        stream = Stream(
+            self.sender, channel, look, interval=self.interval, reference=reference, stop=stop
+        )
         stream.start_typing()
         reply_to = str(message.reference.message_id) if message.reference else None
         reply = await self.core.chat(
@@ -111,6 +114,18 @@ class Chat:
         if reply.versions is None or reply.error or not self.reply_buttons:
             return None
         return versions_view(reply.versions, user_id)
+
+    async def on_stop(self, interaction: discord.Interaction, user_id: int) -> None:
+        """⏹ under a reply being written: its user stops it; the stream shows where."""
+        if interaction.user.id != user_id:
+            await interaction.response.send_message(
+                "Only the person this reply is for can stop it.", ephemeral=True
+            )
+            return
+        if self.core.stop(who_of_interaction(interaction)):
+            await interaction.response.defer()  # the reply's own last edit shows the stop
+        else:
+            await interaction.response.send_message("It has already finished.", ephemeral=True)
 
     async def on_versions(
         self, interaction: discord.Interaction, reply_id: int, user_id: int, action: str

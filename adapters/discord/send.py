@@ -100,11 +100,15 @@ class Sender:
         reference: discord.Message | None = None,
         files: Sequence[discord.File] = (),
         view: discord.ui.View | None = None,
+        controls: discord.ui.View | None = None,
     ) -> Posted:
-        """Send one message of at most LIMIT characters (callers split)."""
+        """Send one message of at most LIMIT characters (callers split). `view` needs the
+        bot's own message (its buttons live in this process); `controls` — buttons that
+        survive restarts — go on a webhook message too."""
         hook = await self.webhook_for(channel) if look is not None and view is None else None
+        view = view or controls
         if hook is not None and look is not None:
-            kwargs: dict[str, Any] = {}
+            kwargs: dict[str, Any] = {"view": controls} if controls is not None else {}
             if isinstance(channel, discord.Thread):
                 kwargs["thread"] = channel
             try:

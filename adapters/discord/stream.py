@@ -28,8 +28,10 @@ class Stream(StreamingMessage):
         interval: float,
         reference: discord.Message | None = None,
         clock: Callable[[], float] = time.monotonic,
+        stop: discord.ui.View | None = None,
     ) -> None:
         super().__init__(interval, clock)
+        self.stop_view = stop  # ⏹ while the reply is written (edits leave it in place)
         self.sender = sender
         self.channel = channel
         self.look = look
@@ -41,7 +43,7 @@ class Stream(StreamingMessage):
 
     async def _post(self, text: str) -> None:
         self.message = await self.sender.post(
-            self.channel, self.look, text, reference=self.reference
+            self.channel, self.look, text, reference=self.reference, controls=self.stop_view
         )
 
     async def _edit(self, text: str) -> None:
@@ -71,6 +73,8 @@ class Stream(StreamingMessage):
                 f"⚠️ {reply.text}"[:LIMIT], reference=self.reference, mention_author=False
             )
             return [Posted(msg, None, "")]
+        if view is None and self.stop_view is not None:
+            view = discord.ui.View()  # no buttons: ⏹ must go when the reply is done
         look = reply.persona or self.look
         pieces = self.sender.pieces(look, reply.text, self.channel)
         files = files_of(reply.attachments)
@@ -81,6 +85,10 @@ class Stream(StreamingMessage):
                 if last and view is not None:  # one edit: the final text with its buttons
                     await self._wait_turn()
                     await self.sender.edit(self.message, piece, view)
+                    self.shown = piece
+                elif self.stop_view is not None:  # ⏹ goes, even if the text stays
+                    await self._wait_turn()
+                    await self.sender.edit(self.message, piece, discord.ui.View())
                     self.shown = piece
                 else:
                     await self.replace(piece)
@@ -97,6 +105,7 @@ class Stream(StreamingMessage):
                     files=files if last else (),
                 )
             )
-        if view is not None and out and not (len(pieces) == 1 and self.message is not None):
+        single = len(pieces) == 1 and self.message is not None
+        if view is not None and view.children and out and not single:
             await self.sender.edit(out[-1], pieces[-1], view)
         return out

@@ -176,3 +176,43 @@ def versions_view(v: Versions, user_id: int) -> discord.ui.View:
         view.add_item(VersionButton(v.reply_id, user_id, "n", "▶"))
     view.add_item(VersionButton(v.reply_id, user_id, "r", "🔄"))
     return view
+
+
+class StopButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(r"pb:st:(?P<user>\d{1,20})"),
+):
+    """⏹ under a reply while it is written, for the user it answers."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="⏹ Stop",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:st:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> StopButton:
+        """The pressed button, rebuilt from its custom id."""
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the press to the adapter's chat part."""
+        adapter = getattr(interaction.client, "adapter", None)
+        if adapter is not None:
+            await adapter.chat.on_stop(interaction, self.user_id)
+
+
+def stop_view(user_id: int) -> discord.ui.View:
+    """⏹ while a reply is written."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(StopButton(user_id))
+    return view

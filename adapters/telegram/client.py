@@ -142,8 +142,7 @@ class TelegramAdapter:
                 with contextlib.suppress(TelegramError):
                     await self.app.bot.send_message(
                         update.effective_chat.id,
-                        f"⚠️ I was restarted while answering “{said}”. "
-                        "Please send it again.",
+                        f"⚠️ I was restarted while answering “{said}”. Please send it again.",
                     )
             await self.core.inbox.done(PLATFORM, update.update_id)
 

@@ -175,6 +175,14 @@ class Handlers:
         if version is not None:
             await self._on_versions(update, context, *version)
             return
+        stopping = kb.parse_stop(query.data)
+        if stopping is not None:
+            if str(query.from_user.id) != stopping:
+                await query.answer("Only the person this reply is for can stop it.")
+                return
+            stopped = self.core.stop(await self.who(update, context.bot))
+            await query.answer("Stopped." if stopped else "It has already finished.")
+            return
         parsed = kb.parse(query.data)
         if parsed is None:
             await query.answer("This button isn't valid.", show_alert=True)
@@ -316,7 +324,8 @@ class Handlers:
         message: Message,
     ) -> None:
         look = await self.core.active_look(who)
-        stream = TgStream(place, look, interval=self.config.edit_interval_s)
+        stop = kb.stop_keyboard(who.user_ref) if self.config.reply_buttons else None
+        stream = TgStream(place, look, interval=self.config.edit_interval_s, stop=stop)
         stream.start_typing()
         reply_to = str(message.reply_to_message.message_id) if message.reply_to_message else None
         reply = await self.core.chat(

@@ -21,6 +21,7 @@ TTL_S = 600.0
 DATA = re.compile(r"^(sw|pg|cf):([0-9a-f]{12}):(\d{1,3}|y|n)$")
 # Reply controls name the reply and the user it answered; the core checks both again.
 VERSION_DATA = re.compile(r"^rv:(\d{1,12}):(\d{1,20}):(r|p|n|c)$")
+STOP_DATA = re.compile(r"^st:(\d{1,20})$")  # ⏹ under a reply being written, for its user
 
 
 @dataclass
@@ -120,3 +121,14 @@ def versions_keyboard(v: Versions, user_ref: str) -> InlineKeyboardMarkup:
         ]
     row.append(InlineKeyboardButton("🔄", callback_data=data + "r"))
     return InlineKeyboardMarkup([row])
+
+
+def parse_stop(data: str | None) -> str | None:
+    """The user a ⏹ button was for, else None."""
+    match = STOP_DATA.match(data or "")
+    return match.group(1) if match else None
+
+
+def stop_keyboard(user_ref: str) -> InlineKeyboardMarkup:
+    """⏹ under a reply while it is being written."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton("⏹ Stop", callback_data=f"st:{user_ref}")]])

@@ -101,19 +101,22 @@ class TgStream(StreamingMessage):
         *,
         interval: float,
         clock: Callable[[], float] = time.monotonic,
+        stop: InlineKeyboardMarkup | None = None,
     ) -> None:
         super().__init__(interval, clock)
         self.place = place
         self.look = look
         self.message_id: int | None = None
+        self.stop_markup = stop  # ⏹ while the reply is written (every edit keeps it)
         self._view = Preview(look)
 
     async def _post(self, text: str) -> None:
-        self.message_id = (await self.place.send(text, reply=True)).message_id
+        sent = await self.place.send(text, reply=True, markup=self.stop_markup)
+        self.message_id = sent.message_id
 
     async def _edit(self, text: str) -> None:
         assert self.message_id is not None
-        await self.place.edit(self.message_id, text)
+        await self.place.edit(self.message_id, text, self.stop_markup)
 
     async def _signal_typing(self) -> None:
         await self.place.bot.send_chat_action(
@@ -132,9 +135,12 @@ class TgStream(StreamingMessage):
             await self.place.deliver(reply, None if reply.error else markup)
             return
         parts = pieces(reply)
-        if markup is not None and len(parts) == 1:
-            await self._wait_turn()  # one edit: the final text with its buttons
-            await self.place.edit(self.message_id, parts[0], markup)
+        last = markup if len(parts) == 1 else None
+        if last is not None or self.stop_markup is not None:
+            # One edit: the final text with its buttons — and ⏹ gone, even when the text
+            # is already what it shows.
+            await self._wait_turn()
+            await self.place.edit(self.message_id, parts[0], last)
             self.shown = parts[0]
         else:
             await self.replace(parts[0])

@@ -291,3 +291,39 @@ async def test_reply_buttons_regenerate_and_swipe_for_its_user_only(
     stale = await dc.interact(ALICE, 3, press("▶"), message=on)
     (answer,) = [c.body for c in stale if c.path.startswith("interactions/")]
     assert answer["data"]["flags"] & 64 and "only the latest reply" in answer["data"]["content"]
+
+
+async def test_stop_button_ends_a_reply_mid_stream_and_keeps_it(
+    dc: Harness, fake_llm: Any
+) -> None:
+    await dc.message(ALICE, f"{MENTION} hello", mentions=(BOT_USER,))  # the model is warm
+    llm = dc.core.llm  # the test settings' 2 s limit would end the reply before the press
+    llm.cfg = llm.cfg.model_copy(update={"timeout_s": 30})
+    fake_llm.server.slow_s = 0.1  # six seconds of streaming, left alone
+    fake_llm.fail_next("slow")
+    long = " ".join(f"word{i}" for i in range(60))
+    dc.dispatch(
+        "MESSAGE_CREATE", gw.message_create(ALICE, f"{MENTION} {long}", mentions=(BOT_USER,))
+    )
+    posted = (await dc.api.wait_for("POST", r"^webhooks/", 2))[1]
+    stop = _controls(posted)
+    assert list(stop) == ["⏹ Stop"]
+    edits = len(dc.api.find("PATCH", r"^webhooks/\d+/[^/]+/messages/\d+"))
+    await dc.api.wait_for("PATCH", r"^webhooks/\d+/[^/]+/messages/\d+", edits + 1)  # words
+    on = gw.bot_message(posted.content, webhook=True)
+    on["components"] = posted.body["components"]
+    press = {"custom_id": stop["⏹ Stop"], "component_type": 2}
+    # Pressed while the reply is still being written (the harness would wait for it to end).
+    dc.dispatch("INTERACTION_CREATE", gw.interaction(BOB, 3, press, message=on))
+    dc.dispatch("INTERACTION_CREATE", gw.interaction(ALICE, 3, press, message=on))
+    refused, ack = [c.body for c in await dc.api.wait_for("POST", r"^interactions/", 2)]
+    assert refused["data"]["content"] == "Only the person this reply is for can stop it."
+    assert ack["type"] == 6  # acknowledged; the reply's own last edit shows the stop
+    await dc.settle()
+    final = dc.api.find("PATCH", r"^webhooks/\d+/[^/]+/messages/\d+")[-1]
+    assert "(stopped — what was written so far is kept)" in final.content
+    assert "word0" in final.content and "word59" not in final.content
+    assert "⏹ Stop" not in _controls(final)
+    async with dc.core.db.sessions() as s:
+        rows = (await s.execute(select(Turn.status).where(Turn.role == "assistant"))).all()
+    assert [r[0] for r in rows] == ["done", "cut"]

@@ -471,3 +471,31 @@ async def test_reply_buttons_regenerate_and_swipe_for_its_user_only(
     (answer,) = [c for c in stale if c.method == "answerCallbackQuery"]
     assert "only the latest reply" in answer.params["text"]
     assert not [c for c in stale if c.method == "editMessageText"]
+
+
+async def test_stop_button_ends_a_reply_mid_stream_and_keeps_it(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    llm = tg.core.llm  # the test settings' 2 s limit would end the reply before the press
+    llm.cfg = llm.cfg.model_copy(update={"timeout_s": 30})
+    fake_llm.server.slow_s = 0.1  # six seconds of streaming, left alone
+    fake_llm.fail_next("slow")
+    tg.api.push(message(ALICE, " ".join(f"word{i}" for i in range(60))))
+    [first] = await tg.api.wait_for("sendMessage")
+    [stop] = buttons(first)
+    assert stop["text"] == "⏹ Stop"
+    progress = (await tg.api.wait_for("editMessageText"))[0]  # a second in: words shown
+    assert buttons(progress) == [stop]  # every edit keeps ⏹
+    tg.api.push(press(BOB, stop["callback_data"], bot_msg(first)))
+    tg.api.push(press(ALICE, stop["callback_data"], bot_msg(first)))
+    await tg.api.wait_for("answerCallbackQuery", 2)
+    await tg.settle()
+    answers = [c.params.get("text") for c in tg.api.find("answerCallbackQuery")]
+    assert answers == ["Only the person this reply is for can stop it.", "Stopped."]
+    final = tg.api.find("editMessageText")[-1]
+    assert "(stopped — what was written so far is kept)" in final.text
+    assert "word59" not in final.text and "word0" in final.text
+    assert "⏹ Stop" not in str(final.params.get("reply_markup"))
+    async with tg.core.db.sessions() as s:
+        rows = (await s.execute(select(Turn.status).where(Turn.role == "assistant"))).all()
+    assert [r[0] for r in rows] == ["cut"]
