@@ -35,6 +35,7 @@ class LLMConfig(_Section):
     fallbacks: list[str] = Field(default_factory=list)
     embedded_context: int = Field(4096, ge=256)
     embedded_threads: int = Field(0, ge=0)
+    embedded_max_tokens: int = Field(120, ge=1, le=32768)
 
 
 class DecayConfig(_Section):

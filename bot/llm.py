@@ -208,7 +208,9 @@ class LLM:
         kwargs: dict[str, Any] = {
             "model": model,
             "temperature": temperature,
-            "max_tokens": self.cfg.max_tokens,
+            "max_tokens": (
+                self.cfg.embedded_max_tokens if is_embedded(model) else self.cfg.max_tokens
+            ),
             "timeout": timeout or self.cfg.timeout_s,
             "stream": stream,
             "num_retries": 0,  # we retry ourselves, so streams and fallbacks share one policy

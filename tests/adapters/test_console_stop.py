@@ -51,7 +51,7 @@ class Terminal:
 
 def test_ctrl_c_stops_an_embedded_reply_and_returns_to_the_prompt(tmp_path: Path) -> None:
     # Long enough that, left alone, the reply would run for a minute or more on 2 cores.
-    env = bot_env(tmp_path, llm__max_tokens="3000", llm__timeout_s="600")
+    env = bot_env(tmp_path, llm__embedded_max_tokens="3000", llm__timeout_s="600")
     term = Terminal(env)
     try:
         term.until("you> ", 0, 120)

@@ -24,7 +24,7 @@ async def test_embedded_model_chats_offline_streamed_and_not(tmp_path: Path) -> 
             "data_dir": str(tmp_path),
             "llm": {
                 "model": "embedded/smollm2-135m",
-                "max_tokens": 24,
+                "embedded_max_tokens": 24,
                 "temperature": 0.0,
                 "api_base": "http://127.0.0.1:9/v1",
             },  # ignored for embedded models
@@ -83,3 +83,24 @@ async def test_a_reply_nobody_reads_any_more_stops_its_generation_thread() -> No
     freed = await asyncio.to_thread(llm._run_lock.acquire, True, 10)
     assert freed, "the generation went on after its reader left"
     llm._run_lock.release()
+
+
+async def test_the_embedded_model_has_its_own_short_reply_limit(tmp_path: Path) -> None:
+    """llm.embedded_max_tokens, not llm.max_tokens, bounds an embedded reply."""
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(tmp_path),
+            "llm": {"max_tokens": 300, "embedded_max_tokens": 8, "stream": False},
+        }
+    )
+    assert settings.llm.model.startswith("embedded/")
+    assert Settings.model_validate({"data_dir": str(tmp_path)}).llm.embedded_max_tokens == 120
+    core = build_core(settings)
+    await core.start()
+    try:
+        reply = await core.handle_text(who("ann"), "Tell me a long story about a dragon.")
+        assert not reply.error, reply.text
+        usage = await core.usage.by_persona((await core.context(who("ann"))).user_id)
+        assert 0 < usage[0].completion_tokens <= 8
+    finally:
+        await core.close()
