@@ -26,6 +26,11 @@ from storage.versions import ReplyVersions
 
 log = logging.getLogger(__name__)
 
+CONTINUE = (
+    "Continue your last reply exactly where it stopped. Do not repeat any of it and do not "
+    "start over; write only what comes next."
+)
+
 
 def history_items(history: list[TurnRecord]) -> list[HistoryItem]:
     """Stored turns as the model reads them; a reply that broke off says so."""
@@ -144,6 +149,43 @@ class Conversation:
             owner,
             reply.id,
             done.text,
+            model=done.model,
+            persona_name=persona.name,
+            prompt_tokens=done.prompt_tokens,
+            completion_tokens=done.completion_tokens,
+        )
+        return Reply(
+            text=stored.content.strip() or "…", persona=look(persona), versions=controls(stored)
+        )
+
+    async def extend(self, ctx: Context, persona: Persona) -> Reply:
+        """Continue the last reply where it stopped (a cut one, or one that ran out of room):
+        the model sees the whole exchange and writes on; the reply grows in place."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        message, reply = await self._last(ctx, owner, None)
+        here = await self.here(ctx, owner)
+        history = await self.turns.recent(
+            owner, self.settings.limits.recent_turns, before_id=message.id, in_space=here
+        )
+        shown = {t.id for t in history} | {message.id}
+        memories = await self._recall(owner, message.content, shown, here)
+        messages = await self.messages(ctx, persona, message.content, history, memories, "")
+        messages += [
+            {"role": "assistant", "content": reply.content},
+            {"role": "system", "content": CONTINUE},
+        ]
+        model, temperature, _ = await self.models.effective(ctx, persona)
+        try:
+            done = await self.llm.complete(messages, model, temperature)
+        except LLMFailure as failure:
+            return Reply(text=failure.message, persona=look(persona), error=True)
+        more = done.text.rstrip()
+        if more and not more[0].isspace() and reply.content and not reply.content[-1].isspace():
+            more = " " + more  # words, not glued together
+        stored = await self.versions.extend(
+            owner,
+            reply.id,
+            more,
             model=done.model,
             persona_name=persona.name,
             prompt_tokens=done.prompt_tokens,

@@ -95,6 +95,46 @@ class ReplyVersions:
             await s.refresh(row)
             return _turn(row)
 
+    async def extend(
+        self,
+        owner: OwnerKey,
+        reply_id: int,
+        more: str,
+        *,
+        model: str,
+        persona_name: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> TurnRecord:
+        """Add `more` to the end of this reply (the version shown, when it has several); the
+        call's usage is counted like any reply's."""
+        async with self._write() as s:
+            row = await s.scalar(select(Turn).where(_owned(owner), Turn.id == reply_id))
+            if row is None or row.role != "assistant":
+                raise LookupError(reply_id)
+            row.content += more
+            row.status = "done"
+            if row.versions > 1:
+                await s.execute(
+                    update(ReplyVersion)
+                    .where(ReplyVersion.turn_id == row.id, ReplyVersion.n == row.version)
+                    .values(content=row.content, status="done")
+                )
+            await s.execute(
+                insert(UsageLog).values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    space_id=row.space_id,
+                    persona_name=persona_name,
+                    model=model,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    created_at=utcnow(),
+                )
+            )
+            await s.commit()
+            return _turn(row)
+
     async def show(self, owner: OwnerKey, reply_id: int, n: int) -> TurnRecord | None:
         """Show version `n` of this reply (the history reads it from then on); None if this
         owner's reply has no such version."""

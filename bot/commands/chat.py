@@ -52,3 +52,9 @@ async def swipe(s: Services, ctx: Context, n: int | None) -> Reply:
     """Show version `n` (or the next) of the last reply; the history uses it from now on."""
     persona = await s.personas.active(ctx)
     return await s.conversation.swipe(ctx, persona, None, "next" if n is None else n)
+
+
+@command("continue", help="Have the persona go on with its last reply, where it stopped")
+async def continue_(s: Services, ctx: Context) -> Reply:
+    """Extend the active persona's last reply here in place."""
+    return await s.conversation.extend(ctx, await s.personas.active(ctx))

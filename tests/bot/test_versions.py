@@ -54,3 +54,28 @@ async def test_swipe_bounds_and_only_the_last_reply(core: Core, user: Any) -> No
     someone_else = await core.regenerate(who("bob"), first.versions.reply_id)
     assert someone_else.error
     assert (await core.swipe(who("bob"), first.versions.reply_id, 1)).error
+
+
+async def test_continue_extends_the_last_reply_in_place(
+    core: Core, user: Any, fake_llm: FakeOpenAI
+) -> None:
+    alice = user("alice")
+    first = await alice.say("tell me about tides")
+    longer = await alice.say("/continue")
+    assert (
+        not longer.error
+        and longer.text.startswith(first.text)
+        and len(longer.text) > len(first.text)
+    )
+    asked = fake_llm.chat_requests[-1]["messages"]
+    assert asked[-2] == {"role": "assistant", "content": first.text}
+    assert asked[-1]["role"] == "system" and "Continue your last reply" in asked[-1]["content"]
+    assert longer.versions is not None and longer.versions.reply_id == first.versions.reply_id
+    await alice.say("thanks")
+    history = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
+    assert longer.text in history  # the conversation carries the extended reply
+    async with core.db.sessions() as s:
+        generations = await s.scalar(select(func.count()).select_from(UsageLog))
+    assert generations == 3
+    nothing = await user("bob").say("/continue")
+    assert nothing.error and "no reply" in nothing.text
