@@ -158,6 +158,22 @@ class Conversation:
             text=stored.content.strip() or "…", persona=look(persona), versions=controls(stored)
         )
 
+    async def edited(self, ctx: Context, persona: Persona, text: str) -> Reply:
+        """The user edited their last message here: it says `text` from now on — in the
+        history and in memory — and the reply answers it again (a new version)."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        message, reply = await self._last(ctx, owner, None)
+        await self.turns.rewrite(owner, message.id, text)
+        if self.memory is not None and self.settings.memory.enabled:
+            await self.memory.forget_turns(owner, [message.id])
+            try:
+                await self.memory.remember(
+                    owner, text, source_turn_id=message.id, space_id=message.space_id
+                )
+            except Exception:  # memory must never cost the user a reply
+                log.exception("storing the edited message failed; the message itself is saved")
+        return await self.regenerate(ctx, persona, reply.id)
+
     async def extend(self, ctx: Context, persona: Persona) -> Reply:
         """Continue the last reply where it stopped (a cut one, or one that ran out of room):
         the model sees the whole exchange and writes on; the reply grows in place."""

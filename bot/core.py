@@ -411,6 +411,22 @@ class Core(SurfaceQueries):
         """Show another version of the last reply: a number, "prev" or "next" (◀ ▶)."""
         return await guard(self._on_reply(who, reply_id, to), "showing another version")
 
+    async def edited(self, incoming: Incoming) -> Reply:
+        """The user edited their last message here (an adapter knows it was the last): it is
+        answered again, and the conversation carries the new text."""
+        text = clean(incoming.text).strip()
+        limit = self.settings.limits.message
+        if not text or len(text) > limit:
+            return Reply(text=f"the edited message must be 1-{limit} characters", error=True)
+
+        async def run() -> Reply:
+            async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
+                ctx = await self.context(incoming.who)
+                persona = await self.personas.active(ctx)
+                return await self.conversation.edited(ctx, persona, text)
+
+        return await guard(run(), "answering an edited message")
+
     async def _on_reply(self, who: Who, reply_id: int | None, to: int | str | None) -> Reply:
         async with self.locks.hold((who.platform, who.user_ref)):
             ctx = await self.context(who)

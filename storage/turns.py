@@ -159,6 +159,17 @@ class TurnRepo:
             )
             return _turn(row) if row is not None else None
 
+    async def rewrite(self, owner: OwnerKey, turn_id: int, content: str) -> bool:
+        """Replace the text of one of this owner's messages (the user edited it)."""
+        async with self._write() as s:
+            done = await s.execute(
+                update(Turn)
+                .where(_owned(owner), Turn.id == turn_id, Turn.role == "user")
+                .values(content=content, extracted_at=None, extract_attempts=0)
+            )
+            await s.commit()
+            return bool(getattr(done, "rowcount", 0))
+
     async def forget_exchange(self, owner: OwnerKey, turn_id: int) -> list[int]:
         """Delete one of this owner's messages and the replies that answered it (up to the
         owner's next message); returns the ids deleted (none if the message is not theirs)."""

@@ -41,6 +41,9 @@ class Chat:
         self.interval = interval
         self.threads = threads
         self.reply_buttons = reply_buttons
+        # (channel, user) → their latest message that became a turn: only it is re-answered
+        # when edited (an edit of an older one changes nothing; after a restart, none does).
+        self._latest: dict[tuple[int, int], int] = {}
 
     def addressed(self, message: discord.Message) -> bool:
         """Meant for the bot whatever the channel: a DM, a mention, a reply to it, its thread."""
@@ -95,6 +98,7 @@ class Chat:
     async def _turn(
         self, message: discord.Message, who: Who, text: str, files: tuple[Attachment, ...]
     ) -> None:
+        self._latest[(message.channel.id, message.author.id)] = message.id
         look = await self.core.active_look(who)
         channel = await self._place(message, who, look.display_name, text)
         reference = message if channel is message.channel else None
@@ -114,6 +118,29 @@ class Chat:
         if reply.versions is None or reply.error or not self.reply_buttons:
             return None
         return versions_view(reply.versions, user_id)
+
+    async def on_edit(self, before: discord.Message, after: discord.Message) -> None:
+        """The user edited their latest message: it is answered again (a new version of the
+        reply), and the conversation carries the new text from now on."""
+        if after.author.bot or before.content == after.content:
+            return  # embeds unfurling, pins: not an edit of what was said
+        if self._latest.get((after.channel.id, after.author.id)) != after.id:
+            return
+        me = self.client.user
+        text = strip_mention(after.content, me.id if me else 0)
+        who = who_of_message(after)
+        async with self.core.in_order("discord", str(after.author.id)):
+            reply = await self.core.edited(Incoming(who, text))
+            if reply.error:
+                await after.reply(f"⚠️ {reply.text}"[:LIMIT], mention_author=False)
+                return
+            await self.sender.post(
+                after.channel,
+                reply.persona,
+                reply.text[:LIMIT],
+                reference=after,
+                controls=self._controls(reply, after.author.id),
+            )
 
     async def on_stop(self, interaction: discord.Interaction, user_id: int) -> None:
         """⏹ under a reply being written: its user stops it; the stream shows where."""

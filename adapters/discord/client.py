@@ -49,6 +49,9 @@ class _Client(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.chat.on_message(message)
 
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        await self.adapter.chat.on_edit(before, after)
+
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.adapter.sync_guild(guild)
 

@@ -118,7 +118,11 @@ class TelegramAdapter:
                 self.app.add_handler(Wizard(h, spec, self.config.wizard_timeout_s).handler())
         self.app.add_handler(CallbackQueryHandler(h.on_callback))
         self.app.add_handler(MessageHandler(filters.COMMAND, h.on_command))
-        self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_text))
+        edits = filters.UpdateType.EDITED_MESSAGE
+        self.app.add_handler(MessageHandler(edits & filters.TEXT & ~filters.COMMAND, h.on_edit))
+        self.app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, h.on_text)
+        )
         audio = filters.VOICE | filters.AUDIO | filters.Document.AUDIO
         self.app.add_handler(MessageHandler(audio, h.on_audio))
         # Last, after every other handler of the update: nothing more is owed for it.

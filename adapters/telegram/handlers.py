@@ -61,6 +61,9 @@ class Handlers:
         self.core = core
         self.config = config
         self.offers = kb.Offers()
+        # (chat, user) → their latest message that became a turn: only it is re-answered when
+        # edited (an edit of an older message changes nothing; after a restart, none does).
+        self._latest: dict[tuple[int, str], int] = {}
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
 
     # -- identity ----------------------------------------------------------------------------
@@ -313,7 +316,23 @@ class Handlers:
         text = re.sub(rf"@{re.escape(context.bot.username or '')}\b", "", message.text).strip()
         if not text:
             return
+        self._latest[(message.chat_id, who.user_ref)] = message.message_id
         await self._turn(who, self.place(update, context.bot), text, (), message)
+
+    @in_arrival_order
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The user edited their latest message: it is answered again, and the conversation
+        carries the new text from now on."""
+        message = update.edited_message
+        if message is None or not message.text:
+            return
+        who = await self.who(update, context.bot)
+        if self._latest.get((message.chat_id, who.user_ref)) != message.message_id:
+            return
+        text = re.sub(rf"@{re.escape(context.bot.username or '')}\b", "", message.text).strip()
+        reply = await self.core.edited(Incoming(who, text))
+        place = self.place(update, context.bot)
+        await place.deliver(reply, None if reply.error else self._controls(reply, who))
 
     async def _turn(
         self,

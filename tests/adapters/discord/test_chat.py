@@ -327,3 +327,35 @@ async def test_stop_button_ends_a_reply_mid_stream_and_keeps_it(
     async with dc.core.db.sessions() as s:
         rows = (await s.execute(select(Turn.status).where(Turn.role == "assistant"))).all()
     assert [r[0] for r in rows] == ["done", "cut"]
+
+
+async def test_an_edited_last_message_is_answered_again_and_the_history_follows(
+    dc: Harness, fake_llm: Any
+) -> None:
+    older = gw.message_create(ALICE, f"{MENTION} my cat is called Tom", mentions=(BOT_USER,))
+    dc.dispatch("MESSAGE_CREATE", older)
+    await dc.settle()
+    latest = gw.message_create(ALICE, f"{MENTION} my dog is called Rex", mentions=(BOT_USER,))
+    dc.dispatch("MESSAGE_CREATE", latest)
+    await dc.settle()
+    before = len(dc.api.calls)
+    dc.dispatch(
+        "MESSAGE_UPDATE",
+        {
+            **latest,
+            "content": f"{MENTION} my dog is called Max",
+            "edited_timestamp": latest["timestamp"],
+        },
+    )
+    await dc.settle()
+    (answer,) = sent(dc.api.calls[before:])
+    assert answer.content == "echo: my dog is called Max"
+    assert list(_controls(answer)) == ["◀", "2/2", "▶", "🔄"]
+    before = len(dc.api.calls)
+    dc.dispatch("MESSAGE_UPDATE", {**older, "content": f"{MENTION} my cat is Tim"})
+    await dc.settle()
+    assert not sent(dc.api.calls[before:])  # an older message: nothing is answered again
+    await dc.message(ALICE, f"{MENTION} what are my pets called?", mentions=(BOT_USER,))
+    prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
+    assert "my dog is called Max" in prompt and "Rex" not in prompt
+    assert "my cat is called Tom" in prompt and "Tim" not in prompt

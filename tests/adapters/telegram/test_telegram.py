@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -499,3 +500,26 @@ async def test_stop_button_ends_a_reply_mid_stream_and_keeps_it(
     async with tg.core.db.sessions() as s:
         rows = (await s.execute(select(Turn.status).where(Turn.role == "assistant"))).all()
     assert [r[0] for r in rows] == ["cut"]
+
+
+def _edited(update: dict[str, Any], text: str) -> dict[str, Any]:
+    """The `edited_message` update Telegram sends when that message's text is changed."""
+    return {"edited_message": {**update["message"], "text": text, "edit_date": int(time.time())}}
+
+
+async def test_an_edited_last_message_is_answered_again_and_the_history_follows(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    older = message(ALICE, "my cat is called Tom")
+    await tg.send(older)
+    latest = message(ALICE, "my dog is called Rex")
+    await tg.send(latest)
+    calls = await tg.send(_edited(latest, "my dog is called Max"))
+    (answer,) = sent(calls)
+    assert answer.text.endswith("echo: my dog is called Max")
+    assert [b["text"] for b in buttons(answer)] == ["◀", "2/2", "▶", "🔄"]
+    assert not [c for c in await tg.send(_edited(older, "my cat is Tim")) if c.method != "getMe"]
+    await tg.send(message(ALICE, "what are my pets called?"))
+    prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
+    assert "my dog is called Max" in prompt and "Rex" not in prompt
+    assert "my cat is called Tom" in prompt and "Tim" not in prompt
