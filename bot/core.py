@@ -411,6 +411,13 @@ class Core(SurfaceQueries):
         """Show another version of the last reply: a number, "prev" or "next" (◀ ▶)."""
         return await guard(self._on_reply(who, reply_id, to), "showing another version")
 
+    async def remove_reply(self, who: Who, reply_id: int) -> bool:
+        """Take one of a persona's replies to this user out of the conversation (❌ on it);
+        False if it is not a reply to them."""
+        async with self.locks.hold((who.platform, who.user_ref)):
+            ctx = await self.context(who)
+            return await self.turns.forget_reply(ctx.user_id, reply_id)
+
     async def edited(self, incoming: Incoming) -> Reply:
         """The user edited their last message here (an adapter knows it was the last): it is
         answered again, and the conversation carries the new text."""

@@ -159,6 +159,18 @@ class TurnRepo:
             )
             return _turn(row) if row is not None else None
 
+    async def forget_reply(self, user_id: int, turn_id: int) -> bool:
+        """Delete one persona reply to this user (any of their personas); False if it is not
+        a reply to them."""
+        async with self._write() as s:
+            done = await s.execute(
+                delete(Turn).where(
+                    Turn.user_id == user_id, Turn.id == turn_id, Turn.role == "assistant"
+                )
+            )
+            await s.commit()
+            return bool(getattr(done, "rowcount", 0))
+
     async def rewrite(self, owner: OwnerKey, turn_id: int, content: str) -> bool:
         """Replace the text of one of this owner's messages (the user edited it)."""
         async with self._write() as s:

@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from adapters.discord.identity import strip_mention, who_of_interaction, who_of_message
-from adapters.discord.send import LIMIT, NO_MENTIONS, Sender, files_of, name_header
+from adapters.discord.send import LIMIT, NO_MENTIONS, Posted, Sender, files_of, name_header
 from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
 from adapters.discord.views import ConfirmView, stop_view, versions_view
@@ -18,6 +18,8 @@ from bot.messages import Attachment, Incoming, Reply, Who
 from bot.split import split_text
 
 log = logging.getLogger(__name__)
+
+REMEMBERED = 10_000  # replies whose ❌ is honoured (the newest)
 
 
 class Chat:
@@ -44,6 +46,8 @@ class Chat:
         # (channel, user) → their latest message that became a turn: only it is re-answered
         # when edited (an edit of an older one changes nothing; after a restart, none does).
         self._latest: dict[tuple[int, int], int] = {}
+        # message id → (the user it answered, the reply, how it was posted): ❌ deletes it.
+        self._replies: dict[int, tuple[int, int, Posted]] = {}
 
     def addressed(self, message: discord.Message) -> bool:
         """Meant for the bot whatever the channel: a DM, a mention, a reply to it, its thread."""
@@ -111,7 +115,40 @@ class Chat:
         reply = await self.core.chat(
             Incoming(who, text, files, reply_to), stream.push, stream.working
         )
-        await stream.finish(reply, self._controls(reply, message.author.id))
+        posted = await stream.finish(reply, self._controls(reply, message.author.id))
+        if reply.versions is not None and not reply.error:
+            self._remember(posted, message.author.id, reply.versions.reply_id)
+
+    def _remember(self, posted: list[Posted], user_id: int, reply_id: int) -> None:
+        if len(self._replies) >= REMEMBERED:
+            self._replies.pop(next(iter(self._replies)))  # the oldest: ❌ on it does nothing
+        for p in posted:
+            self._replies[p.message.id] = (user_id, reply_id, p)
+
+    async def on_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        """❌ by the user a persona's reply answered: the reply leaves the conversation (the
+        model no longer reads it) and the channel."""
+        if str(payload.emoji) != "❌" or payload.message_id not in self._replies:
+            return
+        user_id, reply_id, _ = self._replies[payload.message_id]
+        if payload.user_id != user_id:
+            return  # someone else's reaction: only the user it answered decides
+        user = payload.member or await self.client.fetch_user(payload.user_id)
+        who = Who(
+            "discord",
+            str(user_id),
+            getattr(user, "display_name", "") or "",
+            str(payload.guild_id) if payload.guild_id else f"dm:{user_id}",
+            "group" if payload.guild_id else "dm",
+        )
+        if not await self.core.remove_reply(who, reply_id):
+            return
+        for *_, p in [v for v in self._replies.values() if v[1] == reply_id]:
+            self._replies.pop(p.message.id, None)
+            try:
+                await self.sender.delete(p)
+            except discord.HTTPException as exc:
+                log.info("could not delete a removed reply: %s", exc.status)
 
     def _controls(self, reply: Reply, user_id: int) -> discord.ui.View | None:
         """The buttons under a persona's reply (regenerate, swipe), if it has them."""

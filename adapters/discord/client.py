@@ -36,6 +36,9 @@ def intents(config: DiscordAdapterConfig) -> discord.Intents:
     wanted.guild_messages = True
     wanted.dm_messages = True
     wanted.message_content = config.message_content
+    # ❌ on a persona's reply deletes it (PluralKit's convention); non-privileged.
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True
     return wanted
 
 
@@ -48,6 +51,9 @@ class _Client(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.chat.on_message(message)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.adapter.chat.on_reaction(payload)
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         await self.adapter.chat.on_edit(before, after)

@@ -153,6 +153,17 @@ class Sender:
                 content=posted.header + text, allowed_mentions=NO_MENTIONS, **kwargs
             )
 
+    async def delete(self, posted: Posted) -> None:
+        """Delete a message we posted (through its webhook, or as the bot)."""
+        if posted.webhook is not None:
+            thread = posted.message.channel
+            kwargs: dict[str, Any] = {}
+            if isinstance(thread, discord.Thread):
+                kwargs["thread"] = thread
+            await posted.webhook.delete_message(posted.message.id, **kwargs)
+        else:
+            await posted.message.delete()
+
     def pieces(self, look: Look | None, text: str, channel: Any) -> list[str]:
         """Split `text` so each message, with its name header if any, fits Discord's limit."""
         room = LIMIT

@@ -359,3 +359,37 @@ async def test_an_edited_last_message_is_answered_again_and_the_history_follows(
     prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
     assert "my dog is called Max" in prompt and "Rex" not in prompt
     assert "my cat is called Tom" in prompt and "Tim" not in prompt
+
+
+async def test_a_cross_mark_from_its_user_deletes_a_reply_from_the_channel_and_history(
+    dc: Harness, fake_llm: Any
+) -> None:
+    before = len(dc.api.calls)
+    await dc.message(ALICE, f"{MENTION} my locker code is 4417", mentions=(BOT_USER,))
+    (posted,) = sent(dc.api.calls[before:])
+    reply_id = posted.response["id"]
+
+    def cross(author: dict[str, Any]) -> None:
+        dc.dispatch(
+            "MESSAGE_REACTION_ADD",
+            {
+                "user_id": author["id"],
+                "channel_id": str(gw.CHANNEL_ID),
+                "message_id": reply_id,
+                "guild_id": str(gw.GUILD_ID),
+                "emoji": {"id": None, "name": "❌"},
+                "type": 0,
+                "burst": False,
+            },
+        )
+
+    cross(BOB)  # not the user it answered: nothing happens
+    await dc.settle()
+    assert not dc.api.find("DELETE", reply_id)
+    cross(ALICE)
+    await dc.settle()
+    assert dc.api.find("DELETE", rf"^webhooks/\d+/[^/]+/messages/{reply_id}$")
+    await dc.message(ALICE, f"{MENTION} what is my code?", mentions=(BOT_USER,))
+    history = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
+    assert "echo: my locker code is 4417" not in history
+    assert "my locker code is 4417" in history  # the user's own message stays
