@@ -117,7 +117,10 @@ class TelegramAdapter:
             if spec.wizard is not None:
                 self.app.add_handler(Wizard(h, spec, self.config.wizard_timeout_s).handler())
         self.app.add_handler(CallbackQueryHandler(h.on_callback))
-        self.app.add_handler(MessageHandler(filters.COMMAND, h.on_command))
+        # New messages only: editing an old /command must not run it again.
+        self.app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, h.on_command)
+        )
         edits = filters.UpdateType.EDITED_MESSAGE
         self.app.add_handler(MessageHandler(edits & filters.TEXT & ~filters.COMMAND, h.on_edit))
         self.app.add_handler(

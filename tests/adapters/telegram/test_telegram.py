@@ -519,6 +519,9 @@ async def test_an_edited_last_message_is_answered_again_and_the_history_follows(
     assert answer.text.endswith("echo: my dog is called Max")
     assert [b["text"] for b in buttons(answer)] == ["◀", "2/2", "▶", "🔄"]
     assert not [c for c in await tg.send(_edited(older, "my cat is Tim")) if c.method != "getMe"]
+    command = message(ALICE, "/usage")
+    await tg.send(command)
+    assert not sent(await tg.send(_edited(command, "/help")))  # an edited command is not rerun
     await tg.send(message(ALICE, "what are my pets called?"))
     prompt = "\n".join(str(m["content"]) for m in fake_llm.chat_requests[-1]["messages"])
     assert "my dog is called Max" in prompt and "Rex" not in prompt
