@@ -9,6 +9,7 @@ are other processes), messages/s until the last reply is shown, whether each use
 shown in the order sent, the Bot API calls made, how long fact extraction ran on after the last
 reply, and resident memory. Run:
 python benchmarks/telegram_burst.py [--messages 1000] [--users 100] [--no-memory] [--profile]
+[--no-buttons]
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ class Watcher:
             await self.poll()
 
 
-async def main(messages: int, users: int, memory: bool, profile: bool = False) -> None:
+async def main(
+    messages: int, users: int, memory: bool, profile: bool = False, buttons: bool = True
+) -> None:
     # The loopback model answers every structured call with an empty fact list, which the
     # shared-knowledge pass rejects (a warning per pass): real, but not what is measured here.
     logging.getLogger("bot.memory.knowledge").setLevel(logging.ERROR)
@@ -115,6 +118,7 @@ async def main(messages: int, users: int, memory: bool, profile: bool = False) -
                         "base_url": f"{api_base}/bot",
                         "base_file_url": f"{api_base}/file/bot",
                         "poll_timeout_s": 1,
+                        "reply_buttons": buttons,
                     }
                 },
             }
@@ -164,7 +168,10 @@ async def main(messages: int, users: int, memory: bool, profile: bool = False) -
         order_kept = all(v == list(range(each + 1)) for v in watcher.shown.values())
         calls = {k: v - before_methods.get(k, 0) for k, v in watcher.methods.items()}
         n = len(burst)
-        print(f"Telegram burst: {n} messages from {users} users at once, memory={memory}")
+        print(
+            f"Telegram burst: {n} messages from {users} users at once, memory={memory}, "
+            f"reply buttons={buttons}"
+        )
         print(
             f"CPU ms per message: {cpu_answered / n * 1000:.1f} until the last answer, "
             f"{cpu_all / n * 1000:.1f} with fact extraction"
@@ -215,5 +222,6 @@ if __name__ == "__main__":
     ap.add_argument("--users", type=int, default=100)
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--profile", action="store_true", help="main-thread profile of the burst")
+    ap.add_argument("--no-buttons", action="store_true", help="reply_buttons off")
     a = ap.parse_args()
-    asyncio.run(main(a.messages, a.users, not a.no_memory, a.profile))
+    asyncio.run(main(a.messages, a.users, not a.no_memory, a.profile, not a.no_buttons))
