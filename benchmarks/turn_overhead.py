@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,10 +48,11 @@ class TimedLLM(LLM):
         model: str,
         temperature: float,
         on_chunk: ChunkSink | None = None,
+        **options: Any,
     ) -> Completion:
         started = time.perf_counter()
         try:
-            return await super().complete(messages, model, temperature, on_chunk)
+            return await super().complete(messages, model, temperature, on_chunk, **options)
         finally:
             TimedLLM.spent += time.perf_counter() - started
 
