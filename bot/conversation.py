@@ -126,20 +126,26 @@ class Conversation:
             raise BadInput("only the latest reply can be regenerated or swiped")
         return last
 
-    async def regenerate(self, ctx: Context, persona: Persona, reply_id: int | None) -> Reply:
-        """Answer the last message again: a new version of the reply, shown from now on."""
-        owner = OwnerKey(ctx.user_id, persona.id)
-        message, reply = await self._last(ctx, owner, reply_id)
+    async def _again(
+        self, ctx: Context, persona: Persona, owner: OwnerKey, message: TurnRecord, mood: str
+    ) -> list[dict[str, str]]:
+        """The prompt `message` was answered from: the history before it and its recall."""
         here = await self.here(ctx, owner)
         history = await self.turns.recent(
             owner, self.settings.limits.recent_turns, before_id=message.id, in_space=here
         )
         shown = {t.id for t in history} | {message.id}
         memories = await self._recall(owner, message.content, shown, here)
+        return await self.messages(ctx, persona, message.content, history, memories, mood)
+
+    async def regenerate(self, ctx: Context, persona: Persona, reply_id: int | None) -> Reply:
+        """Answer the last message again: a new version of the reply, shown from now on."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        message, reply = await self._last(ctx, owner, reply_id)
         mood = ""
         if self.settings.mood.enabled:
             mood = (await self.moods.current(owner, persona, utcnow())).describe()
-        messages = await self.messages(ctx, persona, message.content, history, memories, mood)
+        messages = await self._again(ctx, persona, owner, message, mood)
         model, temperature, _ = await self.models.effective(ctx, persona)
         try:
             done = await self.llm.complete(messages, model, temperature)
@@ -179,13 +185,7 @@ class Conversation:
         the model sees the whole exchange and writes on; the reply grows in place."""
         owner = OwnerKey(ctx.user_id, persona.id)
         message, reply = await self._last(ctx, owner, None)
-        here = await self.here(ctx, owner)
-        history = await self.turns.recent(
-            owner, self.settings.limits.recent_turns, before_id=message.id, in_space=here
-        )
-        shown = {t.id for t in history} | {message.id}
-        memories = await self._recall(owner, message.content, shown, here)
-        messages = await self.messages(ctx, persona, message.content, history, memories, "")
+        messages = await self._again(ctx, persona, owner, message, "")
         messages += [
             {"role": "assistant", "content": reply.content},
             {"role": "system", "content": CONTINUE},

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.keys import OwnerKey
 from storage.models import ReplyVersion, Turn, UsageLog, utcnow
 from storage.turns import TurnRecord, _owned, _turn  # the turn log's own row helpers
+
+
+async def _reply(s: AsyncSession, owner: OwnerKey, reply_id: int) -> Turn:
+    """This owner's reply `reply_id` (LookupError if it is not one)."""
+    row = await s.scalar(select(Turn).where(_owned(owner), Turn.id == reply_id))
+    if row is None or row.role != "assistant":
+        raise LookupError(reply_id)
+    return row
+
+
+def _usage(
+    owner: OwnerKey, row: Turn, persona_name: str, model: str, prompt: int, completion: int
+) -> Insert:
+    """The usage row of one more model call for this reply."""
+    return insert(UsageLog).values(
+        user_id=owner.user_id,
+        persona_id=owner.persona_id,
+        space_id=row.space_id,
+        persona_name=persona_name,
+        model=model,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        created_at=utcnow(),
+    )
 
 
 class ReplyVersions:
@@ -49,9 +74,7 @@ class ReplyVersions:
         """Keep a new version of this reply and show it; its usage is counted like any reply."""
         now = utcnow()
         async with self._write() as s:
-            row = await s.scalar(select(Turn).where(_owned(owner), Turn.id == reply_id))
-            if row is None or row.role != "assistant":
-                raise LookupError(reply_id)
+            row = await _reply(s, owner, reply_id)
             if row.versions == 1:  # the first version lived only in the turn until now
                 await s.execute(
                     insert(ReplyVersion).values(
@@ -80,16 +103,7 @@ class ReplyVersions:
                 .values(content=content, status=status, model=model, version=n, versions=n)
             )
             await s.execute(
-                insert(UsageLog).values(
-                    user_id=owner.user_id,
-                    persona_id=owner.persona_id,
-                    space_id=row.space_id,
-                    persona_name=persona_name,
-                    model=model,
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    created_at=now,
-                )
+                _usage(owner, row, persona_name, model, prompt_tokens, completion_tokens)
             )
             await s.commit()
             await s.refresh(row)
@@ -109,9 +123,7 @@ class ReplyVersions:
         """Add `more` to the end of this reply (the version shown, when it has several); the
         call's usage is counted like any reply's."""
         async with self._write() as s:
-            row = await s.scalar(select(Turn).where(_owned(owner), Turn.id == reply_id))
-            if row is None or row.role != "assistant":
-                raise LookupError(reply_id)
+            row = await _reply(s, owner, reply_id)
             row.content += more
             row.status = "done"
             if row.versions > 1:
@@ -121,16 +133,7 @@ class ReplyVersions:
                     .values(content=row.content, status="done")
                 )
             await s.execute(
-                insert(UsageLog).values(
-                    user_id=owner.user_id,
-                    persona_id=owner.persona_id,
-                    space_id=row.space_id,
-                    persona_name=persona_name,
-                    model=model,
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    created_at=utcnow(),
-                )
+                _usage(owner, row, persona_name, model, prompt_tokens, completion_tokens)
             )
             await s.commit()
             return _turn(row)
