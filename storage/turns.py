@@ -137,9 +137,7 @@ class TurnRepo:
         """The last `limit` turns of this owner (said in `in_space`, when given), oldest first."""
         if limit <= 0:
             return []
-        query = select(Turn).where(
-            Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
-        )
+        query = select(Turn).where(_owned(owner))
         if in_space is not None:
             query = query.where(Turn.space_id == in_space)
         if before_id is not None:
@@ -219,11 +217,7 @@ class TurnRepo:
     async def count(self, owner: OwnerKey) -> int:
         """How many turns this owner has."""
         async with self._sessions() as s:
-            n = await s.scalar(
-                select(func.count()).where(
-                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
-                )
-            )
+            n = await s.scalar(select(func.count()).where(_owned(owner)))
             return int(n or 0)
 
     async def said_to(self, persona_id: int, limit: int) -> list[tuple[int, str]]:
@@ -287,10 +281,6 @@ class TurnRepo:
     async def wipe(self, owner: OwnerKey) -> int:
         """Delete every turn of this owner; returns how many."""
         async with self._write() as s:
-            result = await s.execute(
-                delete(Turn).where(
-                    Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id
-                )
-            )
+            result = await s.execute(delete(Turn).where(_owned(owner)))
             await s.commit()
             return int(getattr(result, "rowcount", 0) or 0)
