@@ -70,6 +70,9 @@ class MemoryConfig(_Section):
     extraction_model: str = ""
     knowledge_every: int = Field(10, ge=0)
     knowledge_min_users: int = Field(3, ge=2, le=1000)
+    summaries: bool = True
+    summary_every: int = Field(6, ge=1)
+    summary_chars: int = Field(1200, ge=100, le=8000)
 
 
 class ElevenLabsConfig(_Section):
@@ -158,6 +161,8 @@ class LimitsConfig(_Section):
     personas_per_user: int = Field(50, ge=1)
     user_name: int = Field(64, ge=1)
     user_about: int = Field(1000, ge=1)
+    chat_title: int = Field(80, ge=1, le=100)
+    chats_per_persona: int = Field(50, ge=1)
 
 
 class ConsoleAdapterConfig(_Section):

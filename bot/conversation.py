@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput
 from bot.llm import LLM, LLMFailure
 from bot.memory.service import MemoryService
+from bot.memory.summary import Summaries
 from bot.messages import Reply, Versions
 from bot.model_choice import ModelChoice
 from bot.moods import Moods
 from bot.surface import look
 from personas.model import Persona
 from personas.prompt import HistoryItem, MemoryLine, build_messages
+from storage.chats import ChatRepo
 from storage.descriptions import DescriptionRepo
 from storage.keys import OwnerKey
 from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
+from storage.summaries import SummaryRecord
 from storage.turns import TurnRecord, TurnRepo
 from storage.versions import ReplyVersions
 
@@ -38,6 +42,26 @@ def history_items(history: list[TurnRecord]) -> list[HistoryItem]:
         HistoryItem(t.role, t.content + (" [cut off]" if t.status == "cut" else ""))
         for t in history
     ]
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a prompt carries of a chat: the recent turns verbatim, the summary of the older
+    ones, and whether the summary should catch up after this turn."""
+
+    history: list[TurnRecord]
+    summary: SummaryRecord | None
+    due: bool
+
+    @property
+    def summary_text(self) -> str:
+        """The summary for the prompt ("" when there is none)."""
+        return self.summary.text if self.summary is not None else ""
+
+    @property
+    def summary_memory(self) -> int | None:
+        """The summary's recall copy, which recall need not bring back."""
+        return self.summary.memory_id if self.summary is not None else None
 
 
 def controls(reply: TurnRecord) -> Versions:
@@ -59,6 +83,8 @@ class Conversation:
         models: ModelChoice,
         moods: Moods,
         scopes: MemoryScopeRepo,
+        chats: ChatRepo,
+        summaries: Summaries,
     ) -> None:
         self.settings = settings
         self.llm = llm
@@ -69,6 +95,8 @@ class Conversation:
         self.models = models
         self.moods = moods
         self.scopes = scopes
+        self.chats = chats
+        self.summaries = summaries
 
     async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
         """The space whose turns and memories a prompt may draw on: in a group only that
@@ -77,21 +105,58 @@ class Conversation:
             return None
         return ctx.space_id
 
+    async def chat(self, ctx: Context, owner: OwnerKey) -> int:
+        """The chat this user talks in with this persona here."""
+        return await self.chats.active(owner, ctx.space_id)
+
+    async def window(
+        self, owner: OwnerKey, chat: int, here: int | None, before_id: int | None = None
+    ) -> Window:
+        """The recent turns of the chat (before `before_id`), and the summary of the older
+        ones: the turns since the summary ends, or at least the last limits.recent_turns."""
+        size = self.settings.limits.recent_turns
+        if size == 0:
+            return Window([], None, False)
+        slack = self.summaries.every if self.summaries.enabled else 0
+        raw = await self.turns.recent(owner, size + slack, before_id, in_space=here, chat=chat)
+        if len(raw) <= size:
+            return Window(raw, None, self.summaries.every <= len(raw) + 2 - size)
+        summary = await self.summaries.current(owner, chat, here)
+        through = summary.through_turn_id if summary is not None else 0
+        since = [t for t in raw if t.id > through]
+        history = since if summary is not None and len(since) >= size else raw[-size:]
+        # After this exchange (two more turns), all but the last size - 2 are outside it.
+        outside = raw[: max(0, len(raw) - size + 2)]
+        due = sum(1 for t in outside if t.id > through) >= self.summaries.every
+        return Window(history, summary, due)
+
+    async def user_name(self, ctx: Context, persona: Persona) -> str:
+        """What this persona calls the user: their /me name, else their platform name."""
+        me = await self.descriptions.for_persona(ctx.user_id, persona.id)
+        return me.name or ctx.who.user_name
+
+    def summarise_later(
+        self, ctx: Context, persona: Persona, chat: int, here: int | None, user: str
+    ) -> None:
+        """Let the chat's summary catch up with the turns that left the window."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        self.summaries.schedule(owner, chat, here, user, persona.display_name)
+
     async def messages(
         self,
         ctx: Context,
         persona: Persona,
         text: str,
-        history: list[TurnRecord],
+        window: Window,
         memories: list[MemoryLine],
         mood: str,
     ) -> list[dict[str, str]]:
-        """The chat messages for `text` after `history`."""
+        """The chat messages for `text` after the chat's window."""
         me = await self.descriptions.for_persona(ctx.user_id, persona.id)
         limits = self.settings.limits
         return build_messages(
             persona,
-            history_items(history),
+            history_items(window.history),
             text,
             user_name=me.name or ctx.who.user_name,
             user_about=me.about,
@@ -99,10 +164,16 @@ class Conversation:
             memories=memories,
             memory_chars=self.settings.memory.prompt_chars,
             mood=mood,
+            summary=window.summary_text,
         )
 
     async def _recall(
-        self, owner: OwnerKey, text: str, shown: Collection[int], here: int | None
+        self,
+        owner: OwnerKey,
+        text: str,
+        shown: Collection[int],
+        here: int | None,
+        hide: int | None,
     ) -> list[MemoryLine]:
         if self.memory is None or not self.settings.memory.enabled:
             return []
@@ -113,13 +184,18 @@ class Conversation:
         except Exception:  # memory must never cost the user a reply
             log.exception("recall failed; answering without it")
             return []
-        return [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in found]
+        return [
+            MemoryLine(r.item.created_at, r.item.text, r.item.kind)
+            for r in found
+            if r.item.id != hide
+        ]
 
     async def _last(
         self, ctx: Context, owner: OwnerKey, reply_id: int | None
     ) -> tuple[TurnRecord, TurnRecord]:
         """The exchange whose reply may be changed: the last one here, and only it."""
-        last = await self.versions.last_exchange(owner, ctx.space_id)
+        chat = await self.chat(ctx, owner)
+        last = await self.versions.last_exchange(owner, ctx.space_id, chat)
         if last is None:
             raise BadInput("there is no reply of this persona here to change")
         if reply_id is not None and last[1].id != reply_id:
@@ -131,12 +207,11 @@ class Conversation:
     ) -> list[dict[str, str]]:
         """The prompt `message` was answered from: the history before it and its recall."""
         here = await self.here(ctx, owner)
-        history = await self.turns.recent(
-            owner, self.settings.limits.recent_turns, before_id=message.id, in_space=here
-        )
-        shown = {t.id for t in history} | {message.id}
-        memories = await self._recall(owner, message.content, shown, here)
-        return await self.messages(ctx, persona, message.content, history, memories, mood)
+        chat = await self.chat(ctx, owner)
+        window = await self.window(owner, chat, here, before_id=message.id)
+        shown = {t.id for t in window.history} | {message.id}
+        memories = await self._recall(owner, message.content, shown, here, window.summary_memory)
+        return await self.messages(ctx, persona, message.content, window, memories, mood)
 
     async def regenerate(self, ctx: Context, persona: Persona, reply_id: int | None) -> Reply:
         """Answer the last message again: a new version of the reply, shown from now on."""

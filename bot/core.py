@@ -13,7 +13,7 @@ from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
 from bot.confirm import Confirmations
 from bot.context import Context
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Window
 from bot.dispatch import Dispatcher, clean, guard
 from bot.errors import BadInput
 from bot.inbox import Inbox
@@ -23,6 +23,7 @@ from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
+from bot.memory.summary import Summaries
 from bot.messages import (
     Attachment,
     ChunkSink,
@@ -48,6 +49,7 @@ from personas.catalog import load_templates
 from personas.model import Persona
 from personas.prompt import MemoryLine
 from storage.channels import ChatChannelRepo
+from storage.chats import ChatRepo
 from storage.db import Database
 from storage.decay import Decay
 from storage.descriptions import DescriptionRepo
@@ -61,7 +63,8 @@ from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
 from storage.retirement import RetirementRepo
 from storage.space_settings import SpaceSettingsRepo
-from storage.turns import TurnRecord, TurnRepo
+from storage.summaries import SummaryRepo
+from storage.turns import TurnRepo
 from storage.usage import UsageRepo
 from storage.versions import ReplyVersions
 from storage.voice_prefs import VoicePrefRepo
@@ -101,6 +104,8 @@ class Core(SurfaceQueries):
             self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
         )
         self.jobs = JobRunner(self)
+        self.chats = ChatRepo(db)
+        self.summaries = Summaries(settings, llm, self.turns, SummaryRepo(db), memory)
         self.conversation = Conversation(
             settings,
             llm,
@@ -111,6 +116,8 @@ class Core(SurfaceQueries):
             self.models,
             self.moods,
             self.scopes,
+            self.chats,
+            self.summaries,
         )
         self.locks = KeyedLocks()
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
@@ -132,6 +139,8 @@ class Core(SurfaceQueries):
             jobs=self.jobs,
             descriptions=self.descriptions,
             conversation=self.conversation,
+            chats=self.chats,
+            summaries=self.summaries,
             commands=self.command_list,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
@@ -170,6 +179,7 @@ class Core(SurfaceQueries):
         """Let background extraction finish, then release the database."""
         if self.extractor is not None:
             await self.extractor.wait()
+        await self.summaries.wait()
         if self.memory is not None:
             await self.memory.settle()
             await self.memory.vectors.close()
@@ -231,22 +241,22 @@ class Core(SurfaceQueries):
                 return await self._after_retirement(ctx, stored)
             persona = await self.personas.pick_active(ctx, stored)
             owner = OwnerKey(ctx.user_id, persona.id)
-            limits = self.settings.limits
             here = await self.conversation.here(ctx, owner)
-            history = await self.turns.recent(owner, limits.recent_turns, in_space=here)
+            chat = await self.conversation.chat(ctx, owner)
+            window = await self.conversation.window(owner, chat, here)
             mood, felt = "", None
             if self.settings.mood.enabled:
                 now = utcnow()
                 moved = await self.moods.feel(owner, persona, text, now)
                 mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
-            turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt)
+            turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
             memories, keeping = await self._recall_and_remember(
-                owner, text, turn_id, history, ctx.space_id, here
+                owner, text, turn_id, window, ctx.space_id, here
             )
             try:
                 model, temperature, _ = await self.models.effective(ctx, persona)
                 messages = await self.conversation.messages(
-                    ctx, persona, text, history, memories, mood
+                    ctx, persona, text, window, memories, mood
                 )
                 key = (incoming.who.platform, incoming.who.user_ref)
                 stop = self._stops[key] = asyncio.Event()
@@ -264,7 +274,7 @@ class Core(SurfaceQueries):
                 except LLMFailure as failure:
                     kept = failure.partial
                     if kept is not None and kept.text:  # the user saw part of it: kept, as cut
-                        cut_id = await self._store_reply(owner, ctx, persona, kept, "cut")
+                        cut_id = await self._store_reply(owner, ctx, persona, kept, "cut", chat)
                         if failure.kind == "stopped":
                             return Reply(
                                 text=f"{kept.text.strip()}\n\n{failure.message}",
@@ -272,10 +282,13 @@ class Core(SurfaceQueries):
                                 versions=Versions(cut_id, 1, 1),
                             )
                     return Reply(text=failure.message, persona=look(persona), error=True)
-                reply_id = await self._store_reply(owner, ctx, persona, done, "done")
+                reply_id = await self._store_reply(owner, ctx, persona, done, "done", chat)
             finally:
                 if keeping is not None:
                     await keeping
+            if window.due:
+                name = await self.conversation.user_name(ctx, persona)
+                self.conversation.summarise_later(ctx, persona, chat, here, name)
         if self.extractor is not None:
             self.extractor.schedule()
         reply = Reply(
@@ -288,7 +301,13 @@ class Core(SurfaceQueries):
         return reply
 
     async def _store_reply(
-        self, owner: OwnerKey, ctx: Context, persona: Persona, reply: Completion, status: str
+        self,
+        owner: OwnerKey,
+        ctx: Context,
+        persona: Persona,
+        reply: Completion,
+        status: str,
+        chat: int,
     ) -> int:
         """The model's reply (whole, or "cut" when its stream broke off) with its usage."""
         return await self.turns.add_assistant(
@@ -300,6 +319,7 @@ class Core(SurfaceQueries):
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
             status=status,
+            chat_id=chat,
         )
 
     async def _after_retirement(self, ctx: Context, stored: Persona) -> Reply:
@@ -355,7 +375,7 @@ class Core(SurfaceQueries):
         owner: OwnerKey,
         text: str,
         turn_id: int,
-        history: list[TurnRecord],
+        window: Window,
         space_id: int,
         here: int | None,
     ) -> tuple[list[MemoryLine], asyncio.Future[None] | None]:
@@ -368,7 +388,7 @@ class Core(SurfaceQueries):
         # Full-text search runs while the message is embedded; the vector is reused below.
         vector = asyncio.ensure_future(memory.embed(text))
         try:
-            shown = {t.id for t in history}  # already verbatim in the prompt
+            shown = {t.id for t in window.history}  # already verbatim in the prompt
             recalled, facts = await memory.recall_with_facts(
                 owner, text, vector=vector, exclude_turns=shown, in_space=here
             )
@@ -391,7 +411,11 @@ class Core(SurfaceQueries):
             except Exception:
                 log.exception("storing the episode failed; the message itself is saved")
 
-        lines = [MemoryLine(r.item.created_at, r.item.text, r.item.kind) for r in recalled]
+        lines = [
+            MemoryLine(r.item.created_at, r.item.text, r.item.kind)
+            for r in recalled
+            if r.item.id != window.summary_memory  # the summary is in the prompt already
+        ]
         return lines, asyncio.ensure_future(keep())
 
     def stop(self, who: Who) -> bool:

@@ -13,11 +13,13 @@ if TYPE_CHECKING:
     from bot.conversation import Conversation
     from bot.jobs.runner import JobRunner
     from bot.memory.service import MemoryService
+    from bot.memory.summary import Summaries
     from bot.model_choice import ModelChoice
     from bot.moods import Moods
     from bot.persona_service import PersonaService
     from bot.retirement import Retirement
     from bot.voice.service import VoiceService
+    from storage.chats import ChatRepo
     from storage.decay import Decay
     from storage.descriptions import DescriptionRepo
     from storage.memory_scopes import MemoryScopeRepo
@@ -46,4 +48,6 @@ class Services:
     jobs: JobRunner
     descriptions: DescriptionRepo
     conversation: Conversation
+    chats: ChatRepo
+    summaries: Summaries
     commands: Callable[[], list[CommandSpec]]

@@ -115,7 +115,10 @@ class ActivePersona(Base):
 
 class Turn(Base):
     __tablename__ = "turns"
-    __table_args__ = (Index("ix_turns_owner", "user_id", "persona_id", "id"),)
+    __table_args__ = (
+        Index("ix_turns_owner", "user_id", "persona_id", "id"),
+        Index("ix_turns_chat", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -135,6 +138,57 @@ class Turn(Base):
     # A reply regenerated: which of its versions is shown (and in the history), of how many.
     version: Mapped[int] = mapped_column(Integer, default=1)
     versions: Mapped[int] = mapped_column(Integer, default=1)
+    # The chat (of this owner's several) the message belongs to.
+    chat_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), nullable=True
+    )
+
+
+class Chat(Base):
+    """One of a (user, persona)'s conversations: its own transcript, memory shared."""
+
+    __tablename__ = "chats"
+    # Never reuse an id: an active-chat choice cached for a deleted chat must not find another.
+    __table_args__ = (
+        Index("ix_chats_owner", "user_id", "persona_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ChatChoice(Base):
+    """The chat a user talks in with a persona in one space."""
+
+    __tablename__ = "chat_choices"
+    __table_args__ = (UniqueConstraint("user_id", "persona_id", "space_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+
+
+class ChatSummary(Base):
+    """The rolling summary of a chat's turns older than the recent window. `space_id` 0: of
+    all its turns (read in DMs); otherwise of the turns said in that group only."""
+
+    __tablename__ = "chat_summaries"
+    __table_args__ = (UniqueConstraint("chat_id", "space_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    space_id: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text, default="")
+    through_turn_id: Mapped[int] = mapped_column(Integer, default=0)  # the last turn it covers
+    turns: Mapped[int] = mapped_column(Integer, default=0)  # how many turns it covers
+    memory_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # its recall copy
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ReplyVersion(Base):

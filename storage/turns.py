@@ -31,6 +31,7 @@ class TurnRecord:
     space_id: int | None = None  # where it was said
     version: int = 1  # a regenerated reply: the version shown, of `versions`
     versions: int = 1
+    chat_id: int | None = None
 
 
 def _turn(row: Turn) -> TurnRecord:
@@ -46,6 +47,7 @@ def _turn(row: Turn) -> TurnRecord:
         row.space_id,
         row.version,
         row.versions,
+        row.chat_id,
     )
 
 
@@ -67,6 +69,7 @@ class TurnRepo:
         content: str,
         *,
         mood: tuple[str, float, datetime] | None = None,
+        chat_id: int | None = None,
     ) -> int:
         """Store the user's message (before any model call), count the persona's use and
         store the mood (emotion, intensity, as of) the message moved it to: one write."""
@@ -80,6 +83,7 @@ class TurnRepo:
                     user_id=owner.user_id,
                     persona_id=owner.persona_id,
                     space_id=space_id,
+                    chat_id=chat_id,
                     role="user",
                     content=content,
                     created_at=utcnow(),
@@ -105,6 +109,7 @@ class TurnRepo:
         prompt_tokens: int,
         completion_tokens: int,
         status: str = "done",
+        chat_id: int | None = None,
     ) -> int:
         """Store the reply together with its token usage ("cut": only part of it arrived)."""
         tokens = {
@@ -119,7 +124,9 @@ class TurnRepo:
         async with self._write() as s:
             turn_id = await s.scalar(
                 insert(Turn)
-                .values(role="assistant", content=content, status=status, **tokens)
+                .values(
+                    role="assistant", content=content, status=status, chat_id=chat_id, **tokens
+                )
                 .returning(Turn.id)
             )
             await s.execute(insert(UsageLog).values(persona_name=persona_name, **tokens))
@@ -133,11 +140,15 @@ class TurnRepo:
         before_id: int | None = None,
         *,
         in_space: int | None = None,
+        chat: int | None = None,
     ) -> list[TurnRecord]:
-        """The last `limit` turns of this owner (said in `in_space`, when given), oldest first."""
+        """The last `limit` turns of this owner (in chat `chat` and said in `in_space`, when
+        given), oldest first."""
         if limit <= 0:
             return []
         query = select(Turn).where(_owned(owner))
+        if chat is not None:
+            query = query.where(Turn.chat_id == chat)
         if in_space is not None:
             query = query.where(Turn.space_id == in_space)
         if before_id is not None:
@@ -146,15 +157,15 @@ class TurnRepo:
             rows = await s.scalars(query.order_by(Turn.id.desc()).limit(limit))
             return [_turn(r) for r in reversed(list(rows))]
 
-    async def last_message(self, owner: OwnerKey, in_space: int) -> TurnRecord | None:
-        """This owner's latest message said in `in_space`."""
+    async def last_message(
+        self, owner: OwnerKey, in_space: int, chat: int | None = None
+    ) -> TurnRecord | None:
+        """This owner's latest message said in `in_space` (in chat `chat`, when given)."""
+        query = select(Turn).where(_owned(owner), Turn.role == "user", Turn.space_id == in_space)
+        if chat is not None:
+            query = query.where(Turn.chat_id == chat)
         async with self._sessions() as s:
-            row = await s.scalar(
-                select(Turn)
-                .where(_owned(owner), Turn.role == "user", Turn.space_id == in_space)
-                .order_by(Turn.id.desc())
-                .limit(1)
-            )
+            row = await s.scalar(query.order_by(Turn.id.desc()).limit(1))
             return _turn(row) if row is not None else None
 
     async def forget_reply(self, user_id: int, turn_id: int) -> bool:
@@ -213,6 +224,24 @@ class TurnRepo:
             ids = sorted(int(i) for i in gone)
             await s.commit()
             return ids
+
+    async def older(
+        self, owner: OwnerKey, chat: int, in_space: int | None, after_id: int, window: int
+    ) -> list[TurnRecord]:
+        """The turns of one chat (said in `in_space`, when given) after `after_id` that are
+        older than its last `window` turns, oldest first: what a summary has yet to cover."""
+        where = [_owned(owner), Turn.chat_id == chat]
+        if in_space is not None:
+            where.append(Turn.space_id == in_space)
+        newest = select(Turn.id).where(*where).order_by(Turn.id.desc()).offset(window).limit(1)
+        async with self._sessions() as s:
+            edge = await s.scalar(newest)  # the newest turn outside the window
+            if edge is None or edge <= after_id:
+                return []
+            rows = await s.scalars(
+                select(Turn).where(*where, Turn.id > after_id, Turn.id <= edge).order_by(Turn.id)
+            )
+            return [_turn(r) for r in rows]
 
     async def count(self, owner: OwnerKey) -> int:
         """How many turns this owner has."""

@@ -43,14 +43,15 @@ class ReplyVersions:
         self._write = db.write
 
     async def last_exchange(
-        self, owner: OwnerKey, space_id: int
+        self, owner: OwnerKey, space_id: int, chat: int
     ) -> tuple[TurnRecord, TurnRecord] | None:
-        """(message, reply) when this owner's latest turn here is a reply to a message."""
+        """(message, reply) when this owner's latest turn here, in chat `chat`, is a reply
+        to a message."""
         async with self._sessions() as s:
             rows = list(
                 await s.scalars(
                     select(Turn)
-                    .where(_owned(owner), Turn.space_id == space_id)
+                    .where(_owned(owner), Turn.space_id == space_id, Turn.chat_id == chat)
                     .order_by(Turn.id.desc())
                     .limit(2)
                 )

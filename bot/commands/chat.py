@@ -24,11 +24,13 @@ async def undo(s: Services, ctx: Context) -> Reply:
     reply and every memory formed from the message, so no later prompt carries them."""
     persona = await s.personas.active(ctx)
     owner = OwnerKey(ctx.user_id, persona.id)
-    last = await s.turns.last_message(owner, ctx.space_id)
+    chat = await s.conversation.chat(ctx, owner)
+    last = await s.turns.last_message(owner, ctx.space_id, chat)
     if last is None:
         raise BadInput(f"there is nothing to undo with {persona.display_name} here")
     # Memories first: deleting the message sets their source to NULL.
     forgotten = await s.memory.forget_turns(owner, [last.id]) if s.memory is not None else 0
+    await s.summaries.forgot(owner, [last.id])
     await s.turns.forget_exchange(owner, last.id)
     memory = f" and {forgotten} memories formed from it" if forgotten else ""
     return Reply(

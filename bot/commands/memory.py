@@ -105,10 +105,13 @@ async def memory_forget(s: Services, ctx: Context, id: int) -> Reply:
     item = await memory.forget(owner, id)
     if item is None:
         raise BadInput(f"{persona.display_name} has no memory #{id} of yours")
+    if item.kind == "summary":  # the chat summary it copies goes out of the prompt too
+        await s.summaries.copy_forgotten(owner, id)
     if item.source_turn_id is None:
         return Reply(text=f"Forgotten: #{id}.", ephemeral=True)
     # Memories first: deleting the message sets their source to NULL.
     others = await memory.forget_turns(owner, [item.source_turn_id])
+    await s.summaries.forgot(owner, [item.source_turn_id])  # a summary may quote it
     gone = await s.turns.forget_exchange(owner, item.source_turn_id)
     said = "the message it came from and its reply" if gone else "(its message was already gone)"
     more = f", and {others} other memories formed from that message" if others else ""
@@ -173,6 +176,7 @@ async def memory_export(s: Services, ctx: Context) -> Reply:
         turns=[
             {
                 "id": t.id,
+                "chat": t.chat_id,
                 "role": t.role,
                 "content": t.content,
                 "created_at": t.created_at.isoformat(),
@@ -195,8 +199,7 @@ async def _wipe_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> 
     count = await s.turns.count(owner)
     items = await s.memory.repo.count(owner) if s.memory else 0
     return (
-        f"Delete all {count} messages and {items} memories between you and "
-        f"{persona.display_name}?"
+        f"Delete all {count} messages and {items} memories between you and {persona.display_name}?"
     )
 
 
@@ -209,7 +212,9 @@ async def _wipe_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> 
 async def memory_wipe(s: Services, ctx: Context) -> Reply:
     """Delete this (user, persona)'s turns and memory items (SQL and index), once confirmed."""
     persona, owner = await _owner(s, ctx)
+    await s.summaries.forgot(owner, [0])  # every summary of every chat
     n = await s.turns.wipe(owner)
+    await s.chats.wipe(owner)  # titles too; the next message starts a fresh chat
     m = await s.memory.wipe(owner) if s.memory else 0
     return Reply(
         text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",

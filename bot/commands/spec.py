@@ -175,6 +175,7 @@ class CommandSpec:
 GROUP_HELP = {
     "persona": "Create, switch, edit and share personas",
     "memory": "See or wipe what you said to the active persona",
+    "chat": "Several chats with the active persona: new, list, switch, rename, delete, summary",
     "model": "Choose the model for this space",
     "preset": "Manage preset personas (admins)",
     "channel": "Channels where the bot answers every message (server admins)",
@@ -232,6 +233,7 @@ def all_commands() -> list[CommandSpec]:
     from bot.commands import (  # noqa: F401
         channel,
         chat,
+        chats,
         general,
         jobs,
         me,

@@ -62,7 +62,12 @@ def sample(spec: CommandSpec, persona: str) -> dict[str, Any]:
 def test_the_tables_are_not_empty() -> None:
     """If these shrink to nothing, the tests below prove nothing."""
     assert {s.name for s in GUARDED} >= {"/jobs run", "/preset add", "/channel chat"}
-    assert {s.name for s in CONFIRMING} == {"/persona delete", "/memory wipe", "/preset remove"}
+    assert {s.name for s in CONFIRMING} == {
+        "/persona delete",
+        "/memory wipe",
+        "/preset remove",
+        "/chat delete",
+    }
     assert [p.name for _, p in PRIVILEGED_OPTIONS] == ["global"]
 
 
@@ -97,6 +102,8 @@ async def test_a_confirming_command_runs_only_after_yes(core: Core, spec: Comman
     root = who("root")  # a bot admin (tests/conftest.py), owner of what it deletes
     assert not (await core.handle_text(root, '/persona create luna prompt="x"')).error
     assert not (await core.handle_text(root, '/preset add temp prompt="x"')).error
+    for chat in ("first", "x"):  # /chat delete asks about a chat, and not the only one
+        assert not (await core.handle_text(root, f"/chat new {chat}")).error
     recorder = recorded(core, spec)
     target = "temp" if spec.path[0] == "preset" else "luna"
     call = CommandCall(root, spec.path, sample(spec, target))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0009"  # the newest revision
+HEAD = "0010"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
@@ -31,6 +31,9 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "voice_prefs",
         "user_descriptions",
         "reply_versions",
+        "chats",
+        "chat_choices",
+        "chat_summaries",
         "alembic_version",
     } <= tables
     assert mode == "wal"
@@ -64,7 +67,11 @@ async def test_upgrade_from_previous_revision_keeps_data(tmp_path: Path) -> None
             "SELECT user_id, persona_name, prompt_tokens, completion_tokens FROM usage_log"
         ).fetchall()
         persona = conn.execute("SELECT name, display_name FROM personas").fetchall()
+        chats = conn.execute("SELECT id, user_id, persona_id FROM chats").fetchall()
+        in_chat = conn.execute("SELECT DISTINCT chat_id FROM turns").fetchall()
     assert turns == [("user", "hello"), ("assistant", "hi!")]
+    # The conversation so far became the owner's first chat.
+    assert [c[1:] for c in chats] == [(1, 1)] and in_chat == [(chats[0][0],)]
     assert persona == [("luna", "Luna")]
     assert usage == [(1, "luna", 12, 3)]  # backfilled from the turn log
 
