@@ -30,8 +30,8 @@ async def undo(s: Services, ctx: Context) -> Reply:
         raise BadInput(f"there is nothing to undo with {persona.display_name} here")
     # Memories first: deleting the message sets their source to NULL.
     forgotten = await s.memory.forget_turns(owner, [last.id]) if s.memory is not None else 0
-    await s.summaries.forgot(owner, [last.id])
     await s.turns.forget_exchange(owner, last.id)
+    await s.summaries.forgot(owner, [last.id])
     memory = f" and {forgotten} memories formed from it" if forgotten else ""
     return Reply(
         text=f"Undone: “{_clip(last.content)}”, {persona.display_name}'s reply{memory}.",

@@ -70,6 +70,7 @@ async def chat_new(s: Services, ctx: Context, title: str | None) -> Reply:
     """An empty transcript, chosen here; long-term memory carries over."""
     persona, owner = await _owner(s, ctx)
     text = _title(s, title)
+    await s.conversation.chat(ctx, owner)  # the chat left behind exists, even if unused
     chats = await s.chats.all(owner)
     if len(chats) >= s.settings.limits.chats_per_persona:
         raise BadInput(

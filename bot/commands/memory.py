@@ -111,8 +111,8 @@ async def memory_forget(s: Services, ctx: Context, id: int) -> Reply:
         return Reply(text=f"Forgotten: #{id}.", ephemeral=True)
     # Memories first: deleting the message sets their source to NULL.
     others = await memory.forget_turns(owner, [item.source_turn_id])
-    await s.summaries.forgot(owner, [item.source_turn_id])  # a summary may quote it
     gone = await s.turns.forget_exchange(owner, item.source_turn_id)
+    await s.summaries.forgot(owner, [item.source_turn_id])  # a summary may quote it
     said = "the message it came from and its reply" if gone else "(its message was already gone)"
     more = f", and {others} other memories formed from that message" if others else ""
     return Reply(text=f"Forgotten: #{id}, {said}{more}.", ephemeral=True)
@@ -212,9 +212,9 @@ async def _wipe_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> 
 async def memory_wipe(s: Services, ctx: Context) -> Reply:
     """Delete this (user, persona)'s turns and memory items (SQL and index), once confirmed."""
     persona, owner = await _owner(s, ctx)
-    await s.summaries.forgot(owner, [0])  # every summary of every chat
     n = await s.turns.wipe(owner)
     await s.chats.wipe(owner)  # titles too; the next message starts a fresh chat
+    await s.summaries.forgot(owner, [0])  # every summary of every chat
     m = await s.memory.wipe(owner) if s.memory else 0
     return Reply(
         text=f"Deleted {n} messages and {m} memories with {persona.display_name}.",

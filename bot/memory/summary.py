@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from bot.config import Settings
 from bot.llm import LLM, LLMFailure, is_embedded
+from bot.locks import KeyedLocks
 from bot.memory.extractive import Said, summarise
 from bot.memory.service import MemoryService
 from storage.keys import OwnerKey
@@ -88,6 +89,9 @@ class Summaries:
         self._generation = 0
         self._running: dict[Key, asyncio.Task[None]] = {}
         self._again: set[Key] = set()
+        # One owner's summaries change one at a time: two passes over one chat would both
+        # replace the same summary, and forgetting must not race a pass that read the turn.
+        self._owners = KeyedLocks()
 
     async def current(self, owner: OwnerKey, chat: int, here: int | None) -> SummaryRecord | None:
         """The summary a prompt here may carry (cached: read on every long chat's turn)."""
@@ -150,6 +154,12 @@ class Summaries:
     ) -> SummaryRecord | None:
         """Fold the turns that left the window into the summary, once `memory.summary_every`
         of them have (`force`: any); returns the summary as it stands."""
+        async with self._owners.hold(owner):
+            return await self._summarise(owner, chat, here, user, persona, force)
+
+    async def _summarise(
+        self, owner: OwnerKey, chat: int, here: int | None, user: str, persona: str, force: bool
+    ) -> SummaryRecord | None:
         scope = _scope(here)
         before = await self.repo.get(owner, chat, scope)
         after = before.through_turn_id if before is not None else 0
@@ -220,26 +230,30 @@ class Summaries:
         return item.id
 
     async def forgot(self, owner: OwnerKey, turn_ids: Sequence[int]) -> int:
-        """Turns of this owner are being forgotten: every summary that may hold them goes
-        (rebuilt from what is left after the next turn); returns how many."""
+        """Turns of this owner were forgotten (call it after deleting them): every summary
+        that may hold them goes (rebuilt from what is left after the next turn); returns how
+        many."""
         if not turn_ids:
             return 0
-        dropped = await self.repo.drop(owner, min(turn_ids))
-        await self._drop_copies(owner, dropped)
+        async with self._owners.hold(owner):
+            dropped = await self.repo.drop(owner, min(turn_ids))
+            await self._drop_copies(owner, dropped)
         return len(dropped)
 
     async def copy_forgotten(self, owner: OwnerKey, memory_id: int) -> None:
         """A summary's recall copy was forgotten by hand: the summary goes out of the prompt
         too (the next summary starts over from the turns that are left)."""
-        gone = [r for r in await self.repo.all(owner) if r.memory_id == memory_id]
-        for record in gone:
-            await self.repo.drop_chat(owner, record.chat_id, record.space_id)
-        self._forget_cached()
+        async with self._owners.hold(owner):
+            gone = [r for r in await self.repo.all(owner) if r.memory_id == memory_id]
+            for record in gone:
+                await self.repo.drop_chat(owner, record.chat_id, record.space_id)
+            self._forget_cached()
 
     async def chat_deleted(self, owner: OwnerKey, chat: int) -> None:
         """One of this owner's chats is about to be deleted: its summaries' copies go."""
-        mine = [r for r in await self.repo.all(owner) if r.chat_id == chat]
-        await self._drop_copies(owner, mine)
+        async with self._owners.hold(owner):
+            mine = [r for r in await self.repo.all(owner) if r.chat_id == chat]
+            await self._drop_copies(owner, mine)
 
     async def _drop_copies(self, owner: OwnerKey, dropped: Sequence[SummaryRecord]) -> None:
         if self.memory is not None:

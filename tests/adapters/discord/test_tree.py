@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # Every command group and top-level command, as Discord lists them.
 TOPS = {
     "channel",
+    "chat",
     "continue",
     "help",
     "jobs",
