@@ -113,7 +113,9 @@ class Conversation:
         self, owner: OwnerKey, chat: int, here: int | None, before_id: int | None = None
     ) -> Window:
         """The recent turns of the chat (before `before_id`), and the summary of the older
-        ones: the turns since the summary ends, or at least the last limits.recent_turns."""
+        ones: every turn the summary does not cover yet, at least the last limits.recent_turns
+        and at most memory.summary_every more (so a summary still being written loses
+        nothing)."""
         size = self.settings.limits.recent_turns
         if size == 0:
             return Window([], None, False)
@@ -121,10 +123,10 @@ class Conversation:
         raw = await self.turns.recent(owner, size + slack, before_id, in_space=here, chat=chat)
         if len(raw) <= size:
             return Window(raw, None, self.summaries.every <= len(raw) + 2 - size)
-        summary = await self.summaries.current(owner, chat, here)
+        summary = await self.summaries.current(owner, chat, here) if slack else None
         through = summary.through_turn_id if summary is not None else 0
         since = [t for t in raw if t.id > through]
-        history = since if summary is not None and len(since) >= size else raw[-size:]
+        history = since if len(since) >= size else raw[-size:]
         # After this exchange (two more turns), all but the last size - 2 are outside it.
         outside = raw[: max(0, len(raw) - size + 2)]
         due = sum(1 for t in outside if t.id > through) >= self.summaries.every

@@ -76,6 +76,31 @@ def test_piped_session(tmp_path: Path, fake_llm: FakeOpenAI, stream: str) -> Non
     assert all("hello there" not in m["content"] for m in bodies[1]["messages"])
 
 
+def test_chats_and_the_summary_on_the_console(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+        "PERSONABOT__LIMITS__RECENT_TURNS": "4",
+        "PERSONABOT__MEMORY__SUMMARY_EVERY": "2",
+    }
+    lines = ["my cat is called Miso", "/chat new trip", "where to in June?", "/chat list"]
+    # /chat summary brings the summary up to date before the next line is read.
+    lines += ["/chat switch 1", "chat a", "chat b", "/chat summary", "what is my cat called?"]
+    proc = run_console(lines, env, "console", "--user", "ann")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "New chat “trip” with Assistant (chat 2)" in out
+    assert "▶ 2. trip — 2 messages" in out and "Now in chat 1" in out
+    june = [r for r in fake_llm.chat_requests if _asks(r, "where to in June?")][-1]
+    assert all("Miso" not in m["content"] for m in june["messages"][1:])  # not its transcript
+    assert "Miso" in june["messages"][0]["content"]  # … but remembered
+    cat = [r for r in fake_llm.chat_requests if _asks(r, "what is my cat")][-1]
+    assert all("Miso" not in m["content"] for m in cat["messages"][1:])  # left the window …
+    assert "Summary of your conversation with ann" in cat["messages"][0]["content"]
+    assert "Miso" in out.split("Summary of the", 1)[1]  # … and /chat summary shows it
+
+
 def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
     env = {
         "PERSONABOT__DATA_DIR": str(tmp_path),
@@ -223,6 +248,7 @@ def test_memory_survives_sessions_and_reindex_rebuilds_it(
         "PERSONABOT__LLM__MODEL": "openai/test-model",
         "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
         "PERSONABOT__LIMITS__RECENT_TURNS": "2",
+        "PERSONABOT__MEMORY__SUMMARIES": "false",  # only recall brings the first message back
     }
     run_console(
         ["I am training for the Berlin marathon", "ok", "ok"], env, "console", "--user", "ann"
@@ -232,13 +258,10 @@ def test_memory_survives_sessions_and_reindex_rebuilds_it(
     assert rebuilt.returncode == 0 and rebuilt.stdout.startswith("reindexed 3 memories")
     proc = run_console(["which race am I training for?"], env, "console", "--user", "ann")
     assert proc.returncode == 0
-    # The last request may be the chat summary's (the chat is past its window): the turn's.
-    asked = [r for r in fake_llm.chat_requests if _asks(r, "which race")]
-    assert "Berlin marathon" in asked[-1]["messages"][0]["content"]
+    assert "Berlin marathon" in fake_llm.chat_requests[-1]["messages"][0]["content"]
     other = run_console(["which race am I training for?"], env, "console", "--user", "bob")
     assert other.returncode == 0
-    asked = [r for r in fake_llm.chat_requests if _asks(r, "which race")]
-    assert "Berlin marathon" not in asked[-1]["messages"][0]["content"]
+    assert "Berlin marathon" not in fake_llm.chat_requests[-1]["messages"][0]["content"]
 
 
 async def test_a_turn_while_the_model_loads_says_so(core: Core) -> None:
