@@ -78,6 +78,14 @@ def seed(db_path: Path, users: int, turns: int) -> None:
     with sqlite3.connect(db_path) as db:
         pid = db.execute("SELECT id FROM personas WHERE name='assistant'").fetchone()[0]
         ids = [r[0] for r in db.execute("SELECT id FROM users ORDER BY id")][:users]
+        chats = {}
+        for uid in ids:  # each user's first chat, as the chats migration makes it
+            cur = db.execute(
+                "INSERT INTO chats (user_id, persona_id, title, created_at)"
+                " VALUES (?, ?, '', '2026-11-01 10:00:00')",
+                (uid, pid),
+            )
+            chats[uid] = cur.lastrowid
         rows = []
         for n in range(turns):
             uid = ids[n % len(ids)]
@@ -87,14 +95,16 @@ def seed(db_path: Path, users: int, turns: int) -> None:
                     uid,
                     pid,
                     1,
+                    chats[uid],
                     role,
                     f"stored message {n} " + "lorem ipsum " * 8,
                     "2026-11-01 10:00:00",
                 )
             )
         db.executemany(
-            "INSERT INTO turns (user_id, persona_id, space_id, role, content, prompt_tokens,"
-            " completion_tokens, model, created_at) VALUES (?, ?, ?, ?, ?, 0, 0, '', ?)",
+            "INSERT INTO turns (user_id, persona_id, space_id, chat_id, role, content,"
+            " prompt_tokens, completion_tokens, model, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', ?)",
             rows,
         )
 
@@ -189,6 +199,7 @@ async def main(
     memory: bool = True,
     phases: tuple[int, ...] = (1, 10, 100),
     by_thread: bool = False,
+    summaries: bool = True,
 ) -> None:
     server, base = start_server()
     tmp = Path(tempfile.mkdtemp(prefix="pb-bench-"))
@@ -199,7 +210,9 @@ async def main(
                 "llm": {"model": "openai/bench", "api_base": base, "stream": stream, "retries": 0},
                 # Recall and episode storage stay on (they are in the turn's path); extraction
                 # runs after the reply, in the background, so it is left out of this figure.
-                "memory": {"extraction": False, "enabled": memory},
+                # Chat summaries (on by default) run in the background too, but are counted:
+                # every summary_every turns past the window, one more model call and embedding.
+                "memory": {"extraction": False, "enabled": memory, "summaries": summaries},
             }
         )
         t0 = time.perf_counter()
@@ -224,7 +237,8 @@ async def main(
         first_turn = time.perf_counter() - t1
         await load(core, 100, 1, stream)  # warm every user's caches once
         print(
-            f"stream={stream}  memory={memory}  stored turns=10,000 (+ warm-up)  "
+            f"stream={stream}  memory={memory}  summaries={summaries}  "
+            "stored turns=10,000 (+ warm-up)  "
             f"python={sys.version.split()[0]}"
         )
         print(f"start-up to ready (migrate + presets, fresh db): {cold_start * 1000:.0f} ms")
@@ -308,9 +322,19 @@ if __name__ == "__main__":
     ap.add_argument("--no-stream", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--no-summaries", action="store_true", help="chat summaries off")
     ap.add_argument("--threads", action="store_true", help="CPU per thread name")
     ap.add_argument(
         "--users", type=int, nargs="*", default=[1, 10, 100], help="which phases to run"
     )
     a = ap.parse_args()
-    asyncio.run(main(not a.no_stream, a.profile, not a.no_memory, tuple(a.users), a.threads))
+    asyncio.run(
+        main(
+            not a.no_stream,
+            a.profile,
+            not a.no_memory,
+            tuple(a.users),
+            a.threads,
+            not a.no_summaries,
+        )
+    )

@@ -81,24 +81,24 @@ class ChatRepo:
             await s.commit()
             return int(made or 0)
 
-    async def all(self, owner: OwnerKey) -> list[ChatInfo]:
-        """Every chat of this owner, oldest first, with its size and last activity."""
+    async def all(self, owner: OwnerKey, in_space: int | None = None) -> list[ChatInfo]:
+        """Every chat of this owner, oldest first, with its size, last activity and opening
+        — counting only the turns said in `in_space`, when given (a group sees no DM text)."""
+        mine = [Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id]
+        if in_space is not None:
+            mine.append(Turn.space_id == in_space)
         async with self._sessions() as s:
             chats = list(await s.scalars(select(Chat).where(_owned(owner)).order_by(Chat.id)))
             sizes = {
                 int(c): (int(n), last)
                 for c, n, last in await s.execute(
                     select(Turn.chat_id, func.count(), func.max(Turn.created_at))
-                    .where(Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id)
+                    .where(*mine)
                     .group_by(Turn.chat_id)
                 )
                 if c is not None
             }
-            first_ids = select(func.min(Turn.id)).where(
-                Turn.user_id == owner.user_id,
-                Turn.persona_id == owner.persona_id,
-                Turn.role == "user",
-            )
+            first_ids = select(func.min(Turn.id)).where(*mine, Turn.role == "user")
             openings = {
                 int(c): str(text)
                 for c, text in await s.execute(

@@ -26,6 +26,12 @@ async def _owner(s: Services, ctx: Context) -> tuple[Persona, OwnerKey]:
     return persona, OwnerKey(ctx.user_id, persona.id)
 
 
+async def _chats(s: Services, ctx: Context, owner: OwnerKey) -> list[ChatInfo]:
+    """The owner's chats as this place may describe them: in a group, sizes and openings
+    count only what was said in that group."""
+    return await s.chats.all(owner, await s.conversation.here(ctx, owner))
+
+
 def _title(s: Services, title: str | None) -> str:
     text = " ".join((title or "").split())
     limit = s.settings.limits.chat_title
@@ -71,7 +77,7 @@ async def chat_new(s: Services, ctx: Context, title: str | None) -> Reply:
     persona, owner = await _owner(s, ctx)
     text = _title(s, title)
     await s.conversation.chat(ctx, owner)  # the chat left behind exists, even if unused
-    chats = await s.chats.all(owner)
+    chats = await _chats(s, ctx, owner)
     if len(chats) >= s.settings.limits.chats_per_persona:
         raise BadInput(
             f"you have {len(chats)} chats with {persona.display_name}, the most allowed — "
@@ -91,7 +97,7 @@ async def chat_list(s: Services, ctx: Context) -> Reply:
     """Every chat with its size and last activity; ▶ marks the one in use here."""
     persona, owner = await _owner(s, ctx)
     active = await s.conversation.chat(ctx, owner)
-    chats = await s.chats.all(owner)
+    chats = await _chats(s, ctx, owner)
     lines = [f"Your chats with {persona.display_name}:"]
     lines += [_line(c, active) for c in chats]
     lines.append("/chat switch <n> changes chat; /chat new starts one.")
@@ -102,7 +108,7 @@ async def chat_list(s: Services, ctx: Context) -> Reply:
 async def chat_switch(s: Services, ctx: Context, chat: str) -> Reply:
     """Talk in that chat here from now on."""
     persona, owner = await _owner(s, ctx)
-    found = _find(await s.chats.all(owner), chat)
+    found = _find(await _chats(s, ctx, owner), chat)
     await s.chats.choose(owner, ctx.space_id, found.id)
     here = await s.conversation.here(ctx, owner)
     last = await s.turns.recent(owner, 1, in_space=here, chat=found.id)
@@ -140,7 +146,7 @@ async def chat_rename(s: Services, ctx: Context, title: str, chat: str | None) -
     text = _title(s, title)
     if not text:
         raise BadInput("give the chat a title")
-    chats = await s.chats.all(owner)
+    chats = await _chats(s, ctx, owner)
     if chat is None:
         active = await s.conversation.chat(ctx, owner)
         found = next(c for c in chats if c.id == active)
@@ -152,16 +158,20 @@ async def chat_rename(s: Services, ctx: Context, title: str, chat: str | None) -
 
 async def _delete_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> str:
     persona, owner = await _owner(s, ctx)
-    chats = await s.chats.all(owner)
+    chats = await _chats(s, ctx, owner)
     found = _find(chats, str(args["chat"]))
     if len(chats) == 1:
         raise BadInput(
             f"that is your only chat with {persona.display_name} — /chat new first, or "
             "/memory wipe to delete everything"
         )
+    here = await s.conversation.here(ctx, owner)
+    said = (
+        f"its messages ({found.messages} said here)" if here else f"its {found.messages} messages"
+    )
     return (
-        f"Delete chat {found.number}, {found.label}, with its {found.messages} messages and "
-        "what was remembered from them?"
+        f"Delete chat {found.number}, {found.label}, with {said} and what was remembered "
+        "from them?"
     )
 
 
@@ -175,7 +185,7 @@ async def _delete_question(s: Services, ctx: Context, args: Mapping[str, Any]) -
 async def chat_delete(s: Services, ctx: Context, chat: str) -> Reply:
     """Delete one chat for good; where it was in use, the newest other chat takes over."""
     persona, owner = await _owner(s, ctx)
-    chats = await s.chats.all(owner)
+    chats = await _chats(s, ctx, owner)
     found = _find(chats, chat)
     if len(chats) == 1:
         raise BadInput(f"that is your only chat with {persona.display_name}")

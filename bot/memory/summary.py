@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 CHUNK_TURNS = 40  # turns one summarising call reads (a long backlog takes several)
 CHUNK_CHARS = 8_000
+# At most this many turns per pass, the newest: a long chat from before summaries existed
+# costs a few calls, not one per 40 of its turns; what is older stays in recall.
+CATCH_UP = 120
 CACHE_SIZE = 20_000
 
 INSTRUCTIONS = """You keep the running summary of a conversation between {user} and {persona}. \
@@ -166,6 +169,7 @@ class Summaries:
         pending = await self.turns.older(owner, chat, here, after, self.window)
         if not pending or (len(pending) < self.every and not force):
             return before
+        pending = pending[-CATCH_UP:]
         text = before.text if before is not None else ""
         for chunk in _chunks(pending):
             said = [

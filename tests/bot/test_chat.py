@@ -57,7 +57,10 @@ async def test_recent_turn_limit_and_char_budget(tmp_path: Any, fake_llm: FakeOp
     from tests.conftest import make_settings, who
 
     settings = make_settings(
-        tmp_path, fake_llm.base_url, limits={"recent_turns": 4, "history_chars": 10_000}
+        tmp_path,
+        fake_llm.base_url,
+        limits={"recent_turns": 4, "history_chars": 10_000},
+        memory={"summaries": False},  # no summary: exactly the window, nothing held for one
     )
     core = build_core(settings)
     await core.start()

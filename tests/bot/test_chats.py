@@ -70,6 +70,12 @@ async def test_the_active_chat_is_per_space_and_per_persona(
     assert "secrets" not in luna  # chats belong to one (user, persona)
     await dm.say("/persona switch assistant")
     assert "▶ 2. secrets" in (await dm.say("/chat list")).text
+    await dm.say("/chat new")
+    await dm.say("dear diary, my boss is awful")
+    assert "3. “dear diary" in (await dm.say("/chat list")).text
+    in_group = (await group.say("/chat list")).text  # a group is told nothing said in a DM
+    assert "diary" not in in_group and "3. (empty) — 0 messages" in in_group
+    assert "2. secrets — 0 messages" in in_group
 
 
 async def test_rename_delete_and_bad_input(core: Core, user: Any, fake_llm: FakeOpenAI) -> None:

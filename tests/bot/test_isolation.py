@@ -22,18 +22,21 @@ USERS = ["ann", "ben", "cat"]
 # persona that ann shares in the guild, so three users talk to the very same persona there.
 PERSONAS = ["assistant", "coder", "friend", "mine", "shared"]
 SPACES = ["local", "guild"]
+EVERY = 2  # memory.summary_every
 
 op = st.tuples(st.sampled_from(USERS), st.sampled_from(PERSONAS), st.sampled_from(SPACES))
 
 
 async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        # Two recent turns in the prompt: anything older can only come back through recall.
+        # Two recent turns in the prompt: anything older can only come back through recall
+        # or the chat's summary, which the copying model rewrites after every turn.
         settings = make_settings(
             Path(tmp),
             fake.base_url,
             limits={"recent_turns": 2},
-            memory={"min_relevance": -1.0},  # recall everything it can: the harshest case
+            # Recall everything it can, summarise as often as it can: the harshest case.
+            memory={"min_relevance": -1.0, "summary_every": EVERY},
         )
         core = build_core(settings)
         await core.start()
@@ -70,19 +73,25 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
 
             marker_re = re.compile(r"\b(ann|ben|cat)\|(\w+)\|\d+")
             for body in fake.requests[start:]:
+                everything = " ".join(m["content"] for m in body["messages"])
+                pairs = {(m.group(1), m.group(2)) for m in marker_re.finditer(everything)}
+                if "running summary" in body["messages"][0]["content"]:
+                    assert len(pairs) <= 1, everything  # a summary reads one pair's turns
+                    continue
                 chat = [m["content"] for m in body["messages"] if m["role"] != "system"]
                 name, persona, _ = chat[-1].split("|")
-                # Recalled memories ride in the system prompt: they too are this pair's only.
-                everything = " ".join(m["content"] for m in body["messages"])
-                for m in marker_re.finditer(everything):
-                    assert (m.group(1), m.group(2)) == (name, persona), everything
+                # Recalled memories and the summary ride in the system prompt: this pair's only.
+                assert pairs == {(name, persona)}, everything
                 sent_markers = [c.removeprefix("echo: ") for c in chat]
                 mine = here[(name, persona, where[chat[-1]])]
-                # Exactly this pair's previous exchange here (the recent window), then the new one.
+                # This pair's latest turns here (the window, and any a summary has yet to
+                # cover), then the new message.
                 upto = mine[: mine.index(chat[-1]) + 1]
-                assert sent_markers == [m for m in upto for _ in (0, 1)][:-1][-3:]
+                said = [m for m in upto for _ in (0, 1)][:-1]
+                assert sent_markers == said[-len(sent_markers) :]
+                assert min(len(said), 3) <= len(sent_markers) <= 3 + EVERY
                 recalled_here = marker_re.findall(body["messages"][0]["content"])
-                if len(upto) >= 3:  # older messages exist outside the window: recall finds them
+                if len(said) > len(sent_markers):  # older turns exist: recall or summary has them
                     assert recalled_here, body["messages"][0]["content"]
             for (name, persona), markers in expected.items():
                 ctx = await core.context(who(name, "guild", "group"))
