@@ -71,7 +71,7 @@ class MemoryConfig(_Section):
     knowledge_every: int = Field(10, ge=0)
     knowledge_min_users: int = Field(3, ge=2, le=1000)
     summaries: bool = True
-    summary_every: int = Field(6, ge=1)
+    summary_every: int = Field(10, ge=1)
     summary_chars: int = Field(1200, ge=100, le=8000)
 
 
