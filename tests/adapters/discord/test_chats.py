@@ -67,7 +67,7 @@ async def test_chats_keep_transcripts_apart_share_memory_and_delete_with_buttons
 
     call = _callback_call(await dc.slash(ALICE, ("chat", "delete"), chat="trip"))
     asked = call.body
-    assert "Delete chat 2, trip, with its 2 messages" in asked["data"]["content"]
+    assert "Delete chat 2, trip, with its messages (2 said here)" in asked["data"]["content"]
     yes = next(b for b in asked["data"]["components"][0]["components"] if b["label"] == "Yes")
     shown = gw.bot_message(asked["data"]["content"])
     shown["components"] = asked["data"]["components"]
