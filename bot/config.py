@@ -163,6 +163,9 @@ class LimitsConfig(_Section):
     user_about: int = Field(1000, ge=1)
     chat_title: int = Field(80, ge=1, le=100)
     chats_per_persona: int = Field(50, ge=1)
+    card_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    card_field: int = Field(64_000, ge=100)
+    lore_entries: int = Field(1_000, ge=1)
 
 
 class ConsoleAdapterConfig(_Section):

@@ -8,6 +8,9 @@ from typing import Any
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BotError, Conflict, PersonaNotFound
+from personas.card_persona import handle as card_handle
+from personas.card_persona import persona_values
+from personas.cards import Card, CardLimits
 from personas.catalog import Template, apply_template, load_presets
 from personas.model import Persona, validate_fields, validate_name
 from personas.traits import format_traits, merge_traits
@@ -166,6 +169,40 @@ class PersonaService:
         await self._check_unambiguous(ctx, handle, values["display_name"], public)
         values.update(name=handle, owner_id=ctx.user_id, space_id=ctx.space_id, source="user")
         return await self.repo.create(ctx.user_scope, values)
+
+    def card_limits(self) -> CardLimits:
+        """How big an imported card may be."""
+        limits = self.settings.limits
+        return CardLimits(limits.card_bytes, limits.card_field, limits.lore_entries)
+
+    async def import_card(
+        self, ctx: Context, card: Card, name: str | None, replace: bool
+    ) -> tuple[Persona, bool]:
+        """A persona of this user's from a card: new, or (with `replace`) over their own
+        persona of that name. Returns it and whether it replaced one."""
+        limits = self.settings.limits
+        handle = validate_name(name or card_handle(card.name, limits.name), limits)
+        values = persona_values(card, limits.display_name, limits.bio)
+        mine = await self.repo.by_scope(ctx.user_scope, handle)
+        if mine is not None:
+            if not replace:
+                raise Conflict(
+                    f"you already have a persona named '{handle}' — import it under another "
+                    f"name (name=…) or replace yours (replace=yes)"
+                )
+            await self._check_unambiguous(ctx, handle, values["display_name"], False, mine.id)
+            return await self.repo.update(mine.id, values), True
+        return await self.create_from(ctx, handle, values), False
+
+    async def create_from(self, ctx: Context, handle: str, values: dict[str, Any]) -> Persona:
+        """A new persona of this user's from already-valid values."""
+        limit = self.settings.limits.personas_per_user
+        if await self.repo.count_owned(ctx.user_id) >= limit:
+            raise Conflict(f"you already own {limit} personas (limits.personas_per_user)")
+        await self._check_free(ctx, handle, ctx.user_scope)
+        await self._check_unambiguous(ctx, handle, values["display_name"], False)
+        values = {**values, "name": handle, "owner_id": ctx.user_id, "space_id": ctx.space_id}
+        return await self.repo.create(ctx.user_scope, {**values, "source": "user"})
 
     async def edit(self, ctx: Context, p: Persona, options: dict[str, Any]) -> Persona:
         """Change fields of a persona (the dispatcher checked it is the caller's); traits are

@@ -62,6 +62,7 @@ class Persona:
     retire_on: datetime | None = None
     farewell: str = ""
     retired_at: datetime | None = None
+    card: dict[str, Any] = field(default_factory=dict)  # an imported card's other fields
     last_used_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

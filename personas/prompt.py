@@ -44,6 +44,7 @@ def memory_text(memories: Sequence[MemoryLine], user_name: str, budget: int) -> 
 
 
 _USER = re.compile(r"\{\{user\}\}|<user>", re.IGNORECASE)
+_ORIGINAL = re.compile(r"\{\{original\}\}", re.IGNORECASE)
 _CHAR = re.compile(r"\{\{char\}\}|<bot>", re.IGNORECASE)
 
 
@@ -58,10 +59,19 @@ def fill(text: str, persona: Persona, user_name: str) -> str:
 
 def system_text(persona: Persona, user_name: str = "", user_about: str = "") -> str:
     """The system message that sets up the persona."""
-    lines = [fill(persona.system_prompt.strip(), persona, user_name)]
-    lines[0] = lines[0] or f"You are {persona.display_name}."
+    original = f"You are {persona.display_name}."  # what a card's {{original}} stands for
+    main = _ORIGINAL.sub(lambda _: original, persona.system_prompt.strip())
+    lines = [fill(main, persona, user_name) or original]
     if persona.display_name and persona.display_name not in lines[0]:
         lines.append(f"Your name is {persona.display_name}.")
+    card = persona.card  # an imported character card's description, personality, scenario
+    if card.get("description"):
+        lines.append(fill(str(card["description"]).strip(), persona, user_name))
+    if card.get("personality"):
+        said = fill(str(card["personality"]).strip(), persona, user_name)
+        lines.append(f"{persona.display_name}'s personality: {said}")
+    if card.get("scenario"):
+        lines.append("Scenario: " + fill(str(card["scenario"]).strip(), persona, user_name))
     personality = describe_traits(persona.traits, persona.custom_traits)
     if personality:
         lines.append(f"Personality: {personality}.")

@@ -97,6 +97,8 @@ class PersonaRow(Base):
     knowledge: Mapped[str] = mapped_column(
         Text, default=""
     )  # shared by all users; no personal data
+    # An imported character card's own fields (description, scenario, lorebook, extensions…).
+    card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

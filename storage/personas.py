@@ -22,6 +22,7 @@ def _persona(row: PersonaRow) -> Persona:
     values["domains"] = tuple(row.domains or ())
     values["traits"] = dict(row.traits or {})
     values["custom_traits"] = dict(row.custom_traits or {})
+    values["card"] = dict(row.card or {})
     return Persona(**values)
 
 

@@ -128,6 +128,8 @@ class TelegramAdapter:
         )
         audio = filters.VOICE | filters.AUDIO | filters.Document.AUDIO
         self.app.add_handler(MessageHandler(audio, h.on_audio))
+        files = (filters.Document.ALL & ~filters.Document.AUDIO) | filters.PHOTO
+        self.app.add_handler(MessageHandler(files & filters.CaptionRegex(r"^\s*/"), h.on_file))
         # Last, after every other handler of the update: nothing more is owed for it.
         self.app.add_handler(TypeHandler(Update, self._done), group=DONE_GROUP)
         self.app.add_error_handler(self.on_error)

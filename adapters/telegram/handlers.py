@@ -283,6 +283,32 @@ class Handlers:
             return
         await self._turn(who, place, "", audio, message)
 
+    @in_arrival_order
+    async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A document or photo with a /command caption: that command's file (a character
+        card for /persona import). Photos arrive re-encoded by Telegram as JPEG."""
+        message = update.effective_message
+        if message is None or not (message.caption or "").strip().startswith("/"):
+            return
+        photo = message.photo[-1] if message.photo else None  # the largest size
+        media = message.document or photo
+        if media is None:
+            return
+        who = await self.who(update, context.bot, check_admin=True)
+        name = getattr(media, "file_name", None) or "photo.jpg"
+        mime = getattr(media, "mime_type", None) or "image/jpeg"
+        place = self.place(update, context.bot)
+        refused = self.core.too_big(name, media.file_size or 0)
+        if refused:
+            await place.deliver(Reply(refused, error=True))
+            return
+        data = bytes(await (await media.get_file()).download_as_bytearray())
+        caption = (message.caption or "").strip()
+        reply = await self.core.handle_text(
+            who, caption, attachments=(Attachment(name, mime, data),)
+        )
+        await self.answer(update, context, who, place, reply)
+
     # -- chat --------------------------------------------------------------------------------
 
     def _addressed(self, message: Message, bot: Bot) -> bool:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
 from bot.messages import Reply
+from personas.prompt import fill
 from storage.chats import ChatInfo
 from storage.keys import OwnerKey
 
@@ -85,7 +86,8 @@ async def chat_new(s: Services, ctx: Context, title: str | None) -> Reply:
         )
     await s.chats.create(owner, ctx.space_id, text)
     named = f" “{text}”" if text else ""
-    greeting = f"\n\n{persona.greeting}" if persona.greeting else ""
+    said = fill(persona.greeting, persona, await s.conversation.user_name(ctx, persona))
+    greeting = f"\n\n{said}" if said else ""
     return Reply(
         text=f"New chat{named} with {persona.display_name} (chat {len(chats) + 1}). It "
         f"remembers what it knows about you; the conversation starts fresh.{greeting}"

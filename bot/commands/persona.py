@@ -11,6 +11,7 @@ from bot.surface import look
 from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
 from personas.knowledge import scrub
 from personas.model import OPTION_FIELDS, Persona
+from personas.prompt import fill
 from personas.traits import format_traits
 from storage.keys import OwnerKey
 from storage.models import utcnow
@@ -143,7 +144,8 @@ async def persona_show(s: Services, ctx: Context, name: str | None) -> Reply:
 async def persona_switch(s: Services, ctx: Context, name: str) -> Reply:
     """Make a persona active; it answers with its greeting."""
     p = await s.personas.switch(ctx, name)
-    text = p.greeting or f"You are now talking to {p.display_name}."
+    greeting = fill(p.greeting, p, await s.conversation.user_name(ctx, p))
+    text = greeting or f"You are now talking to {p.display_name}."
     return Reply(text=text, persona=look(p))
 
 

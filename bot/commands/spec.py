@@ -231,6 +231,7 @@ def command(
 def all_commands() -> list[CommandSpec]:
     """Every declared command (imports the modules that declare them)."""
     from bot.commands import (  # noqa: F401
+        cards,
         channel,
         chat,
         chats,

@@ -101,6 +101,33 @@ def test_chats_and_the_summary_on_the_console(tmp_path: Path, fake_llm: FakeOpen
     assert "Miso" in out.split("Summary of the", 1)[1]  # … and /chat summary shows it
 
 
+def test_a_card_is_imported_from_a_path_and_exported_to_a_file(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    import json
+
+    from tests.support.cards import b64, card_png, v2_card
+
+    card = tmp_path / "Seraphina card.png"
+    card.write_bytes(card_png({"chara": b64(v2_card())}))
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path / "data"),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    lines = [f'/persona import "{card}"', "hello", "/persona export seraphina format=json"]
+    lines.append(f"/persona import {tmp_path / 'missing.png'}")
+    proc = run_console(lines, env, "console", "--user", "ann")
+    assert proc.returncode == 0, proc.stderr
+    assert "Imported Seraphina (seraphina) from a V2 card" in proc.stdout
+    assert "forest guardian" in fake_llm.chat_requests[-1]["messages"][0]["content"]
+    saved = [line.split("saved ", 1)[1] for line in proc.stdout.splitlines() if "saved " in line]
+    assert len(saved) == 1 and saved[0].endswith("seraphina.json")
+    exported = json.loads(Path(saved[0]).read_text())
+    assert exported["data"]["extensions"] == v2_card()["data"]["extensions"]
+    assert "can't read" in proc.stdout and "missing.png" in proc.stdout
+
+
 def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
     env = {
         "PERSONABOT__DATA_DIR": str(tmp_path),

@@ -83,6 +83,7 @@ class FakeDiscord:
 
     app_flags: int = CONTENT_INTENT
     calls: list[Call] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)  # every file's bytes, in order
     no_webhooks: set[int] = field(default_factory=set)  # channels answering 403
     webhooks: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     global_commands: list[dict[str, Any]] = field(default_factory=list)
@@ -154,7 +155,7 @@ class FakeDiscord:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     files.append(part.filename or "")  # type: ignore[union-attr]
-                    await part.read()  # type: ignore[union-attr]
+                    self.uploads.append(bytes(await part.read()))  # type: ignore[union-attr]
             return body, files
         raw = await request.read()
         return (json.loads(raw) if raw else None), []

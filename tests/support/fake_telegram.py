@@ -320,6 +320,24 @@ def voice_note(
     return update
 
 
+def document(
+    sender: dict[str, Any], file_id: str, file_name: str, mime_type: str, caption: str = ""
+) -> dict[str, Any]:
+    """A `message` update carrying a file sent as a document (a DM), the Bot API's Document."""
+    update = message(sender, "")
+    msg = update["message"]
+    del msg["text"]
+    msg["document"] = {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "file_name": file_name,
+        "mime_type": mime_type,
+    }
+    if caption:
+        msg["caption"] = caption
+    return update
+
+
 async def _serve_forever() -> None:
     api = await FakeBotAPI().start(control=True)
     print(api.base, flush=True)
