@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from personas.lore import book_of, fire
 from personas.model import Persona
 from personas.traits import describe_traits
 
@@ -57,13 +58,20 @@ def fill(text: str, persona: Persona, user_name: str) -> str:
     return _CHAR.sub(lambda _: persona.display_name, text)
 
 
-def system_text(persona: Persona, user_name: str = "", user_about: str = "") -> str:
-    """The system message that sets up the persona."""
+def system_text(
+    persona: Persona,
+    user_name: str = "",
+    user_about: str = "",
+    lore: tuple[Sequence[str], Sequence[str]] = ((), ()),
+) -> str:
+    """The system message that sets up the persona; `lore` holds the lorebook entries that
+    fired, to go before and after the character's own text."""
     original = f"You are {persona.display_name}."  # what a card's {{original}} stands for
     main = _ORIGINAL.sub(lambda _: original, persona.system_prompt.strip())
     lines = [fill(main, persona, user_name) or original]
     if persona.display_name and persona.display_name not in lines[0]:
         lines.append(f"Your name is {persona.display_name}.")
+    lines += [fill(text, persona, user_name) for text in lore[0]]
     card = persona.card  # an imported character card's description, personality, scenario
     if card.get("description"):
         lines.append(fill(str(card["description"]).strip(), persona, user_name))
@@ -72,6 +80,7 @@ def system_text(persona: Persona, user_name: str = "", user_about: str = "") -> 
         lines.append(f"{persona.display_name}'s personality: {said}")
     if card.get("scenario"):
         lines.append("Scenario: " + fill(str(card["scenario"]).strip(), persona, user_name))
+    lines += [fill(text, persona, user_name) for text in lore[1]]
     personality = describe_traits(persona.traits, persona.custom_traits)
     if personality:
         lines.append(f"Personality: {personality}.")
@@ -122,7 +131,9 @@ def build_messages(
             break
         kept.append(item)
     kept.reverse()
-    system = system_text(persona, user_name, user_about)
+    book = book_of(persona.id, persona.updated_at, persona.card.get("character_book"))
+    lore = fire(book, [h.content for h in history] + [user_text]) if book else ((), ())
+    system = system_text(persona, user_name, user_about, lore)
     if mood:
         who = user_name or "the user"
         system += f"\n\nYour current mood toward {who}: {mood}. Let it colour your tone."

@@ -46,6 +46,18 @@ async def test_an_imported_card_speaks_with_every_field(core: Core, fake_llm: Fa
     assert "Best with a slow pace." in shown
 
 
+async def test_the_cards_lorebook_fires_into_the_prompt(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await _import(core, "alice", card_png({"ccv3": b64(v3_card())}))
+    lore = "The glade is hidden by old magic."
+    await core.handle_text(who("alice"), "where is this glade?")
+    assert lore in fake_llm.chat_requests[-1]["messages"][0]["content"]
+    for line in ("nice weather", "tell me a story"):  # the key scrolls out of the scan depth
+        await core.handle_text(who("alice"), line)
+    assert lore not in fake_llm.chat_requests[-1]["messages"][0]["content"]
+
+
 async def test_a_round_trip_keeps_the_whole_card(core: Core) -> None:
     original = v3_card()
     await _import(core, "alice", json.dumps(original).encode())
