@@ -7,13 +7,15 @@ from typing import Any
 
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BotError, Conflict, PersonaNotFound
+from bot.errors import BadInput, BotError, Conflict, PersonaNotFound
 from personas.card_persona import handle as card_handle
 from personas.card_persona import persona_values
 from personas.cards import Card, CardLimits
 from personas.catalog import Template, apply_template, load_presets
 from personas.model import Persona, validate_fields, validate_name
 from personas.traits import format_traits, merge_traits
+from storage.persona_versions import FIELDS as VERSIONED
+from storage.persona_versions import VersionRecord
 from storage.personas import PersonaRepo
 
 log = logging.getLogger(__name__)
@@ -168,7 +170,7 @@ class PersonaService:
         public = values.get("visibility") == "public"
         await self._check_unambiguous(ctx, handle, values["display_name"], public)
         values.update(name=handle, owner_id=ctx.user_id, space_id=ctx.space_id, source="user")
-        return await self.repo.create(ctx.user_scope, values)
+        return await self.repo.create(ctx.user_scope, values, ctx.user_id)
 
     def card_limits(self) -> CardLimits:
         """How big an imported card may be."""
@@ -191,7 +193,8 @@ class PersonaService:
                     f"name (name=…) or replace yours (replace=yes)"
                 )
             await self._check_unambiguous(ctx, handle, values["display_name"], False, mine.id)
-            return await self.repo.update(mine.id, values), True
+            replaced = await self.repo.update(mine.id, values, ctx.user_id, "imported over it")
+            return replaced, True
         return await self.create_from(ctx, handle, values), False
 
     async def create_from(self, ctx: Context, handle: str, values: dict[str, Any]) -> Persona:
@@ -202,7 +205,8 @@ class PersonaService:
         await self._check_free(ctx, handle, ctx.user_scope)
         await self._check_unambiguous(ctx, handle, values["display_name"], False)
         values = {**values, "name": handle, "owner_id": ctx.user_id, "space_id": ctx.space_id}
-        return await self.repo.create(ctx.user_scope, {**values, "source": "user"})
+        made = {**values, "source": "user"}
+        return await self.repo.create(ctx.user_scope, made, ctx.user_id, "imported from a card")
 
     async def edit(self, ctx: Context, p: Persona, options: dict[str, Any]) -> Persona:
         """Change fields of a persona (the dispatcher checked it is the caller's); traits are
@@ -213,7 +217,7 @@ class PersonaService:
         becomes_public = values.get("visibility") == "public" and p.visibility != "public"
         display = values.get("display_name", "")
         await self._check_unambiguous(ctx, p.name, display, becomes_public, itself=p.id)
-        return await self.repo.update(p.id, values)
+        return await self.repo.update(p.id, values, ctx.user_id)
 
     def _merged(self, p: Persona, options: dict[str, Any]) -> dict[str, Any]:
         """Options with traits merged into the persona's own."""
@@ -222,9 +226,32 @@ class PersonaService:
         big, custom = merge_traits(p.traits, p.custom_traits, str(options["traits"]))
         return {**options, "traits": format_traits(big, custom)}
 
-    async def update(self, p: Persona, values: dict[str, Any]) -> Persona:
-        """Store already-valid field values (knowledge, voice, plans, enabled)."""
-        return await self.repo.update(p.id, values)
+    async def update(
+        self, p: Persona, values: dict[str, Any], by: int | None = None, note: str = ""
+    ) -> Persona:
+        """Store already-valid field values (knowledge, voice, plans, enabled); `by`: the
+        user who made the change, for its version."""
+        return await self.repo.update(p.id, values, by, note)
+
+    async def history(self, p: Persona) -> list[VersionRecord]:
+        """Every version of this persona, newest first."""
+        return await self.repo.versions.all(p.id)
+
+    async def version(self, p: Persona, n: int) -> VersionRecord:
+        """Version `n` of this persona (BadInput naming the range when there is none)."""
+        found = await self.repo.versions.get(p.id, n)
+        if found is None:
+            newest = len(await self.history(p))
+            raise BadInput(f"{p.display_name} has versions 1-{newest}, not {n}")
+        return found
+
+    async def rollback(self, p: Persona, n: int, by: int) -> Persona:
+        """Make version `n`'s fields the persona's again (itself a new version)."""
+        old = await self.version(p, n)
+        values = {f: old.fields[f] for f in VERSIONED if f in old.fields}
+        if "domains" in values:
+            values["domains"] = list(values["domains"] or [])
+        return await self.repo.update(p.id, values, by, f"rolled back to v{n}")
 
     async def delete(self, p: Persona) -> None:
         """The persona and everything keyed by it."""
@@ -267,8 +294,10 @@ class PersonaService:
         )
         return await self.repo.create(scope, values)
 
-    async def edit_preset(self, preset: Persona, options: dict[str, Any]) -> Persona:
+    async def edit_preset(
+        self, preset: Persona, options: dict[str, Any], by: int | None = None
+    ) -> Persona:
         """Change a preset's fields (the dispatcher checked the admin right)."""
         values = self.fields(self._merged(preset, options))
         values.pop("visibility", None)
-        return await self.repo.update(preset.id, values)
+        return await self.repo.update(preset.id, values, by)

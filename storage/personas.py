@@ -13,6 +13,7 @@ from personas.errors import Conflict
 from personas.model import Persona
 from storage.db import Database
 from storage.models import ActivePersona, PersonaRow, utcnow
+from storage.persona_versions import PersonaVersions, record, snapshot
 
 _PERSONA_FIELDS = {f.name for f in fields(Persona)}
 
@@ -33,6 +34,7 @@ class PersonaRepo:
         self._sessions = db.sessions
         self._write = db.write_settings  # every change here drops the turn's read cache
         self._cache = db.cache
+        self.versions = PersonaVersions(db)
 
     async def get(self, persona_id: int) -> Persona | None:
         """One persona by id."""
@@ -109,13 +111,18 @@ class PersonaRepo:
             n = await s.scalar(select(func.count()).where(PersonaRow.owner_id == user_id))
             return int(n or 0)
 
-    async def create(self, scope_key: str, values: dict[str, Any]) -> Persona:
-        """Insert a persona; a name taken in the scope raises Conflict."""
+    async def create(
+        self, scope_key: str, values: dict[str, Any], by: int | None = None, note: str = ""
+    ) -> Persona:
+        """Insert a persona (its first version with it); a name taken in the scope raises
+        Conflict."""
         now = utcnow()
         row = PersonaRow(scope_key=scope_key, created_at=now, updated_at=now, **values)
         async with self._write() as s:
             s.add(row)
             try:
+                await s.flush()
+                await record(s, row.id, None, snapshot(row), by, note)
                 await s.commit()
             except IntegrityError:
                 raise Conflict(f"the name '{values['name']}' is already taken here") from None
@@ -128,17 +135,24 @@ class PersonaRepo:
         await self.create("global", {**values, "is_preset": True, "source": "shipped"})
         return True
 
-    async def update(self, persona_id: int, values: dict[str, Any]) -> Persona:
-        """Change fields of one persona."""
+    async def update(
+        self, persona_id: int, values: dict[str, Any], by: int | None = None, note: str = ""
+    ) -> Persona:
+        """Change fields of one persona; a change to what it says or how is kept as a new
+        version (made by user `by`; `note` says why, e.g. a rollback)."""
         async with self._write() as s:
+            before = await s.get(PersonaRow, persona_id)
+            old = snapshot(before) if before is not None else None
             await s.execute(
                 update(PersonaRow)
                 .where(PersonaRow.id == persona_id)
                 .values(**values, updated_at=utcnow())
             )
-            await s.commit()
             row = await s.get(PersonaRow, persona_id, populate_existing=True)
             assert row is not None
+            if old is not None:
+                await record(s, persona_id, old, snapshot(row), by, note)
+            await s.commit()
             return _persona(row)
 
     async def delete(self, persona_id: int) -> None:

@@ -261,7 +261,7 @@ async def persona_knowledge(
             text=f"What {p.display_name} has learned for everyone:\n{body}", ephemeral=True
         )
     if action == "clear":
-        await s.personas.update(p, {"knowledge": ""})
+        await s.personas.update(p, {"knowledge": ""}, ctx.user_id)
         return Reply(text=f"Cleared {p.display_name}'s shared knowledge.", ephemeral=True)
     text = (text or "").strip()
     if not text:
@@ -269,6 +269,6 @@ async def persona_knowledge(
     if len(text) > KNOWLEDGE_LIMIT:
         raise BadInput(f"knowledge is too long: {len(text)} characters (limit {KNOWLEDGE_LIMIT})")
     clean = scrub(text, keep=[p.display_name])
-    await s.personas.update(p, {"knowledge": clean})
+    await s.personas.update(p, {"knowledge": clean}, ctx.user_id)
     note = "" if clean == text else " Personal details were replaced with tags."
     return Reply(text=f"Updated {p.display_name}'s shared knowledge.{note}", ephemeral=True)

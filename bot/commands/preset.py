@@ -89,7 +89,7 @@ async def preset_edit(
     if not options:
         raise BadInput('nothing to change — give fields like prompt="…"')
     await check_model(s, options)
-    p = await s.personas.edit_preset(target, options)
+    p = await s.personas.edit_preset(target, options, ctx.user_id)
     return Reply(text=f"Updated preset {p.name}: {', '.join(sorted(options))}.", ephemeral=True)
 
 

@@ -243,6 +243,7 @@ def all_commands() -> list[CommandSpec]:
         persona,
         preset,
         retire,
+        versions,
         voice,
     )
 

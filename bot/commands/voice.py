@@ -74,7 +74,7 @@ async def voice_set(
         known = set()  # can't check now; the provider will say at the first reply
     if known and wanted not in known:
         raise BadInput(f"no voice '{wanted}' — /voice list shows them")
-    await s.personas.update(p, {"voice": wanted})
+    await s.personas.update(p, {"voice": wanted}, ctx.user_id)
     note = " (its cloned voice still takes precedence)" if p.custom_voice_id else ""
     return Reply(text=f"{p.display_name} now speaks with {wanted}.{note}", ephemeral=True)
 
@@ -128,7 +128,7 @@ async def voice_upload(
     except SpeechFailed as exc:
         raise BadInput(str(exc)) from None
     old = target.custom_voice_id
-    await s.personas.update(target, {"custom_voice_id": voice_id})
+    await s.personas.update(target, {"custom_voice_id": voice_id}, ctx.user_id)
     if old:
         await voice.forget_clone(old)
     return Reply(

@@ -67,6 +67,7 @@ def test_the_tables_are_not_empty() -> None:
         "/memory wipe",
         "/preset remove",
         "/chat delete",
+        "/persona rollback",
     }
     assert [p.name for _, p in PRIVILEGED_OPTIONS] == ["global"]
 
