@@ -165,7 +165,7 @@ def parse(obj: dict[str, Any], limits: CardLimits) -> Card:
     if not isinstance(ext, dict):
         raise BadInput("field 'extensions' must be an object")
     values["extensions"] = ext
-    values["character_book"] = _book(data.get("character_book"), limits)
+    values["character_book"] = check_book(data.get("character_book"), limits)
     assets = data.get("assets", [])
     if not isinstance(assets, list) or not all(isinstance(a, dict) for a in assets):
         raise BadInput("field 'assets' must be a list of objects")
@@ -203,7 +203,7 @@ def _list(data: dict[str, Any], key: str, limits: CardLimits) -> tuple[str, ...]
     return tuple(value)
 
 
-def _book(book: Any, limits: CardLimits) -> dict[str, Any] | None:
+def check_book(book: Any, limits: CardLimits) -> dict[str, Any] | None:
     if book is None:
         return None
     if not isinstance(book, dict) or not isinstance(book.get("entries", []), list):

@@ -167,3 +167,39 @@ def fire(book: Book, recent: Sequence[str]) -> tuple[list[str], list[str]]:
         used += len(e.content)
     kept.sort(key=lambda e: e.order)
     return [e.content for e in kept if not e.after], [e.content for e in kept if e.after]
+
+
+def from_world_info(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Entries of a lorebook file, as card entries: a card's `character_book` (an `entries`
+    list) or a SillyTavern world-info file (an `entries` object keyed by uid, with `key`,
+    `keysecondary`, `order`, `position` 0/1, `disable`)."""
+    entries = obj.get("entries")
+    if isinstance(entries, list):
+        return [e for e in entries if isinstance(e, dict)]
+    if not isinstance(entries, dict):
+        raise ValueError("a lorebook file has an 'entries' list or object")
+    out = []
+    for raw in entries.values():
+        if not isinstance(raw, dict):
+            continue
+        ext: dict[str, Any] = {}
+        if "selectiveLogic" in raw:
+            ext["selectiveLogic"] = raw["selectiveLogic"]
+        if raw.get("matchWholeWords") is not None:
+            ext["match_whole_words"] = bool(raw["matchWholeWords"])
+        out.append(
+            {
+                "keys": list(raw.get("key") or []),
+                "secondary_keys": list(raw.get("keysecondary") or []),
+                "selective": bool(raw.get("selective", False)),
+                "content": str(raw.get("content", "")),
+                "constant": bool(raw.get("constant", False)),
+                "enabled": not raw.get("disable", False),
+                "insertion_order": int(raw.get("order", 100) or 0),
+                "position": "after_char" if raw.get("position") == 1 else "before_char",
+                "case_sensitive": bool(raw.get("caseSensitive") or False),
+                "name": str(raw.get("comment", "")),
+                "extensions": ext,
+            }
+        )
+    return out

@@ -175,6 +175,7 @@ class CommandSpec:
 GROUP_HELP = {
     "persona": "Create, switch, edit and share personas",
     "memory": "See or wipe what you said to the active persona",
+    "lore": "A persona's lorebook: entries that go into the prompt when their keys come up",
     "chat": "Several chats with the active persona: new, list, switch, rename, delete, summary",
     "model": "Choose the model for this space",
     "preset": "Manage preset personas (admins)",
@@ -237,6 +238,7 @@ def all_commands() -> list[CommandSpec]:
         chats,
         general,
         jobs,
+        lore,
         me,
         memory,
         models,
