@@ -97,6 +97,8 @@ class Conversation:
         self.scopes = scopes
         self.chats = chats
         self.summaries = summaries
+        # The greeting each (user, persona) saw last, so /persona greet shows the next one.
+        self.greeted: dict[tuple[int, int], int] = {}
 
     async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
         """The space whose turns and memories a prompt may draw on: in a group only that

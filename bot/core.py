@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
 from bot.channels import ChatChannels
+from bot.commands.cards import greeting_reply
 from bot.commands.parse import parse
 from bot.commands.spec import REGISTRY, CommandSpec, all_commands
 from bot.config import Settings
@@ -434,6 +435,19 @@ class Core(SurfaceQueries):
     async def swipe(self, who: Who, reply_id: int | None, to: int | str) -> Reply:
         """Show another version of the last reply: a number, "prev" or "next" (◀ ▶)."""
         return await guard(self._on_reply(who, reply_id, to), "showing another version")
+
+    async def greeting(self, who: Who, persona_id: int, n: int) -> Reply:
+        """Greeting `n` of a persona this user may talk to (◀ ▶ under a greeting)."""
+
+        async def run() -> Reply:
+            ctx = await self.context(who)
+            p = await self.personas.get(persona_id)
+            if p is None or not self.personas.usable(ctx, p):
+                raise BadInput("that persona isn't available here")
+            self.conversation.greeted[(ctx.user_id, p.id)] = n
+            return await greeting_reply(self.services, ctx, p, n)
+
+        return await guard(run(), "showing a greeting")
 
     async def remove_reply(self, who: Who, reply_id: int) -> bool:
         """Take one of a persona's replies to this user out of the conversation (❌ on it);

@@ -93,6 +93,16 @@ class Versions:
 
 
 @dataclass(frozen=True)
+class Greetings:
+    """A persona's greetings (a card's first message and its alternates): adapters offer
+    ◀ n/N ▶ under the one shown."""
+
+    persona_id: int
+    shown: int  # 1-based
+    total: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the core answers; adapters render it in their platform's idiom."""
 
@@ -104,6 +114,7 @@ class Reply:
     error: bool = False
     form: FormRequest | None = None
     versions: Versions | None = None  # set on a persona's reply that can be regenerated
+    greetings: Greetings | None = None  # set on a greeting that has alternates
 
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.

@@ -233,6 +233,13 @@ class PersonaService:
         user who made the change, for its version."""
         return await self.repo.update(p.id, values, by, note)
 
+    @staticmethod
+    def greetings(p: Persona) -> list[str]:
+        """Its greetings: the first message, then a card's alternates."""
+        alternates = p.card.get("alternate_greetings") or []
+        found = [p.greeting, *[str(g) for g in alternates if isinstance(g, str)]]
+        return [g for g in found if g.strip()]
+
     async def history(self, p: Persona) -> list[VersionRecord]:
         """Every version of this persona, newest first."""
         return await self.repo.versions.all(p.id)

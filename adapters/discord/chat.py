@@ -11,7 +11,7 @@ from adapters.discord.identity import strip_mention, who_of_interaction, who_of_
 from adapters.discord.send import LIMIT, NO_MENTIONS, Posted, Sender, files_of, name_header
 from adapters.discord.slash import Slash, download, render_text
 from adapters.discord.stream import Stream
-from adapters.discord.views import ConfirmView, stop_view, versions_view
+from adapters.discord.views import ConfirmView, greetings_view, stop_view, versions_view
 from adapters.private import answer_privately
 from bot.core import Core
 from bot.messages import Attachment, Incoming, Reply, Who
@@ -151,10 +151,35 @@ class Chat:
                 log.info("could not delete a removed reply: %s", exc.status)
 
     def _controls(self, reply: Reply, user_id: int) -> discord.ui.View | None:
-        """The buttons under a persona's reply (regenerate, swipe), if it has them."""
-        if reply.versions is None or reply.error or not self.reply_buttons:
+        """The buttons under a persona's reply (regenerate, swipe) or greeting (◀ ▶)."""
+        if reply.error or not self.reply_buttons:
+            return None
+        if reply.greetings is not None:
+            return greetings_view(reply.greetings, user_id)
+        if reply.versions is None:
             return None
         return versions_view(reply.versions, user_id)
+
+    async def on_greeting(
+        self, interaction: discord.Interaction, persona_id: int, user_id: int, n: int
+    ) -> None:
+        """◀ ▶ under a greeting: only the user it greeted; the message shows greeting n."""
+        if interaction.user.id != user_id:
+            await interaction.response.send_message(
+                "Only the person it greeted can use these buttons.", ephemeral=True
+            )
+            return
+        reply = await self.core.greeting(who_of_interaction(interaction), persona_id, n)
+        if reply.error:
+            await interaction.response.send_message(f"⚠️ {reply.text}", ephemeral=True)
+            return
+        pressed = interaction.message
+        header = ""
+        if pressed is not None and pressed.webhook_id is None and reply.persona is not None:
+            header = name_header(reply.persona)
+        await interaction.response.edit_message(
+            content=(header + reply.text)[:LIMIT], view=self._controls(reply, user_id)
+        )
 
     async def on_edit(self, before: discord.Message, after: discord.Message) -> None:
         """The user edited their latest message: it is answered again (a new version of the

@@ -13,7 +13,7 @@ from adapters.discord.chat import Chat
 from adapters.discord.send import NO_MENTIONS, Sender
 from adapters.discord.slash import Slash
 from adapters.discord.tree import build_tree, check_limits, payload
-from adapters.discord.views import StopButton, VersionButton
+from adapters.discord.views import GreetButton, StopButton, VersionButton
 from bot.commands.spec import CommandSpec
 from bot.config import DiscordAdapterConfig
 from bot.core import Core
@@ -95,7 +95,8 @@ class DiscordAdapter:
             threads=self.config.threads,
             reply_buttons=self.config.reply_buttons,
         )
-        self.client.add_dynamic_items(VersionButton, StopButton)  # buttons across restarts
+        # Buttons that work across restarts.
+        self.client.add_dynamic_items(VersionButton, StopButton, GreetButton)
         self.tree = build_tree(
             self.client,
             specs or core.command_list(),

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord.identity import who_of_interaction
 from adapters.discord.send import LIMIT, NO_MENTIONS, files_of
-from adapters.discord.views import ConfirmView, Form
+from adapters.discord.views import ConfirmView, Form, greetings_view
 from bot.commands.spec import CommandSpec
 from bot.core import Core
 from bot.dispatch import OOPS
@@ -106,10 +106,13 @@ class Slash:
         """Answer an interaction: ephemeral where private, split at 2,000 characters."""
         pieces = split_text(render_text(reply), LIMIT) or ["…"]
         files = files_of(reply.attachments)
-        view: ConfirmView | None = None
+        view: discord.ui.View | None = None
         if reply.confirm is not None:
-            view = ConfirmView(reply.confirm, interaction.user.id, self.answer, self.on_error)
-            view.interaction = interaction
+            confirm = ConfirmView(reply.confirm, interaction.user.id, self.answer, self.on_error)
+            confirm.interaction = interaction
+            view = confirm
+        elif reply.greetings is not None and not reply.error:
+            view = greetings_view(reply.greetings, interaction.user.id)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             extra: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot.confirm import TTL_S
-from bot.messages import Confirm, Reply, Versions
+from bot.messages import Confirm, Greetings, Reply, Versions
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +175,58 @@ def versions_view(v: Versions, user_id: int) -> discord.ui.View:
         view.add_item(VersionButton(v.reply_id, user_id, "c", f"{v.shown}/{v.total}"))
         view.add_item(VersionButton(v.reply_id, user_id, "n", "▶"))
     view.add_item(VersionButton(v.reply_id, user_id, "r", "🔄"))
+    return view
+
+
+class GreetButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(
+        r"pb:gr:(?P<persona>\d{1,12}):(?P<user>\d{1,20}):(?P<n>\d{1,4}):(?P<k>[pcn])"
+    ),
+):
+    """◀ n/N ▶ under a greeting with alternates; the button names the persona, the user it
+    greeted and the greeting it shows."""
+
+    def __init__(self, persona_id: int, user_id: int, n: int, kind: str, label: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pb:gr:{persona_id}:{user_id}:{n}:{kind}",
+                disabled=kind == "c",
+            )
+        )
+        self.persona_id, self.user_id, self.n = persona_id, user_id, n
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> GreetButton:
+        """The pressed button, rebuilt from its custom id."""
+        return cls(
+            int(match["persona"]),
+            int(match["user"]),
+            int(match["n"]),
+            match["k"],
+            item.label or "",
+        )
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the press to the adapter's chat part."""
+        adapter = getattr(interaction.client, "adapter", None)
+        if adapter is not None:
+            await adapter.chat.on_greeting(interaction, self.persona_id, self.user_id, self.n)
+
+
+def greetings_view(g: Greetings, user_id: int) -> discord.ui.View:
+    """◀ n/N ▶ under a greeting (wrapping around)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(GreetButton(g.persona_id, user_id, (g.shown - 2) % g.total + 1, "p", "◀"))
+    view.add_item(GreetButton(g.persona_id, user_id, g.shown, "c", f"{g.shown}/{g.total}"))
+    view.add_item(GreetButton(g.persona_id, user_id, g.shown % g.total + 1, "n", "▶"))
     return view
 
 

@@ -178,6 +178,10 @@ class Handlers:
         if version is not None:
             await self._on_versions(update, context, *version)
             return
+        greeting = kb.parse_greeting(query.data)
+        if greeting is not None:
+            await self._on_greeting(update, context, *greeting)
+            return
         stopping = kb.parse_stop(query.data)
         if stopping is not None:
             if str(query.from_user.id) != stopping:
@@ -221,6 +225,25 @@ class Handlers:
             await self._settle(query, reply)
             return
         await query.answer("This button isn't valid.", show_alert=True)
+
+    async def _on_greeting(
+        self, update: Update, context: Any, persona_id: int, greeted: str, n: int
+    ) -> None:
+        """◀ ▶ under a greeting: only the user it greeted; the message shows greeting n."""
+        query = update.callback_query
+        assert query is not None
+        if str(query.from_user.id) != greeted:
+            await query.answer("Only the person it greeted can use these buttons.")
+            return
+        who = await self.who(update, context.bot)
+        reply = await self.core.greeting(who, persona_id, n)
+        if reply.error:
+            await query.answer(reply.text[:200], show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_text(
+            pieces(reply)[0], parse_mode="HTML", reply_markup=self._controls(reply, who)
+        )
 
     async def _on_versions(
         self, update: Update, context: Any, reply_id: int, answered: str, action: str
@@ -379,7 +402,11 @@ class Handlers:
         await stream.finish(reply, self._controls(reply, who))
 
     def _controls(self, reply: Reply, who: Who) -> Any:
-        """The buttons under a persona's reply (regenerate, swipe), if it has them."""
-        if reply.versions is None or reply.error or not self.config.reply_buttons:
+        """The buttons under a persona's reply (regenerate, swipe) or greeting (◀ ▶)."""
+        if reply.error or not self.config.reply_buttons:
+            return None
+        if reply.greetings is not None:
+            return kb.greetings_keyboard(reply.greetings, who.user_ref)
+        if reply.versions is None:
             return None
         return kb.versions_keyboard(reply.versions, who.user_ref)

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.messages import Look, Versions
+from bot.messages import Greetings, Look, Versions
 
 PAGE = 8
 TTL_S = 600.0
 DATA = re.compile(r"^(sw|pg|cf):([0-9a-f]{12}):(\d{1,3}|y|n)$")
 # Reply controls name the reply and the user it answered; the core checks both again.
 VERSION_DATA = re.compile(r"^rv:(\d{1,12}):(\d{1,20}):(r|p|n|c)$")
+GREET_DATA = re.compile(r"^gr:(\d{1,12}):(\d{1,20}):(\d{1,4})$")
 STOP_DATA = re.compile(r"^st:(\d{1,20})$")  # ⏹ under a reply being written, for its user
 
 
@@ -121,6 +122,28 @@ def versions_keyboard(v: Versions, user_ref: str) -> InlineKeyboardMarkup:
         ]
     row.append(InlineKeyboardButton("🔄", callback_data=data + "r"))
     return InlineKeyboardMarkup([row])
+
+
+def parse_greeting(data: str | None) -> tuple[int, str, int] | None:
+    """(persona id, the user it greeted, the greeting to show) from ◀ ▶ under a greeting."""
+    match = GREET_DATA.match(data or "")
+    return (int(match.group(1)), match.group(2), int(match.group(3))) if match else None
+
+
+def greetings_keyboard(g: Greetings, user_ref: str) -> InlineKeyboardMarkup:
+    """◀ n/N ▶ under a greeting that has alternates (wrapping around)."""
+    data = f"gr:{g.persona_id}:{user_ref}:"
+    before = (g.shown - 2) % g.total + 1
+    after = g.shown % g.total + 1
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("◀", callback_data=f"{data}{before}"),
+                InlineKeyboardButton(f"{g.shown}/{g.total}", callback_data=f"{data}{g.shown}"),
+                InlineKeyboardButton("▶", callback_data=f"{data}{after}"),
+            ]
+        ]
+    )
 
 
 def parse_stop(data: str | None) -> str | None:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
-from bot.messages import Attachment, Reply
+from bot.messages import Attachment, Greetings, Reply
+from bot.surface import look
 from personas.card_persona import card_of
 from personas.cards import png, read, v3
 from personas.prompt import fill
@@ -15,6 +16,7 @@ from personas.prompt import fill
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.services import Services
+    from personas.model import Persona
 
 SPECS = {"chara_card_v1": "V1", "chara_card_v2": "V2", "chara_card_v3": "V3"}
 
@@ -78,3 +80,30 @@ async def persona_export(s: Services, ctx: Context, name: str | None, format: st
         attachments=(file,),
         ephemeral=True,
     )
+
+
+async def greeting_reply(s: Services, ctx: Context, p: Persona, n: int) -> Reply:
+    """Greeting `n` of the persona (wrapping around), with ◀ ▶ when it has several."""
+    greets = s.personas.greetings(p)
+    if not greets:
+        raise BadInput(f"{p.display_name} has no greeting")
+    n = (n - 1) % len(greets) + 1
+    text = fill(greets[n - 1], p, await s.conversation.user_name(ctx, p))
+    marks = Greetings(p.id, n, len(greets)) if len(greets) > 1 else None
+    return Reply(text=text, persona=look(p), greetings=marks)
+
+
+@command(
+    "persona",
+    "greet",
+    help="Another of the active persona's greetings (a card's alternate greetings)",
+    params=(Param("n", "which one, 1 = the first", type="int", positional=True, min=1),),
+)
+async def persona_greet(s: Services, ctx: Context, n: int | None) -> Reply:
+    """Greeting `n`, or the one after the last shown."""
+    p = await s.personas.active(ctx)
+    key = (ctx.user_id, p.id)
+    shown = n or s.conversation.greeted.get(key, 1) + 1
+    reply = await greeting_reply(s, ctx, p, shown)
+    s.conversation.greeted[key] = reply.greetings.shown if reply.greetings else 1
+    return reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.cards import greeting_reply
 from bot.commands.spec import Form, Param, Picker, Step, Target, Wizard, command
 from bot.errors import BadInput
 from bot.messages import Reply
@@ -11,7 +12,6 @@ from bot.surface import look
 from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
 from personas.knowledge import scrub
 from personas.model import OPTION_FIELDS, Persona
-from personas.prompt import fill
 from personas.traits import format_traits
 from storage.keys import OwnerKey
 from storage.models import utcnow
@@ -144,9 +144,10 @@ async def persona_show(s: Services, ctx: Context, name: str | None) -> Reply:
 async def persona_switch(s: Services, ctx: Context, name: str) -> Reply:
     """Make a persona active; it answers with its greeting."""
     p = await s.personas.switch(ctx, name)
-    greeting = fill(p.greeting, p, await s.conversation.user_name(ctx, p))
-    text = greeting or f"You are now talking to {p.display_name}."
-    return Reply(text=text, persona=look(p))
+    if s.personas.greetings(p):  # with ◀ ▶ when a card brought alternates
+        s.conversation.greeted[(ctx.user_id, p.id)] = 1
+        return await greeting_reply(s, ctx, p, 1)
+    return Reply(text=f"You are now talking to {p.display_name}.", persona=look(p))
 
 
 LONG = tuple(p.name for p in PERSONA_OPTIONS if p.long)

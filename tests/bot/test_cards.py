@@ -46,9 +46,7 @@ async def test_an_imported_card_speaks_with_every_field(core: Core, fake_llm: Fa
     assert "Best with a slow pace." in shown
 
 
-async def test_the_cards_lorebook_fires_into_the_prompt(
-    core: Core, fake_llm: FakeOpenAI
-) -> None:
+async def test_the_cards_lorebook_fires_into_the_prompt(core: Core, fake_llm: FakeOpenAI) -> None:
     await _import(core, "alice", card_png({"ccv3": b64(v3_card())}))
     lore = "The glade is hidden by old magic."
     await core.handle_text(who("alice"), "where is this glade?")
@@ -116,3 +114,22 @@ async def test_who_may_export(core: Core) -> None:
     data: dict[str, Any] = json.loads(preset.attachments[0].data)["data"]
     assert data["name"] == "Assistant" and "assistant" in data["description"].lower()
     assert data["personality"] and data["system_prompt"] == ""
+
+
+async def test_alternate_greetings_cycle(core: Core, user: Any) -> None:
+    await _import(core, "alice", json.dumps(v2_card()).encode())
+    alice = user("alice")
+    switched = await alice.say("/persona switch seraphina")
+    assert switched.text == "*Seraphina kneels beside Alice.* You're safe now, Alice."
+    assert switched.greetings is not None and switched.greetings.total == 3
+    assert (await alice.say("/persona greet")).text == "*Seraphina hums a song.*"
+    second = await alice.say("/persona greet")
+    assert second.text == "Oh! You're awake." and second.greetings is not None
+    assert second.greetings.shown == 3
+    assert (await alice.say("/persona greet")).text.startswith("*Seraphina kneels")  # wraps
+    assert (await alice.say("/persona greet 2")).text == "*Seraphina hums a song.*"
+    plain = await alice.say('/persona create luna prompt="x" greeting="Hi."')
+    assert not plain.error
+    assert (await alice.say("/persona switch luna")).greetings is None  # one greeting: no ◀ ▶
+    ctx_p = await core.personas.find(await core.context(who("alice")), "seraphina")
+    assert (await core.greeting(who("bob"), ctx_p.id, 2)).error  # not bob's to see

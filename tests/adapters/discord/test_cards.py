@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.adapters.discord.conftest import ALICE, Harness
-from tests.adapters.discord.test_slash import EPHEMERAL, MENTION, callback
+from tests.adapters.discord.conftest import ALICE, BOB, Harness
+from tests.adapters.discord.test_slash import EPHEMERAL, MENTION, _callback_call, callback
 from tests.support import discord_gateway as gw
 from tests.support.cards import v3_card
 from tests.support.fake_discord import BOT_USER
@@ -36,3 +36,26 @@ async def test_a_card_attached_to_the_slash_command_is_imported_and_exported(
     assert sent.files == ["seraphina.json"]
     (uploaded,) = dc.api.uploads[before:]
     assert json.loads(uploaded) == original
+
+
+async def test_greeting_buttons_under_a_switch_move_between_greetings(dc: Harness) -> None:
+    card = dc.api.attachment("sera.json", json.dumps(v3_card()).encode(), "application/json")
+    data = gw.command_data(("persona", "import"), {})
+    data["options"][0]["options"] = [{"type": 11, "name": "card", "value": card["id"]}]
+    data["resolved"] = {"attachments": {card["id"]: card}}
+    await dc.interact(ALICE, 2, data)
+    call = _callback_call(await dc.slash(ALICE, ("persona", "switch"), name="seraphina"))
+    shown = call.body["data"]
+    assert "safe now, Alice." in shown["content"]
+    row = shown["components"][0]["components"]
+    assert [b["label"] for b in row] == ["◀", "1/3", "▶"]
+    message = gw.bot_message(shown["content"])
+    message["components"] = shown["components"]
+    message["id"] = call.response["interaction"]["response_message_id"]
+    press = {"custom_id": row[2]["custom_id"], "component_type": 2}
+    refused = callback(await dc.interact(BOB, 3, press, message=message))
+    assert refused["data"]["content"] == "Only the person it greeted can use these buttons."
+    moved = callback(await dc.interact(ALICE, 3, press, message=message))
+    assert moved["type"] == 7 and "hums a song." in moved["data"]["content"]
+    labels = [b["label"] for b in moved["data"]["components"][0]["components"]]
+    assert labels == ["◀", "2/3", "▶"]

@@ -3,11 +3,11 @@ document with the command as its caption."""
 
 from __future__ import annotations
 
-from tests.adapters.telegram.conftest import ALICE, Harness
-from tests.adapters.telegram.test_telegram import sent
+from tests.adapters.telegram.conftest import ALICE, BOB, Harness
+from tests.adapters.telegram.test_telegram import bot_msg, buttons, sent
 from tests.support.cards import b64, card_png, v2_card
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.fake_telegram import document, message
+from tests.support.fake_telegram import document, message, press
 
 
 async def test_a_card_sent_as_a_document_with_the_command_as_caption_is_imported(
@@ -24,3 +24,25 @@ async def test_a_card_sent_as_a_document_with_the_command_as_caption_is_imported
     tg.api.files["photo1"] = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # a photo: Telegram's JPEG
     bad = await tg.send(document(ALICE, "photo1", "sera.jpg", "image/jpeg", "/persona import"))
     assert "that is a JPEG picture, not a card" in sent(bad)[0].text
+
+
+async def test_greeting_buttons_move_between_greetings_for_their_user_only(
+    tg: Harness,
+) -> None:
+    tg.api.files["card2"] = card_png({"chara": b64(v2_card())})
+    await tg.send(document(ALICE, "card2", "sera.png", "image/png", "/persona import"))
+    (greeting,) = sent(await tg.send(message(ALICE, "/persona switch seraphina")))
+    assert "safe now, Alice." in greeting.text
+    labels = {b["text"]: b["callback_data"] for b in buttons(greeting)}
+    assert list(labels) == ["◀", "1/3", "▶"]
+    refused = await tg.send(press(BOB, labels["▶"], bot_msg(greeting)))
+    assert [c.params.get("text") for c in refused] == [
+        "Only the person it greeted can use these buttons."
+    ]
+    calls = await tg.send(press(ALICE, labels["▶"], bot_msg(greeting)))
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    assert "hums a song." in edit.text and buttons(edit)[1]["text"] == "2/3"
+    back = {b["text"]: b["callback_data"] for b in buttons(edit)}["◀"]
+    calls = await tg.send(press(ALICE, back, bot_msg(greeting)))
+    (edit,) = [c for c in calls if c.method == "editMessageText"]
+    assert "safe now, Alice." in edit.text
