@@ -24,6 +24,7 @@ TOPS = {
     "continue",
     "help",
     "jobs",
+    "lore",
     "me",
     "memory",
     "model",
