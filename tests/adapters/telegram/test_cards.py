@@ -3,9 +3,11 @@ document with the command as its caption."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.adapters.telegram.conftest import ALICE, BOB, Harness
 from tests.adapters.telegram.test_telegram import bot_msg, buttons, sent
-from tests.support.cards import b64, card_png, v2_card
+from tests.support.cards import b64, card_png, v2_card, v3_card
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import document, message, press
 
@@ -46,3 +48,37 @@ async def test_greeting_buttons_move_between_greetings_for_their_user_only(
     calls = await tg.send(press(ALICE, back, bot_msg(greeting)))
     (edit,) = [c for c in calls if c.method == "editMessageText"]
     assert "safe now, Alice." in edit.text
+
+
+async def test_markup_in_a_card_is_shown_as_text_and_asset_urls_are_never_fetched(
+    tg: Harness,
+) -> None:
+    """Card fields are data: HTML arrives escaped (never bold, never a link), and a V3 card's
+    asset URLs — here a loopback server that counts every connection — are never fetched."""
+    hits: list[int] = []
+
+    async def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        hits.append(1)
+        writer.close()
+
+    server = await asyncio.start_server(count, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hostile = v3_card(
+        name="<b>Mallory</b>",
+        first_mes='<a href="http://evil.example/">click</a> <script>alert(1)</script> hi {{user}}',
+        assets=[
+            {"type": "icon", "uri": f"http://127.0.0.1:{port}/a.png", "name": "main", "ext": "png"}
+        ],
+    )
+    tg.api.files["card3"] = card_png({"ccv3": b64(hostile)})
+    try:
+        calls = await tg.send(document(ALICE, "card3", "m.png", "image/png", "/persona import"))
+        exported = await tg.send(message(ALICE, "/persona export"))
+    finally:
+        server.close()
+    (answer,) = sent(calls)
+    raw = str(answer.params["text"])
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in raw and "<b>Mallory</b>" not in raw
+    assert "&lt;script&gt;" in raw and "<a href" not in raw and "hi Alice" in raw
+    assert [c.method for c in exported if c.method == "sendDocument"] == ["sendDocument"]
+    assert hits == []  # nothing fetched the asset, on import or export
