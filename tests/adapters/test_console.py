@@ -106,7 +106,7 @@ def test_a_card_is_imported_from_a_path_and_exported_to_a_file(
 ) -> None:
     import json
 
-    from tests.support.cards import b64, card_png, v2_card
+    from tests.support.cards import FORMATS, b64, card_png, v2_card
 
     card = tmp_path / "Seraphina card.png"
     card.write_bytes(card_png({"chara": b64(v2_card())}))
@@ -115,11 +115,19 @@ def test_a_card_is_imported_from_a_path_and_exported_to_a_file(
         "PERSONABOT__LLM__MODEL": "openai/test-model",
         "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
     }
-    lines = [f'/persona import "{card}"', "hello", "/persona export seraphina format=json"]
+    others = []
+    for kind, (name, _, raw, _) in sorted(FORMATS.items()):  # every format, by path
+        path = tmp_path / f"{kind}-{name}"
+        path.write_bytes(raw)
+        others.append(f"/persona import {path} name={kind}")
+    lines = [*others, f'/persona import "{card}"', "hello"]
+    lines.append("/persona export seraphina format=json")
     lines.append(f"/persona import {tmp_path / 'missing.png'}")
     proc = run_console(lines, env, "console", "--user", "ann")
     assert proc.returncode == 0, proc.stderr
     assert "Imported Seraphina (seraphina) from a V2 card" in proc.stdout
+    for kind, (_, _, _, version) in FORMATS.items():
+        assert f"Imported Seraphina ({kind}) from a {version} card" in proc.stdout
     assert "forest guardian" in fake_llm.chat_requests[-1]["messages"][0]["content"]
     saved = [line.split("saved ", 1)[1] for line in proc.stdout.splitlines() if "saved " in line]
     assert len(saved) == 1 and saved[0].endswith("seraphina.json")

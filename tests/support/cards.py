@@ -79,3 +79,22 @@ def text_chunks(png: bytes) -> dict[str, str]:
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         return dict(image.text)  # type: ignore[attr-defined]
+
+
+def v1_card() -> dict[str, Any]:
+    """A V1 card: the fields at the top level, no `spec`."""
+    data = v2_card()["data"]
+    return {
+        k: data[k]
+        for k in ("name", "description", "personality", "scenario", "first_mes", "mes_example")
+    }
+
+
+# Every way a card arrives: (file name, content type, bytes, the version the import names).
+FORMATS: dict[str, tuple[str, str, bytes, str]] = {
+    "v1-json": ("sera.json", "application/json", json.dumps(v1_card()).encode(), "V1"),
+    "v2-png": ("sera.png", "image/png", card_png({"chara": b64(v2_card())}), "V2"),
+    "v2-json": ("sera.json", "application/json", json.dumps(v2_card()).encode(), "V2"),
+    "v3-png": ("sera.png", "image/png", card_png({"ccv3": b64(v3_card())}), "V3"),
+    "v3-json": ("sera.json", "application/json", json.dumps(v3_card()).encode(), "V3"),
+}

@@ -5,12 +5,29 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.adapters.discord.conftest import ALICE, BOB, Harness
 from tests.adapters.discord.test_slash import EPHEMERAL, MENTION, _callback_call, callback
 from tests.support import discord_gateway as gw
-from tests.support.cards import v3_card
+from tests.support.cards import FORMATS, v3_card
 from tests.support.fake_discord import BOT_USER
 from tests.support.fake_openai import FakeOpenAI
+
+
+@pytest.mark.parametrize("kind", sorted(FORMATS))
+async def test_each_card_format_attached_to_the_slash_command_is_imported(
+    dc: Harness, fake_llm: FakeOpenAI, kind: str
+) -> None:
+    name, mime, raw, version = FORMATS[kind]
+    card = dc.api.attachment(name, raw, mime)
+    data = gw.command_data(("persona", "import"), {})
+    data["options"][0]["options"] = [{"type": 11, "name": "card", "value": card["id"]}]
+    data["resolved"] = {"attachments": {card["id"]: card}}
+    body = callback(await dc.interact(ALICE, 2, data))
+    assert f"Imported Seraphina (seraphina) from a {version} card" in body["data"]["content"]
+    await dc.message(ALICE, f"{MENTION} hello", mentions=(BOT_USER,))
+    assert "forest guardian" in fake_llm.chat_requests[-1]["messages"][0]["content"]
 
 
 async def test_a_card_attached_to_the_slash_command_is_imported_and_exported(

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.adapters.telegram.conftest import ALICE, BOB, Harness
 from tests.adapters.telegram.test_telegram import bot_msg, buttons, sent
-from tests.support.cards import b64, card_png, v2_card, v3_card
+from tests.support.cards import FORMATS, b64, card_png, v2_card, v3_card
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import document, message, press
 
 
+@pytest.mark.parametrize("kind", sorted(FORMATS))
 async def test_a_card_sent_as_a_document_with_the_command_as_caption_is_imported(
-    tg: Harness, fake_llm: FakeOpenAI
+    tg: Harness, fake_llm: FakeOpenAI, kind: str
 ) -> None:
-    tg.api.files["card1"] = card_png({"chara": b64(v2_card())})
-    calls = await tg.send(document(ALICE, "card1", "sera.png", "image/png", "/persona import"))
+    name, mime, raw, version = FORMATS[kind]
+    tg.api.files["card1"] = raw
+    calls = await tg.send(document(ALICE, "card1", name, mime, "/persona import"))
     assert [c.params["file_id"] for c in calls if c.method == "getFile"] == ["card1"]
     (answer,) = sent(calls)
-    assert "Imported Seraphina (seraphina) from a V2 card" in answer.text
+    assert f"Imported Seraphina (seraphina) from a {version} card" in answer.text
     assert "safe now, Alice." in answer.text  # the greeting, its macros filled
     await tg.send(message(ALICE, "hello"))
     assert "forest guardian" in fake_llm.chat_requests[-1]["messages"][0]["content"]
