@@ -13,22 +13,9 @@ from adapters.collecting import CollectingAdapter
 from bot.app import build_core
 from bot.core import Core
 from bot.memory.extractive import Said, summarise
-from tests.conftest import make_settings, who
+from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
-
-
-def _turns(request: dict[str, Any]) -> list[str]:
-    """The verbatim history and message of a chat request (system messages left out)."""
-    return [str(m["content"]) for m in request["messages"] if m["role"] != "system"]
-
-
-def _system(request: dict[str, Any]) -> str:
-    return str(request["messages"][0]["content"])
-
-
-def _prompt(fake: FakeOpenAI) -> dict[str, Any]:
-    """The last chat turn's request (summary calls left out)."""
-    return [r for r in fake.chat_requests if "running summary" not in _system(r)][-1]
+from tests.support.prompts import history, is_summary, small_window, system, turn_prompt
 
 
 async def test_chats_keep_transcripts_apart_and_share_memory(
@@ -40,16 +27,16 @@ async def test_chats_keep_transcripts_apart_and_share_memory(
     assert not made.error and "trip planning" in made.text and "chat 2" in made.text
     await alice.say("where should we go in June?")
     seen = fake_llm.chat_requests[-1]
-    assert not any("Miso" in t for t in _turns(seen))  # the other chat's transcript stays there
-    assert "Miso" in _system(seen)  # … and what the persona remembers comes along
+    assert not any("Miso" in t for t in history(seen))  # the other chat's transcript stays there
+    assert "Miso" in system(seen)  # … and what the persona remembers comes along
     listed = (await alice.say("/chat list")).text
     assert "1. “my cat is called Miso” — 2 messages" in listed
     assert "▶ 2. trip planning — 2 messages" in listed
     back = await alice.say("/chat switch 1")
     assert "Now in chat 1" in back.text and "Miso" in back.text
     await alice.say("what is my cat called?")
-    history = _turns(fake_llm.chat_requests[-1])
-    assert "my cat is called Miso" in history and "where should we go in June?" not in history
+    said = history(fake_llm.chat_requests[-1])
+    assert "my cat is called Miso" in said and "where should we go in June?" not in said
     again = await alice.say("/chat switch trip")  # by the start of its title
     assert "Now in chat 2, trip planning" in again.text
 
@@ -96,8 +83,8 @@ async def test_rename_delete_and_bad_input(core: Core, user: Any, fake_llm: Fake
     assert "Deleted chat 2, Plans for the weekend: 2 messages" in done.text
     assert "You are now in “first chat message”" in done.text
     await alice.say("and now?")
-    history = _turns(fake_llm.chat_requests[-1])
-    assert "first chat message" in history and "second chat message" not in history
+    said = history(fake_llm.chat_requests[-1])
+    assert "first chat message" in said and "second chat message" not in said
     only = await alice.say("/chat delete 1")
     assert only.error and "only chat" in only.text
     export = await alice.say("/memory export")
@@ -106,13 +93,7 @@ async def test_rename_delete_and_bad_input(core: Core, user: Any, fake_llm: Fake
 
 @pytest.fixture
 def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Any:
-    """A window of four turns, summarised every two: long chats in a few messages."""
-    return make_settings(
-        tmp_path / "data",
-        fake_llm.base_url,
-        limits={"recent_turns": 4},
-        memory={"summary_every": 2},
-    )
+    return small_window(tmp_path, fake_llm)
 
 
 async def _chat(core: Core, alice: Any, *lines: str) -> None:
@@ -128,15 +109,15 @@ async def test_a_long_chat_is_summarised_into_the_prompt(
     await _chat(core, alice, "I adopted a greyhound named Pilot", "chat 2", "chat 3")
     # The third message's prompt still holds the first word for word; after it, the first
     # exchange has left the window of four turns and is summarised.
-    assert "Summary of your conversation" not in _system(_prompt(fake_llm))
-    summary_calls = [r for r in fake_llm.chat_requests if "running summary" in _system(r)]
+    assert "Summary of your conversation" not in system(turn_prompt(fake_llm))
+    summary_calls = [r for r in fake_llm.chat_requests if is_summary(r)]
     assert len(summary_calls) == 1 and "Pilot" in summary_calls[0]["messages"][1]["content"]
     await alice.say("what is my dog's name?")
-    prompt = _prompt(fake_llm)
-    assert not any("Pilot" in t for t in _turns(prompt))  # out of the window …
-    system = _system(prompt)
-    assert "Summary of your conversation with Alice" in system and "Pilot" in system
-    assert "Earlier in the conversation" not in system  # its recall copy is not shown twice
+    prompt = turn_prompt(fake_llm)
+    assert not any("Pilot" in t for t in history(prompt))  # out of the window …
+    told = system(prompt)
+    assert "Summary of your conversation with Alice" in told and "Pilot" in told
+    assert "Earlier in the conversation" not in told  # its recall copy is not shown twice
     shown = await alice.say("/chat summary")
     assert "Pilot" in shown.text and "earlier messages of this chat" in shown.text
     assert (await alice.say("/memory list summary")).text.count("#") == 1
@@ -154,7 +135,7 @@ async def test_forgetting_a_summarised_message_takes_it_out_of_the_summary(
     forgotten = await alice.say(f"/memory forget {item}")
     assert not forgotten.error, forgotten.text
     await _chat(core, alice, "chat 5")
-    assert "4471" not in _system(_prompt(fake_llm))
+    assert "4471" not in system(turn_prompt(fake_llm))
     assert "4471" not in (await alice.say("/chat summary")).text
 
 
@@ -167,24 +148,19 @@ async def test_a_group_summary_holds_only_that_group(
     group = user("alice", "group-1", "group", platform="telegram")
     await _chat(core, dm, "my salary is 91000", "dm 2")
     await _chat(core, group, "group 1", "group 2", "group 3", "group 4", "group 5")
-    group_prompt = _prompt(fake_llm)
-    assert "Summary of your conversation" in _system(group_prompt)
+    group_prompt = turn_prompt(fake_llm)
+    assert "Summary of your conversation" in system(group_prompt)
     assert all("91000" not in str(m["content"]) for m in group_prompt["messages"])
     await _chat(core, dm, "dm 3", "dm 4")  # the DM's summary (of every turn) catches up
-    system = _system(_prompt(fake_llm))
-    summary = system.split("Summary of your conversation", 1)[1].split("What you remember")[0]
+    told = system(turn_prompt(fake_llm))
+    summary = told.split("Summary of your conversation", 1)[1].split("What you remember")[0]
     assert "91000" in summary and "group 1" in summary
 
 
 async def test_the_bundled_model_gets_an_extractive_summary(tmp_path: Path) -> None:
     """No model call at all: with the embedded model the summary is extractive."""
     with FakeOpenAI() as fake:
-        settings = make_settings(
-            tmp_path / "data",
-            fake.base_url,
-            limits={"recent_turns": 4},
-            memory={"summary_every": 2, "extraction_model": "embedded/smollm2-135m"},
-        )
+        settings = small_window(tmp_path, fake, extraction_model="embedded/smollm2-135m")
         core = build_core(settings)
         await core.start()
         try:
@@ -193,7 +169,7 @@ async def test_the_bundled_model_gets_an_extractive_summary(tmp_path: Path) -> N
             summary = (await alice.say("/chat summary")).text
             assert "Alice: I moved to Lisbon on 3 March" in summary
             assert "haha" not in summary
-            assert not any("running summary" in _system(r) for r in fake.chat_requests)
+            assert not any(is_summary(r) for r in fake.chat_requests)
         finally:
             await core.close()
 

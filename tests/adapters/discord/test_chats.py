@@ -10,32 +10,15 @@ import pytest
 from bot.config import Settings
 from tests.adapters.discord.conftest import ALICE, BOB, Harness
 from tests.adapters.discord.test_slash import EPHEMERAL, MENTION, _callback_call, callback
-from tests.conftest import make_settings
 from tests.support import discord_gateway as gw
 from tests.support.fake_discord import BOT_USER
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.prompts import history, small_window, turn_prompt
 
 
 @pytest.fixture
 def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    """A window of four turns, summarised every two: a long chat in a few messages."""
-    return make_settings(
-        tmp_path / "data",
-        fake_llm.base_url,
-        limits={"recent_turns": 4},
-        memory={"summary_every": 2},
-    )
-
-
-def _prompt(fake: FakeOpenAI) -> dict[str, Any]:
-    """The last chat turn's request (the summariser's calls left out)."""
-    return [r for r in fake.chat_requests if "running summary" not in r["messages"][0]["content"]][
-        -1
-    ]
-
-
-def _history(request: dict[str, Any]) -> list[str]:
-    return [str(m["content"]) for m in request["messages"] if m["role"] != "system"]
+    return small_window(tmp_path, fake_llm)
 
 
 async def _say(dc: Harness, author: dict[str, Any], text: str) -> None:
@@ -54,16 +37,16 @@ async def test_chats_keep_transcripts_apart_share_memory_and_delete_with_buttons
     await _say(dc, ALICE, "my cat is called Miso")
     assert "New chat “trip”" in await _slash(dc, ALICE, "new", title="trip")
     await _say(dc, ALICE, "where should we go in June?")
-    prompt = _prompt(fake_llm)
-    assert not any("Miso" in t for t in _history(prompt))
+    prompt = turn_prompt(fake_llm)
+    assert not any("Miso" in t for t in history(prompt))
     assert "Miso" in prompt["messages"][0]["content"]  # remembered across chats
     listed = callback(await dc.slash(ALICE, ("chat", "list")))
     assert listed["data"]["flags"] & EPHEMERAL
     assert "▶ 2. trip — 2 messages" in listed["data"]["content"]
     assert "Now in chat 1" in await _slash(dc, ALICE, "switch", chat="1")
     await _say(dc, ALICE, "what is my cat called?")
-    history = _history(_prompt(fake_llm))
-    assert "my cat is called Miso" in history and "where should we go in June?" not in history
+    said = history(turn_prompt(fake_llm))
+    assert "my cat is called Miso" in said and "where should we go in June?" not in said
 
     call = _callback_call(await dc.slash(ALICE, ("chat", "delete"), chat="trip"))
     asked = call.body
@@ -87,8 +70,8 @@ async def test_the_summary_reaches_the_prompt_once_the_window_is_exceeded(
     for n in range(2, 4):
         await _say(dc, ALICE, f"small talk {n}")
     await _say(dc, ALICE, "what is my dog called?")
-    prompt = _prompt(fake_llm)
-    assert not any("Pilot" in t for t in _history(prompt))
+    prompt = turn_prompt(fake_llm)
+    assert not any("Pilot" in t for t in history(prompt))
     system = prompt["messages"][0]["content"]
     assert "Summary of your conversation with" in system and "Pilot" in system
     assert "Pilot" in await _slash(dc, ALICE, "summary")

@@ -10,31 +10,14 @@ import pytest
 from bot.config import Settings
 from tests.adapters.telegram.conftest import ALICE, BOB, Harness
 from tests.adapters.telegram.test_telegram import bot_msg, buttons, sent, shown
-from tests.conftest import make_settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import message, press
+from tests.support.prompts import history, small_window, turn_prompt
 
 
 @pytest.fixture
 def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    """A window of four turns, summarised every two: a long chat in a few messages."""
-    return make_settings(
-        tmp_path / "data",
-        fake_llm.base_url,
-        limits={"recent_turns": 4},
-        memory={"summary_every": 2},
-    )
-
-
-def _prompt(fake: FakeOpenAI) -> dict[str, Any]:
-    """The last chat turn's request (the summariser's calls left out)."""
-    return [r for r in fake.chat_requests if "running summary" not in r["messages"][0]["content"]][
-        -1
-    ]
-
-
-def _history(request: dict[str, Any]) -> list[str]:
-    return [str(m["content"]) for m in request["messages"] if m["role"] != "system"]
+    return small_window(tmp_path, fake_llm)
 
 
 async def _say(tg: Harness, author: dict[str, Any], text: str) -> list[str]:
@@ -50,8 +33,8 @@ async def test_chats_keep_transcripts_apart_share_memory_and_delete_with_buttons
     made = await _say(tg, ALICE, "/chat new trip")
     assert any("New chat “trip”" in t for t in made)
     await _say(tg, ALICE, "where should we go in June?")
-    prompt = _prompt(fake_llm)
-    assert not any("Miso" in t for t in _history(prompt))
+    prompt = turn_prompt(fake_llm)
+    assert not any("Miso" in t for t in history(prompt))
     assert "Miso" in prompt["messages"][0]["content"]  # remembered across chats
     listed = "\n".join(await _say(tg, ALICE, "/chat list"))
     assert "▶ 2. trip — 2 messages" in listed
@@ -59,8 +42,8 @@ async def test_chats_keep_transcripts_apart_share_memory_and_delete_with_buttons
     assert "trip" not in "\n".join(await _say(tg, BOB, "/chat list"))  # chats are per user
     await _say(tg, ALICE, "/chat switch 1")
     await _say(tg, ALICE, "what is my cat called?")
-    history = _history(_prompt(fake_llm))
-    assert "my cat is called Miso" in history and "where should we go in June?" not in history
+    said = history(turn_prompt(fake_llm))
+    assert "my cat is called Miso" in said and "where should we go in June?" not in said
 
     (question,) = sent(await tg.send(message(ALICE, "/chat delete trip")))
     assert "Delete chat 2, trip, with its 2 messages" in question.text
@@ -81,8 +64,8 @@ async def test_the_summary_reaches_the_prompt_once_the_window_is_exceeded(
     for n in range(2, 4):
         await _say(tg, ALICE, f"small talk {n}")
     await _say(tg, ALICE, "what is my dog called?")
-    prompt = _prompt(fake_llm)
-    assert not any("Pilot" in t for t in _history(prompt))
+    prompt = turn_prompt(fake_llm)
+    assert not any("Pilot" in t for t in history(prompt))
     system = prompt["messages"][0]["content"]
     assert "Summary of your conversation with Alice" in system and "Pilot" in system
     summary = "\n".join(await _say(tg, ALICE, "/chat summary"))
