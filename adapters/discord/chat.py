@@ -170,16 +170,7 @@ class Chat:
             )
             return
         reply = await self.core.greeting(who_of_interaction(interaction), persona_id, n)
-        if reply.error:
-            await interaction.response.send_message(f"⚠️ {reply.text}", ephemeral=True)
-            return
-        pressed = interaction.message
-        header = ""
-        if pressed is not None and pressed.webhook_id is None and reply.persona is not None:
-            header = name_header(reply.persona)
-        await interaction.response.edit_message(
-            content=(header + reply.text)[:LIMIT], view=self._controls(reply, user_id)
-        )
+        await self._show(interaction, reply, user_id)
 
     async def on_edit(self, before: discord.Message, after: discord.Message) -> None:
         """The user edited their latest message: it is answered again (a new version of the
@@ -232,11 +223,15 @@ class Chat:
             reply = await self.core.regenerate(who, reply_id)
         else:
             reply = await self.core.swipe(who, reply_id, "prev" if action == "p" else "next")
+        await self._show(interaction, reply, user_id)
+
+    async def _show(self, interaction: discord.Interaction, reply: Reply, user_id: int) -> None:
+        """A pressed button's answer: the message it sits on shows it, with its own buttons
+        (named when posted as the bot); a refusal goes privately to the presser."""
+        done = interaction.response.is_done()  # acknowledged before a slow model call
         if reply.error:
-            if interaction.response.is_done():
-                await interaction.followup.send(f"⚠️ {reply.text}", ephemeral=True)
-            else:
-                await interaction.response.send_message(f"⚠️ {reply.text}", ephemeral=True)
+            send = interaction.followup.send if done else interaction.response.send_message
+            await send(f"⚠️ {reply.text}", ephemeral=True)
             return
         pressed = interaction.message
         header = ""
@@ -244,7 +239,7 @@ class Chat:
             header = name_header(reply.persona)  # posted as the bot, named
         text = (header + reply.text)[:LIMIT]
         view = self._controls(reply, user_id)
-        if interaction.response.is_done():
+        if done:
             await interaction.edit_original_response(content=text, view=view)
         else:
             await interaction.response.edit_message(content=text, view=view)

@@ -236,14 +236,7 @@ class Handlers:
             await query.answer("Only the person it greeted can use these buttons.")
             return
         who = await self.who(update, context.bot)
-        reply = await self.core.greeting(who, persona_id, n)
-        if reply.error:
-            await query.answer(reply.text[:200], show_alert=True)
-            return
-        await query.answer()
-        await query.edit_message_text(
-            pieces(reply)[0], parse_mode="HTML", reply_markup=self._controls(reply, who)
-        )
+        await self._show(query, await self.core.greeting(who, persona_id, n), who)
 
     async def _on_versions(
         self, update: Update, context: Any, reply_id: int, answered: str, action: str
@@ -263,6 +256,11 @@ class Handlers:
             reply = await self.core.regenerate(who, reply_id)
         else:
             reply = await self.core.swipe(who, reply_id, "prev" if action == "p" else "next")
+        await self._show(query, reply, who)
+
+    async def _show(self, query: Any, reply: Reply, who: Who) -> None:
+        """A pressed button's answer: the message it sits on shows it, with its own buttons;
+        a refusal is an alert and the message stays."""
         if reply.error:
             await query.answer(reply.text[:200], show_alert=True)
             return
@@ -290,21 +288,28 @@ class Handlers:
         caption = (message.caption or "").strip()
         if not caption.startswith("/") and not await self._for_us(message, who, context.bot):
             return
-        name = getattr(media, "file_name", None) or "voice.ogg"
-        mime = getattr(media, "mime_type", None) or "audio/ogg"
         place = self.place(update, context.bot)
-        refused = self.core.too_big(name, media.file_size or 0)  # Telegram declares the size
-        if refused:
-            await place.deliver(Reply(refused, error=True))
+        file = await self._download(media, place, "voice.ogg", "audio/ogg")
+        if file is None:
             return
-        telegram_file = await media.get_file()
-        data = bytes(await telegram_file.download_as_bytearray())
-        audio = (Attachment(name, mime, data),)
+        audio = (file,)
         if caption.startswith("/"):
             reply = await self.core.handle_text(who, caption, attachments=audio)
             await self.answer(update, context, who, place, reply)
             return
         await self._turn(who, place, "", audio, message)
+
+    async def _download(self, media: Any, place: Place, name: str, mime: str) -> Attachment | None:
+        """A file a message carries, unless it is too big (then the user is told and None
+        comes back). Telegram declares the size, so nothing too big is downloaded."""
+        name = getattr(media, "file_name", None) or name
+        mime = getattr(media, "mime_type", None) or mime
+        refused = self.core.too_big(name, media.file_size or 0)
+        if refused:
+            await place.deliver(Reply(refused, error=True))
+            return None
+        data = bytes(await (await media.get_file()).download_as_bytearray())
+        return Attachment(name, mime, data)
 
     @in_arrival_order
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -318,18 +323,12 @@ class Handlers:
         if media is None:
             return
         who = await self.who(update, context.bot, check_admin=True)
-        name = getattr(media, "file_name", None) or "photo.jpg"
-        mime = getattr(media, "mime_type", None) or "image/jpeg"
         place = self.place(update, context.bot)
-        refused = self.core.too_big(name, media.file_size or 0)
-        if refused:
-            await place.deliver(Reply(refused, error=True))
+        file = await self._download(media, place, "photo.jpg", "image/jpeg")
+        if file is None:
             return
-        data = bytes(await (await media.get_file()).download_as_bytearray())
         caption = (message.caption or "").strip()
-        reply = await self.core.handle_text(
-            who, caption, attachments=(Attachment(name, mime, data),)
-        )
+        reply = await self.core.handle_text(who, caption, attachments=(file,))
         await self.answer(update, context, who, place, reply)
 
     # -- chat --------------------------------------------------------------------------------
