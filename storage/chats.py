@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from storage.db import Database
 from storage.keys import OwnerKey
 from storage.models import Chat, ChatChoice, Turn, utcnow
+from storage.turns import _owned as said_by  # the turn log's own owner filter
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class ChatRepo:
     async def all(self, owner: OwnerKey, in_space: int | None = None) -> list[ChatInfo]:
         """Every chat of this owner, oldest first, with its size, last activity and opening
         — counting only the turns said in `in_space`, when given (a group sees no DM text)."""
-        mine = [Turn.user_id == owner.user_id, Turn.persona_id == owner.persona_id]
+        mine = [said_by(owner)]
         if in_space is not None:
             mine.append(Turn.space_id == in_space)
         async with self._sessions() as s:
@@ -175,25 +176,13 @@ class ChatRepo:
     async def turn_ids(self, owner: OwnerKey, chat_id: int) -> list[int]:
         """The ids of every message in one of this owner's chats."""
         async with self._sessions() as s:
-            rows = await s.scalars(
-                select(Turn.id).where(
-                    Turn.user_id == owner.user_id,
-                    Turn.persona_id == owner.persona_id,
-                    Turn.chat_id == chat_id,
-                )
-            )
+            rows = await s.scalars(select(Turn.id).where(said_by(owner), Turn.chat_id == chat_id))
             return [int(i) for i in rows]
 
     async def delete(self, owner: OwnerKey, chat_id: int) -> bool:
         """Delete one of this owner's chats with its transcript, summaries and choices."""
         async with self._write() as s:
-            await s.execute(
-                delete(Turn).where(
-                    Turn.user_id == owner.user_id,
-                    Turn.persona_id == owner.persona_id,
-                    Turn.chat_id == chat_id,
-                )
-            )
+            await s.execute(delete(Turn).where(said_by(owner), Turn.chat_id == chat_id))
             done = await s.execute(delete(Chat).where(_owned(owner), Chat.id == chat_id))
             await s.commit()
             return bool(getattr(done, "rowcount", 0))

@@ -108,21 +108,23 @@ class PersonaVersions:
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
 
-    async def all(self, persona_id: int) -> list[VersionRecord]:
-        """Every version of a persona, newest first."""
+    async def all(self, persona_id: int, n: int | None = None) -> list[VersionRecord]:
+        """Every version of a persona (only version `n`, when given), newest first."""
+        query = (
+            select(PersonaVersion, User.display_name)
+            .outerjoin(User, User.id == PersonaVersion.by_user_id)
+            .where(PersonaVersion.persona_id == persona_id)
+        )
+        if n is not None:
+            query = query.where(PersonaVersion.n == n)
         async with self._sessions() as s:
-            rows = await s.execute(
-                select(PersonaVersion, User.display_name)
-                .outerjoin(User, User.id == PersonaVersion.by_user_id)
-                .where(PersonaVersion.persona_id == persona_id)
-                .order_by(PersonaVersion.n.desc())
-            )
+            rows = await s.execute(query.order_by(PersonaVersion.n.desc()))
             return [
                 VersionRecord(v.n, v.summary, name or "", v.created_at, dict(v.fields))
                 for v, name in rows
             ]
 
     async def get(self, persona_id: int, n: int) -> VersionRecord | None:
-        """One version."""
-        found = [v for v in await self.all(persona_id) if v.n == n]
+        """One version (read alone, not picked out of all of them)."""
+        found = await self.all(persona_id, n)
         return found[0] if found else None

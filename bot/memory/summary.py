@@ -104,12 +104,16 @@ class Summaries:
         generation = self._generation
         found = await self.repo.get(owner, chat, _scope(here))
         if generation == self._generation:  # no summary was written meanwhile
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = found
+            self._keep(key, found)
         return found
 
+    def _keep(self, key: Key, value: SummaryRecord | None) -> None:
+        if key not in self._cache and len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))  # the oldest entry
+        self._cache[key] = value
+
     def _forget_cached(self) -> None:
+        """Drop every cached summary (forgetting can reach any chat of the owner)."""
         self._cache.clear()
         self._generation += 1
 
@@ -190,7 +194,10 @@ class Summaries:
         if self.memory is not None:
             for item_id in gone:  # the copy it replaces, or its own if the chat was deleted
                 await self.memory.forget(owner, item_id)
-        self._forget_cached()
+        # Only this summary changed: the other chats' cached summaries stay (a pass runs every
+        # few turns of every long chat; dropping them all would re-read each on its next turn).
+        self._generation += 1  # a read racing this write is not kept
+        self._keep((owner.user_id, owner.persona_id, chat, scope), stored)
         return stored
 
     async def _write(self, previous: str, said: list[Said], user: str, persona: str) -> str:
