@@ -176,16 +176,19 @@ def parse(obj: dict[str, Any], limits: CardLimits) -> Card:
     return Card(**values)
 
 
+def _fits(what: str, text: str, limits: CardLimits) -> None:
+    """One rule for every text of a card: at most limits.field_chars characters."""
+    if len(text) > limits.field_chars:
+        raise BadInput(f"{what} is {len(text):,} characters (limit {limits.field_chars:,})")
+
+
 def _text(data: dict[str, Any], key: str, limits: CardLimits) -> str:
     value = data.get(key, "")
     if value is None:
         return ""
     if not isinstance(value, str):
         raise BadInput(f"field '{key}' must be text")
-    if len(value) > limits.field_chars:
-        raise BadInput(
-            f"field '{key}' is {len(value):,} characters (limit {limits.field_chars:,})"
-        )
+    _fits(f"field '{key}'", value, limits)
     return value
 
 
@@ -196,14 +199,12 @@ def _list(data: dict[str, Any], key: str, limits: CardLimits) -> tuple[str, ...]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadInput(f"field '{key}' must be a list of text")
     for item in value:
-        if len(item) > limits.field_chars:
-            raise BadInput(
-                f"an item of '{key}' is {len(item):,} characters (limit {limits.field_chars:,})"
-            )
+        _fits(f"an item of '{key}'", item, limits)
     return tuple(value)
 
 
 def check_book(book: Any, limits: CardLimits) -> dict[str, Any] | None:
+    """A lorebook as a card or /lore may hold it: an entries list within the limits."""
     if book is None:
         return None
     if not isinstance(book, dict) or not isinstance(book.get("entries", []), list):
@@ -217,10 +218,7 @@ def check_book(book: Any, limits: CardLimits) -> dict[str, Any] | None:
         content = entry.get("content", "") if isinstance(entry, dict) else None
         if not isinstance(content, str):
             raise BadInput("every lorebook entry must be an object with text 'content'")
-        if len(content) > limits.field_chars:
-            raise BadInput(
-                f"a lorebook entry is {len(content):,} characters (limit {limits.field_chars:,})"
-            )
+        _fits("a lorebook entry", content, limits)
     return book
 
 

@@ -59,11 +59,16 @@ def _line(n: int, e: dict[str, Any]) -> str:
     return f"#{n} [{keys}]{' (' + ', '.join(flags) + ')' if flags else ''} {clip}"
 
 
+def _book(p: Persona, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The persona's lorebook (its name, settings and extensions) holding `entries`."""
+    return {**(p.card.get("character_book") or {"extensions": {}}), "entries": entries}
+
+
 async def _save(
     s: Services, ctx: Context, p: Persona, entries: list[dict[str, Any]], note: str
 ) -> None:
     limits = s.personas.card_limits()
-    book = {**(p.card.get("character_book") or {"extensions": {}}), "entries": entries}
+    book = _book(p, entries)
     check_book(book, limits)  # the import's checks: entry count, content size
     await s.personas.update(p, {"card": {**p.card, "character_book": book}}, ctx.user_id, note)
 
@@ -197,11 +202,7 @@ async def lore_import(
 )
 async def lore_export(s: Services, ctx: Context, persona: str | None, target: Persona) -> Reply:
     """The book as a card's character_book (what /lore import and card tools read)."""
-    book = {
-        **(target.card.get("character_book") or {"extensions": {}}),
-        "entries": _entries(target),
-    }
-    body = json.dumps(book, ensure_ascii=False, indent=2).encode()
+    body = json.dumps(_book(target, _entries(target)), ensure_ascii=False, indent=2).encode()
     name = f"{target.name}-lorebook.json"
     return Reply(
         text=f"{target.display_name}'s lorebook: {name}",
