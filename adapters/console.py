@@ -101,12 +101,13 @@ class ConsoleAdapter:
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}-{next(self._counter)}-{att.filename}"
             else:  # one folder per console user: two users' exports never overwrite
                 user = re.sub(r"[^\w.-]", "_", self.who.user_ref) or "_"
-                folder = self.core.settings.data_dir / "exports" / user
+                kind = "pictures" if att.inline else "exports"  # a card PNG shares the name
+                folder = self.core.settings.data_dir / kind / user
                 name = Path(att.filename).name
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
             path.write_bytes(att.data)
-            self._write(f"saved {path}\n")
+            self._write(f"{'picture:' if att.inline else 'saved'} {path}\n")
 
     def _local_files(self, line: str) -> tuple[tuple[Attachment, ...], str]:
         """Files named by `file` options (e.g. /voice upload sample=~/me.mp3): this user's own.

@@ -166,6 +166,7 @@ class LimitsConfig(_Section):
     card_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     card_field: int = Field(64_000, ge=100)
     lore_entries: int = Field(1_000, ge=1)
+    picture_bytes: int = Field(10 * 1024 * 1024, ge=1024)
 
 
 class ConsoleAdapterConfig(_Section):
@@ -176,6 +177,7 @@ class DiscordAdapterConfig(_Section):
     enabled: Literal["auto", True, False] = "auto"
     message_content: bool = True
     webhooks: bool = True
+    avatar_webhooks: int = Field(default=4, ge=0, le=14)
     edit_interval_s: float = Field(default=1.0, ge=1, le=10)
     sync_on_join: bool = True
     threads: bool = False

@@ -40,6 +40,7 @@ from bot.model_choice import ModelChoice
 from bot.moods import Moods
 from bot.outbox import Outbox
 from bot.persona_service import PersonaService
+from bot.pictures import Pictures
 from bot.retirement import Retirement
 from bot.services import Services
 from bot.surface import SurfaceQueries, look
@@ -62,6 +63,7 @@ from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
 from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
+from storage.pictures import PictureRepo
 from storage.retirement import RetirementRepo
 from storage.space_settings import SpaceSettingsRepo
 from storage.summaries import SummaryRepo
@@ -98,7 +100,8 @@ class Core(SurfaceQueries):
         self.usage = UsageRepo(db)
         self.models = ModelChoice(settings, llm, SpaceSettingsRepo(db))
         self.channels = ChatChannels(ChatChannelRepo(db))
-        self.personas = PersonaService(PersonaRepo(db), settings, load_templates())
+        self.pictures = Pictures(PictureRepo(db), settings.limits.picture_bytes)
+        self.personas = PersonaService(PersonaRepo(db), settings, load_templates(), self.pictures)
         self.outbox = Outbox()  # the composition root registers the running adapters
         self.inbox = Inbox(InboxRepo(db))  # what platforms delivered, kept before confirming
         self.retirement = Retirement(
@@ -126,6 +129,7 @@ class Core(SurfaceQueries):
         self.services = Services(
             settings=settings,
             personas=self.personas,
+            pictures=self.pictures,
             models=self.models,
             turns=self.turns,
             memory=memory,

@@ -30,6 +30,7 @@ class Attachment:
     content_type: str
     data: bytes = b""
     url: str = ""
+    inline: bool = False  # a picture to show (Telegram sendPhoto), not a file to download
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Look:
     name: str
     display_name: str
     avatar_url: str = ""
+    avatar_id: str = ""  # a stored picture (Core.avatar gives its bytes); wins over the URL
 
 
 @dataclass(frozen=True)

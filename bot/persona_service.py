@@ -8,11 +8,13 @@ from typing import Any
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput, BotError, Conflict, PersonaNotFound
+from bot.pictures import Pictures
 from personas.card_persona import handle as card_handle
 from personas.card_persona import persona_values
 from personas.cards import Card, CardLimits
 from personas.catalog import Template, apply_template, load_presets
 from personas.model import Persona, validate_fields, validate_name
+from personas.pictures import Picture
 from personas.traits import format_traits, merge_traits
 from storage.persona_versions import FIELDS as VERSIONED
 from storage.persona_versions import VersionRecord
@@ -29,8 +31,15 @@ def _display(name: str) -> str:
 class PersonaService:
     """Reads and changes personas on behalf of a Context, enforcing every rule."""
 
-    def __init__(self, repo: PersonaRepo, settings: Settings, templates: dict[str, Template]):
+    def __init__(
+        self,
+        repo: PersonaRepo,
+        settings: Settings,
+        templates: dict[str, Template],
+        pictures: Pictures,
+    ) -> None:
         self.repo = repo
+        self.pictures = pictures
         self.settings = settings
         self.templates = templates
 
@@ -178,10 +187,16 @@ class PersonaService:
         return CardLimits(limits.card_bytes, limits.card_field, limits.lore_entries)
 
     async def import_card(
-        self, ctx: Context, card: Card, name: str | None, replace: bool
+        self,
+        ctx: Context,
+        card: Card,
+        name: str | None,
+        replace: bool,
+        picture: Picture | None = None,
     ) -> tuple[Persona, bool]:
-        """A persona of this user's from a card: new, or (with `replace`) over their own
-        persona of that name. Returns it and whether it replaced one."""
+        """A persona of this user's from a card (with its picture as the avatar, if it brought
+        one): new, or (with `replace`) over their own persona of that name. Returns it and
+        whether it replaced one."""
         limits = self.settings.limits
         handle = validate_name(name or card_handle(card.name, limits.name), limits)
         values = persona_values(card, limits.display_name, limits.bio)
@@ -193,30 +208,48 @@ class PersonaService:
                     f"name (name=…) or replace yours (replace=yes)"
                 )
             await self._check_unambiguous(ctx, handle, values["display_name"], False, mine.id)
+            values.update(await self._avatar(picture))
             replaced = await self.repo.update(mine.id, values, ctx.user_id, "imported over it")
             return replaced, True
-        return await self.create_from(ctx, handle, values), False
+        return await self.create_from(ctx, handle, values, picture), False
 
-    async def create_from(self, ctx: Context, handle: str, values: dict[str, Any]) -> Persona:
+    async def _avatar(self, picture: Picture | None) -> dict[str, Any]:
+        """Store a checked picture (once every rule has passed) as the avatar's values."""
+        if picture is None:
+            return {}
+        return {"avatar_image": await self.pictures.store(picture), "avatar_url": ""}
+
+    async def create_from(
+        self, ctx: Context, handle: str, values: dict[str, Any], picture: Picture | None = None
+    ) -> Persona:
         """A new persona of this user's from already-valid values."""
         limit = self.settings.limits.personas_per_user
         if await self.repo.count_owned(ctx.user_id) >= limit:
             raise Conflict(f"you already own {limit} personas (limits.personas_per_user)")
         await self._check_free(ctx, handle, ctx.user_scope)
         await self._check_unambiguous(ctx, handle, values["display_name"], False)
+        values = {**values, **await self._avatar(picture)}
         values = {**values, "name": handle, "owner_id": ctx.user_id, "space_id": ctx.space_id}
         made = {**values, "source": "user"}
         return await self.repo.create(ctx.user_scope, made, ctx.user_id, "imported from a card")
 
-    async def edit(self, ctx: Context, p: Persona, options: dict[str, Any]) -> Persona:
+    async def edit(
+        self, ctx: Context, p: Persona, options: dict[str, Any], picture: Picture | None = None
+    ) -> Persona:
         """Change fields of a persona (the dispatcher checked it is the caller's); traits are
-        merged into the ones it has (see merge_traits)."""
+        merged into the ones it has (see merge_traits). One avatar at a time: a new picture
+        drops the avatar URL, a new URL (or an empty one) drops the picture."""
         values = self.fields(self._merged(p, options))
+        if picture is not None and values.get("avatar_url"):
+            raise BadInput("give an avatar image or an avatar URL, not both")
+        if "avatar_url" in values:
+            values["avatar_image"] = ""
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
         becomes_public = values.get("visibility") == "public" and p.visibility != "public"
         display = values.get("display_name", "")
         await self._check_unambiguous(ctx, p.name, display, becomes_public, itself=p.id)
+        values.update(await self._avatar(picture))
         return await self.repo.update(p.id, values, ctx.user_id)
 
     def _merged(self, p: Persona, options: dict[str, Any]) -> dict[str, Any]:

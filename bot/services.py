@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.model_choice import ModelChoice
     from bot.moods import Moods
     from bot.persona_service import PersonaService
+    from bot.pictures import Pictures
     from bot.retirement import Retirement
     from bot.voice.service import VoiceService
     from storage.chats import ChatRepo
@@ -34,6 +35,7 @@ class Services:
 
     settings: Settings
     personas: PersonaService
+    pictures: Pictures
     models: ModelChoice
     turns: TurnRepo
     memory: MemoryService | None

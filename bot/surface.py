@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.context import Context
     from bot.dispatch import Dispatcher
     from bot.persona_service import PersonaService
+    from bot.pictures import Pictures
 
 
 def _declared(line: str) -> CommandSpec | None:
@@ -30,7 +31,7 @@ def _declared(line: str) -> CommandSpec | None:
 
 def look(p: Persona) -> Look:
     """How a persona presents itself in a Reply."""
-    return Look(p.name, p.display_name, p.avatar_url)
+    return Look(p.name, p.display_name, p.avatar_url, p.avatar_image)
 
 
 class SurfaceQueries:
@@ -38,6 +39,7 @@ class SurfaceQueries:
 
     settings: Settings
     personas: PersonaService
+    pictures: Pictures
     channels: ChatChannels
     dispatch: Dispatcher
     commands: dict[tuple[str, ...], CommandSpec]
@@ -152,6 +154,10 @@ class SurfaceQueries:
         except BotError as err:
             return err.message
         return None
+
+    async def avatar(self, picture_id: str, side: int = 256) -> bytes | None:
+        """A persona's picture as a square PNG avatar (e.g. for a Discord webhook)."""
+        return await self.pictures.avatar(picture_id, side)
 
     def template_choices(self) -> list[tuple[str, str]]:
         """Persona templates (name, description), for pickers like the Telegram wizard."""

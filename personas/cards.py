@@ -91,7 +91,7 @@ def read(raw: bytes, limits: CardLimits) -> Card:
     """A card from a PNG (its `ccv3` chunk, else `chara`) or from card JSON; anything else is
     refused with one line saying what is wrong."""
     if len(raw) > limits.file_bytes:
-        raise BadInput(f"the card is {_size(len(raw))} (limit {_size(limits.file_bytes)})")
+        raise BadInput(f"the card is {size_text(len(raw))} (limit {size_text(limits.file_bytes)})")
     if raw.startswith(PNG_MAGIC):
         return parse(_png_json(raw), limits)
     if raw.startswith(b"\xff\xd8"):
@@ -108,7 +108,8 @@ def read(raw: bytes, limits: CardLimits) -> Card:
     return parse(_json(text, "the card JSON"), limits)
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count as people read it: 212 KB, 1.5 MB."""
     if n >= 1_048_576:
         return f"{n / 1_048_576:.1f}".removesuffix(".0") + " MB"
     return f"{n / 1024:.1f}".removesuffix(".0") + " KB"

@@ -36,6 +36,7 @@ class Persona:
     system_prompt: str = ""
     bio: str = ""
     avatar_url: str = ""
+    avatar_image: str = ""  # a stored picture's id (its content hash); wins over the URL
     greeting: str = ""
     example_dialogue: str = ""
     post_history: str = ""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -63,6 +64,7 @@ class PersonaRow(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     bio: Mapped[str] = mapped_column(Text, default="")
     avatar_url: Mapped[str] = mapped_column(Text, default="")
+    avatar_image: Mapped[str] = mapped_column(String(64), default="")  # a Picture id
     system_prompt: Mapped[str] = mapped_column(Text, default="")
     greeting: Mapped[str] = mapped_column(Text, default="")
     example_dialogue: Mapped[str] = mapped_column(Text, default="")
@@ -144,6 +146,19 @@ class Turn(Base):
     chat_id: Mapped[int | None] = mapped_column(
         ForeignKey("chats.id", ondelete="CASCADE"), nullable=True
     )
+
+
+class PictureRow(Base):
+    """A persona picture, stored once per content hash (versions may still point at it)."""
+
+    __tablename__ = "pictures"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of data
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    mime: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PersonaVersion(Base):

@@ -21,6 +21,7 @@ FIELDS = (
     "system_prompt",
     "bio",
     "avatar_url",
+    "avatar_image",
     "greeting",
     "example_dialogue",
     "post_history",

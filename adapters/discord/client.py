@@ -85,7 +85,9 @@ class DiscordAdapter:
         self.config = config or core.settings.adapters.discord
         self.client = _Client(self, intents=intents(self.config), allowed_mentions=NO_MENTIONS)
         self.slash = Slash(core)
-        self.sender = Sender(self.client, self.config.webhooks)
+        self.sender = Sender(
+            self.client, self.config.webhooks, core.avatar, self.config.avatar_webhooks
+        )
         self.chat = Chat(
             self.client,
             core,

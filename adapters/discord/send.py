@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ LIMIT = 2000  # characters per Discord message
 WEBHOOK_NAME = "personabot"
 WEBHOOK_HOMES = (discord.TextChannel, discord.ForumChannel)  # DMs and voice chats have none
 NO_MENTIONS = discord.AllowedMentions.none()  # a persona must never ping @everyone or roles
+FACE_ID = 16  # hex digits of a picture id in an avatar webhook's name
 
 
 def files_of(attachments: Sequence[Attachment]) -> list[discord.File]:
@@ -40,13 +43,34 @@ def name_header(look: Look) -> str:
     return f"**{discord.utils.escape_markdown(look.display_name)}**\n"
 
 
-class Sender:
-    """Posts persona replies; one reused webhook per channel (Discord allows 15 per channel)."""
+def face_name(picture_id: str) -> str:
+    """The name of the webhook that carries a persona picture as its own avatar: the picture
+    id in the name lets a restarted bot find it again (Discord keeps webhooks, not our map)."""
+    return f"{WEBHOOK_NAME} {picture_id[:FACE_ID]}"
 
-    def __init__(self, client: discord.Client, use_webhooks: bool) -> None:
+
+class Sender:
+    """Posts persona replies; one reused webhook per channel (Discord allows 15 per channel).
+
+    A persona with an avatar *picture* (not a URL) posts through a webhook whose own avatar is
+    that picture: webhook messages take an avatar only as a URL, and an uploaded attachment's
+    URL expires. At most `faces` such webhooks per channel; the least recently used one is
+    repainted (name and avatar) when another picture needs a place."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        use_webhooks: bool,
+        avatar: Callable[[str], Awaitable[bytes | None]] | None = None,
+        faces: int = 4,
+    ) -> None:
         self.client = client
         self.use_webhooks = use_webhooks
+        self._avatar = avatar
+        self._max_faces = faces
         self._hooks: dict[int, discord.Webhook | None] = {}  # None: not allowed there
+        self._faces: dict[int, OrderedDict[str, discord.Webhook]] = {}  # by picture id prefix
+        self._painting: dict[int, asyncio.Lock] = {}
 
     def _home(self, channel: Any) -> Any:
         """The channel that owns webhooks: a thread's parent, or the channel itself."""
@@ -62,13 +86,18 @@ class Sender:
         if home.id in self._hooks:
             return self._hooks[home.id]
         hook: discord.Webhook | None = None
+        faces: OrderedDict[str, discord.Webhook] = OrderedDict()
         try:
             me = self.client.user
             for found in await home.webhooks():
                 mine = found.user is not None and me is not None and found.user.id == me.id
-                if found.token and mine:
+                if not (found.token and mine):
+                    continue
+                if found.name == WEBHOOK_NAME and hook is None:
                     hook = found
-                    break
+                elif (found.name or "").startswith(f"{WEBHOOK_NAME} "):
+                    faces[(found.name or "").split(" ", 1)[1]] = found
+            self._faces[home.id] = faces
             if hook is None:
                 hook = await home.create_webhook(name=WEBHOOK_NAME, reason="persona replies")
                 log.info("created a webhook in #%s (%s)", getattr(home, "name", "?"), home.id)
@@ -87,6 +116,8 @@ class Sender:
         if message.webhook_id is None:
             return False
         if any(h is not None and h.id == message.webhook_id for h in self._hooks.values()):
+            return True
+        if any(h.id == message.webhook_id for f in self._faces.values() for h in f.values()):
             return True
         app_id = self.client.application_id
         return app_id is not None and message.application_id == app_id
@@ -111,11 +142,12 @@ class Sender:
             kwargs: dict[str, Any] = {"view": controls} if controls is not None else {}
             if isinstance(channel, discord.Thread):
                 kwargs["thread"] = channel
+            face = await self._face(self._home(channel), look.avatar_id)
             try:
-                msg = await hook.send(
+                msg = await (face or hook).send(
                     text,
                     username=look.display_name[:80],
-                    avatar_url=look.avatar_url or None,
+                    avatar_url=None if face else look.avatar_url or None,
                     allowed_mentions=NO_MENTIONS,
                     files=list(files),
                     wait=True,
@@ -124,6 +156,7 @@ class Sender:
                 return Posted(msg, hook, "")
             except discord.NotFound:  # someone deleted our webhook: make a new one next time
                 self._hooks.pop(self._home(channel).id, None)
+                self._faces.pop(self._home(channel).id, None)
             except discord.HTTPException as exc:  # e.g. a display name Discord refuses
                 log.warning("webhook send failed (%s); posting as the bot", exc.status)
         header = name_header(look) if look is not None else ""
@@ -137,6 +170,34 @@ class Sender:
             **extra,
         )
         return Posted(msg, None, header)
+
+    async def _face(self, home: Any, picture_id: str) -> discord.Webhook | None:
+        """The webhook wearing this picture in this channel, made or repainted when needed;
+        None when there is no picture or it can't be had (the plain webhook posts instead)."""
+        faces = self._faces.get(home.id)
+        if not picture_id or self._avatar is None or faces is None or self._max_faces < 1:
+            return None
+        key = picture_id[:FACE_ID]
+        async with self._painting.setdefault(home.id, asyncio.Lock()):
+            if key in faces:
+                faces.move_to_end(key)
+                return faces[key]
+            image = await self._avatar(picture_id)
+            if image is None:
+                return None
+            try:
+                if len(faces) >= self._max_faces:
+                    _, old = faces.popitem(last=False)
+                    face = await old.edit(name=face_name(picture_id), avatar=image)
+                else:
+                    face = await home.create_webhook(
+                        name=face_name(picture_id), avatar=image, reason="a persona's avatar"
+                    )
+            except discord.HTTPException as exc:  # e.g. 15 webhooks already in the channel
+                log.warning("no avatar webhook in channel %s: %s", home.id, exc.text or exc)
+                return None
+            faces[key] = face
+            return face
 
     async def edit(self, posted: Posted, text: str, view: discord.ui.View | None = None) -> None:
         """Replace the text of a message we posted (and give it buttons, with `view`)."""

@@ -48,6 +48,9 @@ class _NoCore:
     def command_list(self) -> list[CommandSpec]:
         return all_commands()
 
+    async def avatar(self, picture_id: str, side: int = 256) -> bytes | None:
+        return None  # nothing is posted while syncing
+
 
 async def publish(token: str, config: DiscordAdapterConfig, guild: int | None) -> int:
     """Log in over REST and sync globally (or to one server); returns the command count."""

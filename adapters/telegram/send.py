@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,8 @@ from telegram.error import BadRequest, TelegramError
 from adapters.streaming import StreamingMessage
 from adapters.telegram.format import Preview, pieces
 from bot.messages import Attachment, Look, Reply
+
+log = logging.getLogger(__name__)
 
 
 class Place:
@@ -64,14 +67,20 @@ class Place:
                 raise
 
     async def attach(self, att: Attachment) -> None:
-        """Audio as a voice note (OGG/Opus), anything else as a document."""
+        """Audio as a voice note (OGG/Opus), a picture to show as a photo, anything else (a
+        card PNG too: sendPhoto would re-encode it and drop the card) as a document."""
         data = io.BytesIO(att.data)
         if att.content_type in ("audio/ogg", "audio/opus") or att.filename.endswith(".ogg"):
             await self.bot.send_voice(voice=data, filename=att.filename, **self._where(False))
-        else:
-            await self.bot.send_document(
-                document=data, filename=att.filename, **self._where(False)
-            )
+            return
+        if att.inline:
+            try:
+                await self.bot.send_photo(photo=data, filename=att.filename, **self._where(False))
+                return
+            except BadRequest as exc:  # e.g. sides Telegram won't show as a photo
+                log.info("sending the picture as a file instead: %s", exc.message)
+                data.seek(0)
+        await self.bot.send_document(document=data, filename=att.filename, **self._where(False))
 
     async def deliver(
         self, reply: Reply, markup: InlineKeyboardMarkup | None = None

@@ -44,7 +44,8 @@ async def persona_import(
     if card is None or not card.data:
         raise BadInput("attach a character card (PNG or JSON) to /persona import")
     parsed = read(card.data, s.personas.card_limits())
-    p, replaced = await s.personas.import_card(ctx, parsed, name, bool(replace))
+    picture = await s.pictures.of_card(card.data, parsed)
+    p, replaced = await s.personas.import_card(ctx, parsed, name, bool(replace), picture)
     await s.personas.switch(ctx, p.name)
     how = "replacing yours" if replaced else "private to you"
     text = (
@@ -74,7 +75,8 @@ async def persona_export(s: Services, ctx: Context, name: str | None, format: st
         body = json.dumps(v3(card), ensure_ascii=False, indent=2).encode()
         file = Attachment(f"{p.name}.json", "application/json", body)
     else:
-        file = Attachment(f"{p.name}.png", "image/png", png(card))
+        found = await s.pictures.get(p.avatar_image)
+        file = Attachment(f"{p.name}.png", "image/png", png(card, found.data if found else None))
     return Reply(
         text=f"{p.display_name} as a character card: {file.filename}",
         attachments=(file,),

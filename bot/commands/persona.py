@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot.commands.cards import greeting_reply
 from bot.commands.spec import Form, Param, Picker, Step, Target, Wizard, command
 from bot.errors import BadInput
-from bot.messages import Reply
+from bot.messages import Attachment, Reply
 from bot.surface import look
 from personas.knowledge import LIMIT as KNOWLEDGE_LIMIT
 from personas.knowledge import scrub
@@ -78,7 +78,7 @@ def describe(p: Persona, *, full: bool) -> str:
         ("temperature", "" if p.temperature is None else f"{p.temperature:g}"),
         ("voice", p.voice),
         ("memory decay", p.decay),
-        ("avatar", p.avatar_url),
+        ("avatar", "a picture (attached)" if p.avatar_image else p.avatar_url),
         ("greeting", p.greeting),
     ):
         if value:
@@ -131,7 +131,12 @@ async def persona_show(s: Services, ctx: Context, name: str | None) -> Reply:
             else f"after {p.retire_after_days} quiet days"
         )
         text += f"\n  retiring {plan}"
-    return Reply(text=text, ephemeral=True)
+    found = await s.pictures.get(p.avatar_image)
+    pictures: tuple[Attachment, ...] = ()
+    if found is not None:
+        kind = found.mime.split("/")[1].replace("jpeg", "jpg")
+        pictures = (Attachment(f"{p.name}.{kind}", found.mime, found.data, inline=True),)
+    return Reply(text=text, attachments=pictures, ephemeral=True)
 
 
 @command(
@@ -188,20 +193,26 @@ async def persona_create(s: Services, ctx: Context, name: str, **given: Any) -> 
     "persona",
     "edit",
     help="Change fields of a persona you own",
-    params=(NAME, *PERSONA_OPTIONS),
+    params=(
+        NAME,
+        *PERSONA_OPTIONS,
+        Param("image", "a picture to be its avatar (PNG, JPEG, WebP or GIF)", type="file"),
+    ),
     target=Target("name", "owner", doing="change it"),
     form=Form(LONG, prefill="fields"),
 )
 async def persona_edit(
-    s: Services, ctx: Context, name: str, target: Persona, **given: Any
+    s: Services, ctx: Context, name: str, target: Persona, image: Attachment | None, **given: Any
 ) -> Reply:
-    """Update the given fields."""
+    """Update the given fields; an attached picture becomes the avatar."""
     options = _options(given)
-    if not options:
-        raise BadInput('nothing to change — give fields like prompt="…" or bio="…"')
+    if not options and image is None:
+        raise BadInput('nothing to change — give fields like prompt="…" or bio="…", or a picture')
     await check_model(s, options)
-    p = await s.personas.edit(ctx, target, options)
-    return Reply(text=f"Updated {p.display_name}: {', '.join(sorted(options))}.", ephemeral=True)
+    picture = await s.pictures.check(image.data) if image is not None else None
+    p = await s.personas.edit(ctx, target, options, picture)
+    changed = sorted(options) + (["avatar image"] if picture else [])
+    return Reply(text=f"Updated {p.display_name}: {', '.join(changed)}.", ephemeral=True)
 
 
 @command(

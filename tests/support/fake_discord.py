@@ -8,6 +8,8 @@ Every request is recorded as a `Call` for the tests to assert on.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import re
@@ -77,6 +79,39 @@ class Call:
         return str((data or {}).get("content") or "")
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A message posted through a webhook: the name and avatar members saw on it."""
+
+    webhook_id: int
+    username: str
+    avatar_url: str | None  # the per-message override, if one was sent
+    avatar: bytes | None  # else the webhook's own avatar at that moment (None: Discord's default)
+
+
+# Discord's documented rules (Create Webhook, Image Data): a name of 1-80 characters without
+# "clyde" or "discord"; an avatar as a base64 data URI; at most 15 webhooks per channel.
+IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=]+)")
+MAX_WEBHOOKS = 15
+
+
+def _webhook_problem(body: dict[str, Any]) -> web.Response | None:
+    name = body.get("name")
+    if name is not None and (
+        not 1 <= len(name) <= 80 or "clyde" in name.lower() or "discord" in name.lower()
+    ):
+        return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+    avatar = body.get("avatar")
+    if avatar is not None and not IMAGE_DATA.fullmatch(avatar):
+        return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+    return None
+
+
+def _image(value: str | None) -> bytes | None:
+    match = IMAGE_DATA.fullmatch(value or "")
+    return base64.b64decode(match.group(2)) if match else None
+
+
 @dataclass
 class FakeDiscord:
     """Serves the REST routes the adapter uses; records every call."""
@@ -86,6 +121,8 @@ class FakeDiscord:
     uploads: list[bytes] = field(default_factory=list)  # every file's bytes, in order
     no_webhooks: set[int] = field(default_factory=set)  # channels answering 403
     webhooks: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    avatars: dict[int, bytes] = field(default_factory=dict)  # webhook id → its default avatar
+    shown: list[Shown] = field(default_factory=list)  # every webhook post, as members saw it
     global_commands: list[dict[str, Any]] = field(default_factory=list)
     guild_commands: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     cdn: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by file name
@@ -171,6 +208,15 @@ class FakeDiscord:
         self._changed.set()
         return response
 
+    def _paint(self, hook: dict[str, Any], avatar: str | None) -> None:
+        """Set a webhook's default avatar from image data (None: back to Discord's default)."""
+        image = _image(avatar)
+        hook["avatar"] = hashlib.md5(image).hexdigest() if image else None
+        if image:
+            self.avatars[int(hook["id"])] = image
+        else:
+            self.avatars.pop(int(hook["id"]), None)
+
     def _message(self, channel_id: int | str, content: str, **extra: Any) -> dict[str, Any]:
         return {
             "id": str(snowflake()),
@@ -245,6 +291,20 @@ class FakeDiscord:
                     "resource": {"type": kind, **({"message": message} if message else {})},
                 }
             )
+        if match := re.fullmatch(r"webhooks/(\d+)", p):  # modify a webhook (the bot's auth)
+            hook_id = int(match.group(1))
+            found = [
+                h for hooks in self.webhooks.values() for h in hooks if int(h["id"]) == hook_id
+            ]
+            if not found:
+                return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+            if problem := _webhook_problem(body):
+                return problem
+            if "name" in body:
+                found[0]["name"] = body["name"]
+            if "avatar" in body:
+                self._paint(found[0], body["avatar"])
+            return _json(found[0])
         if match := re.fullmatch(r"webhooks/(\d+)/([^/]+)(/messages/([^/]+))?", p):
             hook_id = int(match.group(1))
             author = BOT_USER
@@ -254,6 +314,14 @@ class FakeDiscord:
                         author = {**user(hook_id, body.get("username") or hook["name"], bot=True)}
             content = body.get("content", "") or ""
             if m == "POST":
+                self.shown.append(
+                    Shown(
+                        hook_id,
+                        str(author.get("username", "")),
+                        body.get("avatar_url"),
+                        self.avatars.get(hook_id),
+                    )
+                )
                 return _json(self._message(0, content, webhook_id=str(hook_id), author=author))
             if m in ("PATCH", "GET"):
                 msg = self._message(0, content, webhook_id=str(hook_id), author=author)
@@ -295,6 +363,13 @@ class FakeDiscord:
             hooks = self.webhooks.setdefault(cid, [])
             if m == "GET":
                 return _json(hooks)
+            if problem := _webhook_problem(body):
+                return problem
+            if len(hooks) >= MAX_WEBHOOKS:
+                return _json(
+                    {"message": "Maximum number of webhooks reached (15)", "code": 30007},
+                    status=400,
+                )
             hook = {
                 "id": str(snowflake()),
                 "type": 1,
@@ -306,6 +381,7 @@ class FakeDiscord:
                 "application_id": str(APP_ID),
                 "user": BOT_USER,
             }
+            self._paint(hook, body.get("avatar"))
             hooks.append(hook)
             return _json(hook)
         if match := re.fullmatch(r"applications/\d+(/guilds/(\d+))?/commands", p):

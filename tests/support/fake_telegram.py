@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from PIL import Image, UnidentifiedImageError
 
 from tests.support.loopback import serve
 
@@ -38,6 +40,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: list[str] = field(default_factory=list)
+    uploads: list[bytes] = field(default_factory=list)  # the files' bytes, in order
     at: float = field(default_factory=time.monotonic)
     result: Any = None
 
@@ -50,6 +53,21 @@ class Call:
         """A parameter PTB sent JSON-encoded (reply_markup, commands, …)."""
         value = self.params.get(key)
         return json.loads(value) if isinstance(value, str) else value
+
+
+def photo_problem(data: bytes) -> str:
+    """Why the Bot API's sendPhoto refuses these bytes (its documented limits: at most 10 MB,
+    width + height at most 10000, a side ratio at most 20), or ""."""
+    if len(data) > 10 * 1024 * 1024:
+        return "file is too big"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError):
+        return "IMAGE_PROCESS_FAILED"
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        return "PHOTO_INVALID_DIMENSIONS"
+    return ""
 
 
 @dataclass
@@ -148,25 +166,31 @@ class FakeBotAPI:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id])
 
-    async def _params(self, request: web.Request) -> tuple[dict[str, Any], list[str]]:
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], list[str], list[bytes]]:
         if request.content_type.startswith("multipart/"):
             params: dict[str, Any] = {}
-            files = []
+            files, uploads = [], []
             async for part in await request.multipart():
                 if part.filename:  # type: ignore[union-attr]
                     files.append(part.filename)  # type: ignore[union-attr]
-                    await part.read()  # type: ignore[union-attr]
+                    uploads.append(bytes(await part.read()))  # type: ignore[union-attr]
                 else:
                     params[part.name or ""] = await part.text()  # type: ignore[union-attr]
-            return params, files
+            return params, files, uploads
         if request.content_type == "application/json":
-            return await request.json(), []
-        return dict(await request.post()), []
+            return await request.json(), [], []
+        return dict(await request.post()), [], []
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params, files = await self._params(request)
-        call = Call(method, params, files)
+        params, files, uploads = await self._params(request)
+        call = Call(method, params, files, uploads)
+        refused = photo_problem(uploads[0]) if method == "sendPhoto" and uploads else ""
+        if refused:
+            self.calls.append(call)
+            self._changed.set()
+            body = {"ok": False, "error_code": 400, "description": f"Bad Request: {refused}"}
+            return web.json_response(body, status=400)
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
         else:
@@ -209,6 +233,9 @@ class FakeBotAPI:
         if method == "sendVoice":
             voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 1}
             return self._message(params, voice=voice)
+        if method == "sendPhoto":
+            sizes = [{"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}]
+            return self._message(params, photo=sizes)
         if method == "sendDocument":
             doc = {"file_id": "d1", "file_unique_id": "d1", "file_name": files[0] if files else ""}
             return self._message(params, document=doc)
@@ -333,6 +360,30 @@ def document(
         "file_name": file_name,
         "mime_type": mime_type,
     }
+    if caption:
+        msg["caption"] = caption
+    return update
+
+
+def photo(
+    sender: dict[str, Any], file_ids: list[str], size: tuple[int, int], caption: str = ""
+) -> dict[str, Any]:
+    """A `message` update carrying a photo: the Bot API's array of PhotoSize, smallest first
+    (Telegram re-encodes photos as JPEG in several sizes; the last is the largest)."""
+    update = message(sender, "")
+    msg = update["message"]
+    del msg["text"]
+    width, height = size
+    count = len(file_ids)
+    msg["photo"] = [
+        {
+            "file_id": fid,
+            "file_unique_id": fid,
+            "width": width * (i + 1) // count,
+            "height": height * (i + 1) // count,
+        }
+        for i, fid in enumerate(file_ids)
+    ]
     if caption:
         msg["caption"] = caption
     return update
