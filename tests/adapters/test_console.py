@@ -136,6 +136,35 @@ def test_a_card_is_imported_from_a_path_and_exported_to_a_file(
     assert "can't read" in proc.stdout and "missing.png" in proc.stdout
 
 
+def test_an_image_path_given_to_edit_is_the_avatar_and_show_prints_its_path(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    import io
+
+    from PIL import Image
+
+    picture = tmp_path / "face.txt"  # the name says text; the bytes say WebP
+    out = io.BytesIO()
+    Image.new("RGB", (30, 40), (5, 6, 7)).save(out, "WEBP", lossless=True)
+    picture.write_bytes(out.getvalue())
+    env = {"PERSONABOT__DATA_DIR": str(tmp_path / "data")}
+    lines = [
+        '/persona create bard prompt="A bard."',
+        f"/persona edit bard image={picture}",
+        "/persona show bard",
+        "/persona export bard",
+    ]
+    proc = run_console(lines, env, "console", "--user", "ann")
+    assert proc.returncode == 0, proc.stderr
+    assert "Updated Bard: avatar image." in proc.stdout
+    (shown,) = [x.split(" ", 1)[1] for x in proc.stdout.splitlines() if x.startswith("picture:")]
+    assert shown.endswith("bard.webp") and Path(shown).read_bytes() == picture.read_bytes()
+    (card,) = [x.split(" ", 1)[1] for x in proc.stdout.splitlines() if x.startswith("saved ")]
+    assert card.endswith("bard.png") and Path(card).parent != Path(shown).parent
+    with Image.open(card) as exported:
+        assert exported.size == (30, 40)  # the picture, not the 400×600 placeholder
+
+
 def test_console_user_is_remembered_across_runs(tmp_path: Path, fake_llm: FakeOpenAI) -> None:
     env = {
         "PERSONABOT__DATA_DIR": str(tmp_path),
