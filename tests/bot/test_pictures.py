@@ -103,6 +103,10 @@ async def test_an_image_attached_to_edit_becomes_the_avatar_and_is_versioned(cor
     assert look.avatar_id == edited.avatar_image and look.avatar_url == ""
     history = await core.handle_text(who("alice"), "/persona history bard")
     assert "avatar" in history.text
+    diff = await core.handle_text(who("alice"), "/persona diff bard 1 2")
+    picture_id = edited.avatar_image[:12]
+    assert f"avatar_image: (empty) → picture {picture_id}" in diff.text
+    assert "avatar_url: https://a.example/b.png → (empty)" in diff.text
     await send(core, "alice", "/persona edit bard", image("PNG", (1, 2, 3)))
     assert (await row(core, "bard")).avatar_image != edited.avatar_image
     confirm = await core.handle_text(who("alice"), "/persona rollback bard 2")
