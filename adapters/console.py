@@ -33,6 +33,8 @@ CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x
 def shown(text: str) -> str:
     """Text as it is safe to print on a terminal."""
     return CONTROL.sub("", text)
+
+
 YES = {"y", "yes"}
 
 

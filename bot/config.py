@@ -130,6 +130,20 @@ class MoodConfig(_Section):
     relax_half_life_hours: float = Field(default=6, gt=0)
 
 
+class GroupConfig(_Section):
+    context: bool = True
+    channel_chars: int = Field(default=3000, ge=0)
+    reply_depth: int = Field(default=5, ge=0, le=50)
+    keep: int = Field(default=500, ge=10)
+
+
+class SceneConfig(_Section):
+    mode: Literal["round_robin", "natural", "all"] = "natural"
+    max_chain: int = Field(default=2, ge=0, le=20)
+    max_personas: int = Field(default=6, ge=2, le=20)
+    allow_bots: bool = False
+
+
 class PersonasConfig(_Section):
     default: str = "assistant"
     presets_dir: str = ""
@@ -167,6 +181,7 @@ class LimitsConfig(_Section):
     card_field: int = Field(64_000, ge=100)
     lore_entries: int = Field(1_000, ge=1)
     picture_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    channel_turns: int = Field(20, ge=0, le=200)
 
 
 class ConsoleAdapterConfig(_Section):
@@ -217,6 +232,8 @@ class Settings(_Section):
     voice: VoiceConfig = VoiceConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     mood: MoodConfig = MoodConfig()
+    group: GroupConfig = GroupConfig()
+    scene: SceneConfig = SceneConfig()
 
     @property
     def vectors_path(self) -> Path:

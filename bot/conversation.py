@@ -154,8 +154,10 @@ class Conversation:
         window: Window,
         memories: list[MemoryLine],
         mood: str,
+        channel: str = "",
     ) -> list[dict[str, str]]:
-        """The chat messages for `text` after the chat's window."""
+        """The chat messages for `text` after the chat's window (and a group channel's
+        recent lines)."""
         me = await self.descriptions.for_persona(ctx.user_id, persona.id)
         limits = self.settings.limits
         return build_messages(
@@ -169,6 +171,7 @@ class Conversation:
             memory_chars=self.settings.memory.prompt_chars,
             mood=mood,
             summary=window.summary_text,
+            channel=channel,
         )
 
     async def _recall(

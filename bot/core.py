@@ -7,6 +7,7 @@ import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
+from bot.channel_context import ChannelContext
 from bot.channels import ChatChannels
 from bot.commands.cards import greeting_reply
 from bot.commands.parse import parse
@@ -50,6 +51,7 @@ from bot.voice.sniff import is_audio
 from personas.catalog import load_templates
 from personas.model import Persona
 from personas.prompt import MemoryLine
+from storage.channel_lines import ChannelLines
 from storage.channels import ChatChannelRepo
 from storage.chats import ChatRepo
 from storage.db import Database
@@ -109,6 +111,7 @@ class Core(SurfaceQueries):
         )
         self.jobs = JobRunner(self)
         self.chats = ChatRepo(db)
+        self.group = ChannelContext(ChannelLines(db, settings.group.keep), settings)
         self.summaries = Summaries(settings, llm, self.turns, SummaryRepo(db), memory)
         self.conversation = Conversation(
             settings,
@@ -255,13 +258,16 @@ class Core(SurfaceQueries):
                 moved = await self.moods.feel(owner, persona, text, now)
                 mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
             turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
+            said_id = await self.group.said(ctx, incoming, text, turn_id)
             memories, keeping = await self._recall_and_remember(
                 owner, text, turn_id, window, ctx.space_id, here
             )
             try:
                 model, temperature, _ = await self.models.effective(ctx, persona)
+                shown = {t.id for t in window.history}
+                heard = await self.group.heard(ctx, incoming, persona, shown, said_id)
                 messages = await self.conversation.messages(
-                    ctx, persona, text, window, memories, mood
+                    ctx, persona, text, window, memories, mood, heard.text
                 )
                 key = (incoming.who.platform, incoming.who.user_ref)
                 stop = self._stops[key] = asyncio.Event()
@@ -279,7 +285,9 @@ class Core(SurfaceQueries):
                 except LLMFailure as failure:
                     kept = failure.partial
                     if kept is not None and kept.text:  # the user saw part of it: kept, as cut
-                        cut_id = await self._store_reply(owner, ctx, persona, kept, "cut", chat)
+                        cut_id = await self._store_reply(
+                            owner, ctx, persona, kept, "cut", chat, heard.others
+                        )
                         if failure.kind == "stopped":
                             return Reply(
                                 text=f"{kept.text.strip()}\n\n{failure.message}",
@@ -287,7 +295,12 @@ class Core(SurfaceQueries):
                                 versions=Versions(cut_id, 1, 1),
                             )
                     return Reply(text=failure.message, persona=look(persona), error=True)
-                reply_id = await self._store_reply(owner, ctx, persona, done, "done", chat)
+                reply_id = await self._store_reply(
+                    owner, ctx, persona, done, "done", chat, heard.others
+                )
+                line_id = await self.group.replied(
+                    ctx, persona, done.text, reply_id, incoming.message_ref
+                )
             finally:
                 if keeping is not None:
                     await keeping
@@ -300,6 +313,7 @@ class Core(SurfaceQueries):
             text=done.text.strip() or "…",
             persona=look(persona),
             versions=Versions(reply_id, 1, 1),
+            line_id=line_id,
         )
         if self.voice is not None and await self.voice_on(ctx):
             reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
@@ -313,6 +327,7 @@ class Core(SurfaceQueries):
         reply: Completion,
         status: str,
         chat: int,
+        heard_others: bool = False,
     ) -> int:
         """The model's reply (whole, or "cut" when its stream broke off) with its usage."""
         return await self.turns.add_assistant(
@@ -325,6 +340,7 @@ class Core(SurfaceQueries):
             completion_tokens=reply.completion_tokens,
             status=status,
             chat_id=chat,
+            heard_others=heard_others,
         )
 
     async def _after_retirement(self, ctx: Context, stored: Persona) -> Reply:
@@ -508,6 +524,12 @@ class Core(SurfaceQueries):
         except BadInput as err:
             return Reply(text=err.message, error=True, ephemeral=True)
         return await self.command(CommandCall(who, spec.path, args, attachments))
+
+    async def delivered(self, line_id: int | None, message_ref: str) -> None:
+        """An adapter posted a persona's line as message `message_ref` (a reply to it then
+        finds it)."""
+        if line_id is not None and message_ref:
+            await self.group.delivered(line_id, message_ref)
 
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""

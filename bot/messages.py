@@ -34,6 +34,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """The message a message replies to (Discord's message reference, Telegram's
+    reply_to_message): who wrote it and what it says."""
+
+    name: str
+    text: str
+    message_ref: str = ""
+
+
+@dataclass(frozen=True)
 class Incoming:
     """A plain chat message (a turn with the active persona)."""
 
@@ -45,6 +55,8 @@ class Incoming:
     # unaddressed message is answered (a chat channel) is the core's decision.
     addressed: bool = True
     parent_ref: str = ""  # the channel a thread belongs to, where the platform has threads
+    message_ref: str = ""  # the platform's id of this message (replies to it find it)
+    quoted: Quoted | None = None  # the message it replies to, as the platform delivered it
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,10 @@ class Reply:
     form: FormRequest | None = None
     versions: Versions | None = None  # set on a persona's reply that can be regenerated
     greetings: Greetings | None = None  # set on a greeting that has alternates
+    # A persona's line in a group channel: adapters tell Core.delivered the message id it got.
+    line_id: int | None = None
+    # In a scene, another persona answers next: adapters stream Core.scene_next as it.
+    next: Look | None = None
 
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.

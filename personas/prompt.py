@@ -120,9 +120,11 @@ def build_messages(
     memory_chars: int = 1500,
     mood: str = "",
     summary: str = "",
+    channel: str = "",
 ) -> list[dict[str, str]]:
     """Messages for the LLM; the oldest history is dropped first to fit history_chars.
-    `summary` tells what the conversation held before the history shown."""
+    `summary` tells what the conversation held before the history shown; `channel`, what
+    others said in a group channel, goes just before the new message."""
     kept: list[HistoryItem] = []
     budget = history_chars
     for item in reversed(history):
@@ -148,6 +150,8 @@ def build_messages(
         system += "\n\n" + remembered
     messages = [{"role": "system", "content": system}]
     messages += [{"role": h.role, "content": h.content} for h in kept]
+    if channel:
+        messages.append({"role": "system", "content": channel})
     messages.append({"role": "user", "content": user_text})
     if persona.post_history:
         # Placed after the history so it outweighs drift in long chats (SillyTavern's idea).

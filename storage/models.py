@@ -146,6 +146,56 @@ class Turn(Base):
     chat_id: Mapped[int | None] = mapped_column(
         ForeignKey("chats.id", ondelete="CASCADE"), nullable=True
     )
+    # A reply whose prompt carried other people's channel lines: its text is kept out of the
+    # owner's long-term memory (extraction, summaries), since it may repeat them.
+    heard_others: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChannelLine(Base):
+    """A line said in a public channel (by a user or a persona): channel context for the
+    prompts of everyone talking there, never anyone's long-term memory."""
+
+    __tablename__ = "channel_lines"
+    __table_args__ = (
+        Index("ix_channel_lines_where", "space_id", "channel_ref", "id"),
+        Index("ix_channel_lines_ref", "space_id", "message_ref"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    channel_ref: Mapped[str] = mapped_column(String(64))
+    message_ref: Mapped[str] = mapped_column(String(64), default="")  # the platform's id
+    reply_to_ref: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    persona_id: Mapped[int | None] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), nullable=True
+    )
+    turn_id: Mapped[int | None] = mapped_column(
+        ForeignKey("turns.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SceneRow(Base):
+    """Several personas taking turns in one channel."""
+
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("space_id", "channel_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    channel_ref: Mapped[str] = mapped_column(String(64))
+    starter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    persona_ids: Mapped[list[int]] = mapped_column(JSON)
+    next_index: Mapped[int] = mapped_column(Integer, default=0)  # round_robin's next speaker
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class PictureRow(Base):

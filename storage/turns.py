@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from storage.db import Database
@@ -32,6 +32,7 @@ class TurnRecord:
     version: int = 1  # a regenerated reply: the version shown, of `versions`
     versions: int = 1
     chat_id: int | None = None
+    heard_others: bool = False  # a reply whose prompt carried other people's channel lines
 
 
 def _turn(row: Turn) -> TurnRecord:
@@ -48,6 +49,7 @@ def _turn(row: Turn) -> TurnRecord:
         row.version,
         row.versions,
         row.chat_id,
+        bool(row.heard_others),
     )
 
 
@@ -110,8 +112,10 @@ class TurnRepo:
         completion_tokens: int,
         status: str = "done",
         chat_id: int | None = None,
+        heard_others: bool = False,
     ) -> int:
-        """Store the reply together with its token usage ("cut": only part of it arrived)."""
+        """Store the reply together with its token usage ("cut": only part of it arrived);
+        `heard_others`: its prompt carried other people's channel lines."""
         tokens = {
             "model": model,
             "prompt_tokens": prompt_tokens,
@@ -125,7 +129,12 @@ class TurnRepo:
             turn_id = await s.scalar(
                 insert(Turn)
                 .values(
-                    role="assistant", content=content, status=status, chat_id=chat_id, **tokens
+                    role="assistant",
+                    content=content,
+                    status=status,
+                    chat_id=chat_id,
+                    heard_others=heard_others,
+                    **tokens,
                 )
                 .returning(Turn.id)
             )
@@ -283,7 +292,8 @@ class TurnRepo:
         answer = aliased(Turn)
         async with self._sessions() as s:
             rows = await s.execute(
-                select(Turn, answer.content)
+                # A reply that heard other people may repeat them: not this owner's to learn.
+                select(Turn, case((answer.heard_others, ""), else_=answer.content))
                 .join(answer, answer.id == first_reply)
                 .where(
                     Turn.role == "user",

@@ -14,12 +14,21 @@ from adapters.discord.stream import Stream
 from adapters.discord.views import ConfirmView, greetings_view, stop_view, versions_view
 from adapters.private import answer_privately
 from bot.core import Core
-from bot.messages import Attachment, Incoming, Reply, Who
+from bot.messages import Attachment, Incoming, Quoted, Reply, Who
 from bot.split import split_text
 
 log = logging.getLogger(__name__)
 
 REMEMBERED = 10_000  # replies whose ❌ is honoured (the newest)
+
+
+def quoted(message: discord.Message) -> Quoted | None:
+    """The message this one replies to, as Discord resolved it (None: not a reply, or gone)."""
+    ref = message.reference
+    parent = ref.resolved if ref is not None else None
+    if not isinstance(parent, discord.Message):
+        return None
+    return Quoted(parent.author.display_name, parent.content, str(parent.id))
 
 
 class Chat:
@@ -112,10 +121,13 @@ class Chat:
         )
         stream.start_typing()
         reply_to = str(message.reference.message_id) if message.reference else None
-        reply = await self.core.chat(
-            Incoming(who, text, files, reply_to), stream.push, stream.working
+        incoming = Incoming(
+            who, text, files, reply_to, message_ref=str(message.id), quoted=quoted(message)
         )
+        reply = await self.core.chat(incoming, stream.push, stream.working)
         posted = await stream.finish(reply, self._controls(reply, message.author.id))
+        if posted and not reply.error:
+            await self.core.delivered(reply.line_id, str(posted[0].message.id))
         if reply.versions is not None and not reply.error:
             self._remember(posted, message.author.id, reply.versions.reply_id)
 

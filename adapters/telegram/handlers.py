@@ -19,7 +19,7 @@ from adapters.telegram.format import pieces
 from adapters.telegram.send import Place, TgStream
 from bot.config import TelegramAdapterConfig
 from bot.core import Core
-from bot.messages import Attachment, CommandCall, Incoming, Reply, Who
+from bot.messages import Attachment, CommandCall, Incoming, Quoted, Reply, Who
 
 log = logging.getLogger(__name__)
 
@@ -394,11 +394,19 @@ class Handlers:
         stop = kb.stop_keyboard(who.user_ref) if self.config.reply_buttons else None
         stream = TgStream(place, look, interval=self.config.edit_interval_s, stop=stop)
         stream.start_typing()
-        reply_to = str(message.reply_to_message.message_id) if message.reply_to_message else None
-        reply = await self.core.chat(
-            Incoming(who, text, files, reply_to), stream.push, stream.working
+        parent = message.reply_to_message
+        reply_to = str(parent.message_id) if parent else None
+        quoted = None
+        if parent is not None:
+            author = parent.from_user.full_name if parent.from_user else "someone"
+            quoted = Quoted(author, parent.text or parent.caption or "", str(parent.message_id))
+        incoming = Incoming(
+            who, text, files, reply_to, message_ref=str(message.message_id), quoted=quoted
         )
+        reply = await self.core.chat(incoming, stream.push, stream.working)
         await stream.finish(reply, self._controls(reply, who))
+        if stream.message_id is not None and not reply.error:
+            await self.core.delivered(reply.line_id, str(stream.message_id))
 
     def _controls(self, reply: Reply, who: Who) -> Any:
         """The buttons under a persona's reply (regenerate, swipe) or greeting (◀ ▶)."""

@@ -141,7 +141,9 @@ class TgStream(StreamingMessage):
         (the reply's buttons) goes under its last piece."""
         await self.stop()
         if reply.error or self.message_id is None:
-            await self.place.deliver(reply, None if reply.error else markup)
+            sent = await self.place.deliver(reply, None if reply.error else markup)
+            if sent and not reply.error:
+                self.message_id = sent[0].message_id  # what a reply to it will name
             return
         parts = pieces(reply)
         last = markup if len(parts) == 1 else None

@@ -184,6 +184,7 @@ class Summaries:
                     t.role == "user",
                 )
                 for t in chunk
+                if not t.heard_others  # a reply that heard others may repeat them
             ]
             text = await self._write(text, said, user, persona)
         memory_id = await self._remember(owner, text, here)

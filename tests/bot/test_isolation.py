@@ -23,6 +23,7 @@ USERS = ["ann", "ben", "cat"]
 PERSONAS = ["assistant", "coder", "friend", "mine", "shared"]
 SPACES = ["local", "guild"]
 EVERY = 2  # memory.summary_every
+CHANNEL = "Recent messages in this channel"
 
 op = st.tuples(st.sampled_from(USERS), st.sampled_from(PERSONAS), st.sampled_from(SPACES))
 
@@ -73,6 +74,14 @@ async def _scenario(fake: FakeOpenAI, ops: list[tuple[str, str, str]]) -> None:
 
             marker_re = re.compile(r"\b(ann|ben|cat)\|(\w+)\|\d+")
             for body in fake.requests[start:]:
+                # What others said in the same public channel rides in its own system message
+                # just before the new one: lines said there only, never another space's.
+                heard = [m for m in body["messages"] if m["content"].startswith(CHANNEL)]
+                body = {**body, "messages": [m for m in body["messages"] if m not in heard]}
+                if heard:
+                    current = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+                    for said in re.finditer(r"(ann|ben|cat)\|\w+\|\d+", heard[0]["content"]):
+                        assert where[said.group(0)] == where[current], heard[0]["content"]
                 everything = " ".join(m["content"] for m in body["messages"])
                 pairs = {(m.group(1), m.group(2)) for m in marker_re.finditer(everything)}
                 if "running summary" in body["messages"][0]["content"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,12 @@ async def test_no_prompt_holds_another_users_secret(
     )
     core = build_core(settings)
     await core.start()
-    users = [who(f"user{i}", GROUP, "group") for i in range(USERS)]
+    # Each in a channel of their own: what is said in a shared channel is public on purpose
+    # (channel context, tests/adapters/*/test_group.py); here only memory and knowledge could
+    # carry a secret across.
+    users = [
+        replace(who(f"user{i}", GROUP, "group"), channel_ref=f"room-{i}") for i in range(USERS)
+    ]
     told = {i: secrets_of(rng, i) for i in range(USERS)}
     try:
         line = '/persona create helper prompt="Helps." public=yes'

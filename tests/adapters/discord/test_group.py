@@ -1,0 +1,88 @@
+"""Group chat on Discord through the real discord.py client: the persona hears what everyone
+said in the channel lately (never a DM), and a reply brings its chain of messages along."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.adapters.discord.conftest import ALICE, BOB, Harness
+from tests.adapters.discord.test_slash import MENTION
+from tests.conftest import make_settings
+from tests.support import discord_gateway as gw
+from tests.support.fake_discord import BOT_USER
+from tests.support.fake_openai import FakeOpenAI
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+    return make_settings(tmp_path / "data", fake_llm.base_url, group={"reply_depth": 3})
+
+
+CHANNEL = "Recent messages in this channel"
+THREAD = "is replying to this thread of messages"
+
+
+def block(request: dict[str, Any], start: str) -> str:
+    """The part of a prompt's system messages that holds `start` ("" if none)."""
+    found = [m["content"] for m in request["messages"] if m["role"] == "system"]
+    parts = [part for text in found for part in text.split("\n\n")]
+    return next((part for part in parts if start in part), "")
+
+
+def last_post(dc: Harness) -> dict[str, Any]:
+    """The newest persona message, as a later reply's `referenced_message` carries it."""
+    call = dc.api.find("POST", r"^webhooks/\d+/[^/]+$")[-1]
+    return {**call.response, "channel_id": str(gw.CHANNEL_ID)}
+
+
+async def test_the_prompt_carries_what_others_said_here_in_order(
+    dc: Harness, fake_llm: FakeOpenAI
+) -> None:
+    await dc.message(ALICE, f"{MENTION} I just got back from sailing", mentions=(BOT_USER,))
+    await dc.message(BOB, f"{MENTION} where was Alice?", mentions=(BOT_USER,))
+    heard = block(fake_llm.chat_requests[-1], CHANNEL)
+    lines = heard.splitlines()[1:]
+    assert lines == [
+        "Alice: I just got back from sailing",
+        "Assistant (you): echo: I just got back from sailing",
+    ]
+    said = [m["content"] for m in fake_llm.chat_requests[-1]["messages"]]
+    assert said[said.index("where was Alice?") - 1] == heard  # just before the new message
+    await dc.message(ALICE, f"{MENTION} and tomorrow?", mentions=(BOT_USER,))
+    lines = block(fake_llm.chat_requests[-1], CHANNEL).splitlines()[1:]
+    # Alice's own exchange is in her history already; Bob's is news to her prompt.
+    assert lines == ["Bob: where was Alice?", "Assistant (you): echo: where was Alice?"]
+
+
+async def test_a_dm_never_reaches_a_channel_prompt(dc: Harness, fake_llm: FakeOpenAI) -> None:
+    await dc.message(ALICE, "my locker code is 4417", channel=None, dm_channel=555000000000000001)
+    assert "4417" in " ".join(m["content"] for m in fake_llm.chat_requests[-1]["messages"])
+    await dc.message(ALICE, f"{MENTION} hi all", mentions=(BOT_USER,))
+    await dc.message(BOB, f"{MENTION} what is Alice's code?", mentions=(BOT_USER,))
+    for request in fake_llm.chat_requests[-2:]:
+        assert "4417" not in " ".join(m["content"] for m in request["messages"])
+    assert "Alice: hi all" in block(fake_llm.chat_requests[-1], CHANNEL)
+
+
+async def test_a_reply_brings_its_chain_to_the_configured_depth(
+    dc: Harness, fake_llm: FakeOpenAI
+) -> None:
+    await dc.message(ALICE, f"{MENTION} first question", mentions=(BOT_USER,))
+    first_answer = last_post(dc)
+    await dc.message(ALICE, "second question", reply_to=first_answer)
+    second_answer = last_post(dc)
+    for i in range(25):  # the channel moves on: the chain is older than the recent lines
+        await dc.message(ALICE, f"{MENTION} filler {i}", mentions=(BOT_USER,))
+    await dc.message(BOB, "what about that?", reply_to=second_answer)
+    chain = block(fake_llm.chat_requests[-1], THREAD)
+    assert chain.splitlines() == [
+        f"Bob {THREAD}, oldest first:",
+        "Assistant (you): echo: first question",
+        "Alice: second question",
+        "Assistant (you): echo: second question",
+    ]
+    assert "Alice: first question" not in chain  # four up: past the depth of three

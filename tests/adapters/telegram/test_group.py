@@ -1,0 +1,59 @@
+"""Group chat on Telegram through the real python-telegram-bot Application: in a group the
+persona hears what others said to it there (never a DM), and a reply to an older message brings
+that message's chain along."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from tests.adapters.discord.test_group import CHANNEL, THREAD, block
+from tests.adapters.telegram.conftest import ALICE, BOB, GROUP, Harness
+from tests.adapters.telegram.test_telegram import bot_msg, sent
+from tests.conftest import make_settings
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.fake_telegram import message
+
+AT = "@persona_bot"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+    return make_settings(tmp_path / "data", fake_llm.base_url, group={"reply_depth": 2})
+
+
+def said(tg: Harness, sender: dict[str, Any], text: str, **kw: Any) -> dict[str, Any]:
+    return message(sender, text, chat_id=GROUP, mention=AT if AT in text else None, **kw)
+
+
+async def test_a_group_prompt_carries_the_others_in_order_and_no_dm(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    await tg.send(message(ALICE, "my pin is 9034"))  # a DM
+    await tg.send(said(tg, ALICE, f"{AT} the match starts at eight"))
+    await tg.send(said(tg, BOB, f"{AT} when does it start?"))
+    request = fake_llm.chat_requests[-1]
+    assert block(request, CHANNEL).splitlines()[1:] == [
+        "Alice: the match starts at eight",
+        "Assistant (you): echo: the match starts at eight",
+    ]
+    assert "9034" not in " ".join(m["content"] for m in request["messages"])
+
+
+async def test_a_reply_to_an_older_message_brings_its_chain(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    (first,) = sent(await tg.send(said(tg, ALICE, f"{AT} pick a colour")))
+    (second,) = sent(await tg.send(said(tg, ALICE, "blue or red?", reply_to=bot_msg(first))))
+    for i in range(22):
+        await tg.send(said(tg, BOB, f"{AT} filler {i}"))
+    await tg.send(said(tg, BOB, "and why?", reply_to=bot_msg(second)))
+    chain = block(fake_llm.chat_requests[-1], THREAD).splitlines()
+    assert chain == [
+        f"Bob {THREAD}, oldest first:",
+        "Alice: blue or red?",
+        "Assistant (you): echo: blue or red?",
+    ]
