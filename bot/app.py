@@ -192,8 +192,10 @@ async def run(settings: Settings, *, user: str | None = None, force_console: boo
     warm = asyncio.create_task(warm_up(settings) if sys.stdin.isatty() else asyncio.sleep(0))
     enabled = settings.adapters.console.enabled
     # auto: the console when nothing else runs, or when someone sits at this terminal.
-    if force_console or enabled is True or (
-        enabled == "auto" and (not adapters or sys.stdin.isatty())
+    if (
+        force_console
+        or enabled is True
+        or (enabled == "auto" and (not adapters or sys.stdin.isatty()))
     ):
         adapters.append(ConsoleAdapter(core, console_user(user), loading=warm))
         if sys.stdin.isatty():  # warnings would land inside the chat: they go to a file

@@ -43,6 +43,8 @@ from bot.outbox import Outbox
 from bot.persona_service import PersonaService
 from bot.pictures import Pictures
 from bot.retirement import Retirement
+from bot.scene_turns import SceneTurns
+from bot.scenes import Scenes, Step
 from bot.services import Services
 from bot.surface import SurfaceQueries, look
 from bot.voice.providers import SpeechFailed
@@ -67,6 +69,7 @@ from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
 from storage.pictures import PictureRepo
 from storage.retirement import RetirementRepo
+from storage.scenes import SceneRepo
 from storage.space_settings import SpaceSettingsRepo
 from storage.summaries import SummaryRepo
 from storage.turns import TurnRepo
@@ -77,7 +80,7 @@ from storage.voice_prefs import VoicePrefRepo
 log = logging.getLogger(__name__)
 
 
-class Core(SurfaceQueries):
+class Core(SurfaceQueries, SceneTurns):
     """Platform-neutral bot: adapters hand it Incoming/CommandCall and render its Replies."""
 
     def __init__(
@@ -111,7 +114,9 @@ class Core(SurfaceQueries):
         )
         self.jobs = JobRunner(self)
         self.chats = ChatRepo(db)
-        self.group = ChannelContext(ChannelLines(db, settings.group.keep), settings)
+        lines = ChannelLines(db, settings.group.keep)
+        self.group = ChannelContext(lines, settings)
+        self.scenes = Scenes(SceneRepo(db), lines, self.personas, settings)
         self.summaries = Summaries(settings, llm, self.turns, SummaryRepo(db), memory)
         self.conversation = Conversation(
             settings,
@@ -149,6 +154,7 @@ class Core(SurfaceQueries):
             conversation=self.conversation,
             chats=self.chats,
             summaries=self.summaries,
+            scenes=self.scenes,
             commands=self.command_list,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
@@ -214,6 +220,8 @@ class Core(SurfaceQueries):
         if incoming.addressed:
             return True
         ctx = await self.context(incoming.who)
+        if await self.scenes.here(ctx) is not None:  # a scene answers everyone in it
+            return True
         refs = (incoming.who.channel_ref, incoming.parent_ref)
         return any([await self.channels.has(ctx.space_id, ref) for ref in refs if ref])
 
@@ -248,76 +256,105 @@ class Core(SurfaceQueries):
             if stored is not None and stored.status == "retired":
                 return await self._after_retirement(ctx, stored)
             persona = await self.personas.pick_active(ctx, stored)
-            owner = OwnerKey(ctx.user_id, persona.id)
-            here = await self.conversation.here(ctx, owner)
-            chat = await self.conversation.chat(ctx, owner)
-            window = await self.conversation.window(owner, chat, here)
-            mood, felt = "", None
-            if self.settings.mood.enabled:
-                now = utcnow()
-                moved = await self.moods.feel(owner, persona, text, now)
-                mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
-            turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
-            said_id = await self.group.said(ctx, incoming, text, turn_id)
-            memories, keeping = await self._recall_and_remember(
-                owner, text, turn_id, window, ctx.space_id, here
+            scene = await self.scenes.here(ctx)
+            cast = await self.scenes.cast(scene) if scene is not None else []
+            speakers = await self.scenes.speakers(scene, cast, text) if scene and cast else []
+            persona = speakers[0] if speakers else persona  # a scene decides who answers
+            reply, done, said = await self._answer(
+                ctx, incoming, text, persona, on_chunk, on_working
             )
-            try:
-                model, temperature, _ = await self.models.effective(ctx, persona)
-                shown = {t.id for t in window.history}
-                heard = await self.group.heard(ctx, incoming, persona, shown, said_id)
-                messages = await self.conversation.messages(
-                    ctx, persona, text, window, memories, mood, heard.text
-                )
-                key = (incoming.who.platform, incoming.who.user_ref)
-                stop = self._stops[key] = asyncio.Event()
-                try:
-                    if on_working is not None:
-                        await on_working(True)
-                    try:
-                        done = await self.llm.complete(
-                            messages, model, temperature, on_chunk, stop=stop
-                        )
-                    finally:
-                        self._stops.pop(key, None)
-                        if on_working is not None:
-                            await on_working(False)
-                except LLMFailure as failure:
-                    kept = failure.partial
-                    if kept is not None and kept.text:  # the user saw part of it: kept, as cut
-                        cut_id = await self._store_reply(
-                            owner, ctx, persona, kept, "cut", chat, heard.others
-                        )
-                        if failure.kind == "stopped":
-                            return Reply(
-                                text=f"{kept.text.strip()}\n\n{failure.message}",
-                                persona=look(persona),
-                                versions=Versions(cut_id, 1, 1),
-                            )
-                    return Reply(text=failure.message, persona=look(persona), error=True)
-                reply_id = await self._store_reply(
-                    owner, ctx, persona, done, "done", chat, heard.others
-                )
-                line_id = await self.group.replied(
-                    ctx, persona, done.text, reply_id, incoming.message_ref
-                )
-            finally:
-                if keeping is not None:
-                    await keeping
-            if window.due:
-                name = await self.conversation.user_name(ctx, persona)
-                self.conversation.summarise_later(ctx, persona, chat, here, name)
+            if speakers:
+                self.scenes.begin(ctx, [Step(p, incoming, line_id=said) for p in speakers[1:]])
+        if not done:
+            return reply
         if self.extractor is not None:
             self.extractor.schedule()
-        reply = Reply(
+        if self.voice is not None and await self.voice_on(ctx):
+            reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
+        return self._then(ctx, cast, persona, reply)
+
+    async def _answer(
+        self,
+        ctx: Context,
+        incoming: Incoming,
+        text: str,
+        persona: Persona,
+        on_chunk: ChunkSink | None,
+        on_working: WorkSignal | None,
+        said_id: int | None = None,
+    ) -> tuple[Reply, bool, int | None]:
+        """One persona's answer to a person's message, stored with it (the caller holds the
+        person's turn): the reply, whether the model finished it, and the message's channel
+        line (`said_id`: already kept, when another persona answered it first)."""
+        owner = OwnerKey(ctx.user_id, persona.id)
+        here = await self.conversation.here(ctx, owner)
+        chat = await self.conversation.chat(ctx, owner)
+        window = await self.conversation.window(owner, chat, here)
+        mood, felt = "", None
+        if self.settings.mood.enabled:
+            now = utcnow()
+            moved = await self.moods.feel(owner, persona, text, now)
+            mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
+        turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
+        if said_id is None:
+            said_id = await self.group.said(ctx, incoming, text, turn_id)
+        memories, keeping = await self._recall_and_remember(
+            owner, text, turn_id, window, ctx.space_id, here
+        )
+        try:
+            model, temperature, _ = await self.models.effective(ctx, persona)
+            shown = {t.id for t in window.history}
+            heard = await self.group.heard(ctx, incoming, persona, shown, said_id)
+            messages = await self.conversation.messages(
+                ctx, persona, text, window, memories, mood, heard.text
+            )
+            key = (incoming.who.platform, incoming.who.user_ref)
+            stop = self._stops[key] = asyncio.Event()
+            try:
+                if on_working is not None:
+                    await on_working(True)
+                try:
+                    done = await self.llm.complete(
+                        messages, model, temperature, on_chunk, stop=stop
+                    )
+                finally:
+                    self._stops.pop(key, None)
+                    if on_working is not None:
+                        await on_working(False)
+            except LLMFailure as failure:
+                kept = failure.partial
+                if kept is not None and kept.text:  # the user saw part of it: kept, as cut
+                    cut_id = await self._store_reply(
+                        owner, ctx, persona, kept, "cut", chat, heard.others
+                    )
+                    if failure.kind == "stopped":
+                        stopped = Reply(
+                            text=f"{kept.text.strip()}\n\n{failure.message}",
+                            persona=look(persona),
+                            versions=Versions(cut_id, 1, 1),
+                        )
+                        return stopped, False, said_id
+                failed = Reply(text=failure.message, persona=look(persona), error=True)
+                return failed, False, said_id
+            reply_id = await self._store_reply(
+                owner, ctx, persona, done, "done", chat, heard.others
+            )
+            line_id = await self.group.replied(
+                ctx, persona, done.text, reply_id, incoming.message_ref
+            )
+        finally:
+            if keeping is not None:
+                await keeping
+        if window.due:
+            name = await self.conversation.user_name(ctx, persona)
+            self.conversation.summarise_later(ctx, persona, chat, here, name)
+        answer = Reply(
             text=done.text.strip() or "…",
             persona=look(persona),
             versions=Versions(reply_id, 1, 1),
             line_id=line_id,
         )
-        if self.voice is not None and await self.voice_on(ctx):
-            reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
-        return reply
+        return answer, True, said_id
 
     async def _store_reply(
         self,

@@ -22,9 +22,7 @@ class ModelChoice:
         self.llm = llm
         self.spaces = spaces
 
-    async def effective(
-        self, ctx: Context, persona: Persona
-    ) -> tuple[str, float, dict[str, str]]:
+    async def effective(self, ctx: Context, persona: Persona) -> tuple[str, float, dict[str, str]]:
         """Model and temperature, plus where each came from."""
         space_model, space_temp = await self.spaces.get(ctx.space_id)
         cfg = self.settings.llm

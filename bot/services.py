@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.persona_service import PersonaService
     from bot.pictures import Pictures
     from bot.retirement import Retirement
+    from bot.scenes import Scenes
     from bot.voice.service import VoiceService
     from storage.chats import ChatRepo
     from storage.decay import Decay
@@ -52,4 +53,5 @@ class Services:
     conversation: Conversation
     chats: ChatRepo
     summaries: Summaries
+    scenes: Scenes
     commands: Callable[[], list[CommandSpec]]

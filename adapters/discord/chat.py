@@ -76,7 +76,10 @@ class Chat:
         """Every message the gateway delivers: answer it if it is meant for us — one user's
         messages in the order they arrived, each answered before the next is taken."""
         if message.author.bot or message.webhook_id is not None:
-            return  # other bots, and persona webhooks (ours included)
+            # Other bots and webhooks: never ours; others only in a scene that allows them.
+            allowed = self.core.settings.scene.allow_bots and not self.sender.is_ours(message)
+            if not allowed or not await self.core.in_scene(who_of_message(message)):
+                return
         async with self.core.in_order("discord", str(message.author.id)):
             await self._on_message(message)
 
@@ -128,8 +131,23 @@ class Chat:
         posted = await stream.finish(reply, self._controls(reply, message.author.id))
         if posted and not reply.error:
             await self.core.delivered(reply.line_id, str(posted[0].message.id))
+        await self._scene(who, channel, reply)
         if reply.versions is not None and not reply.error:
             self._remember(posted, message.author.id, reply.versions.reply_id)
+
+    async def _scene(self, who: Who, channel: Any, reply: Reply) -> None:
+        """In a scene, the personas still to speak, each posting as itself."""
+        while reply.next is not None and not reply.error:
+            stream = Stream(self.sender, channel, reply.next, interval=self.interval)
+            stream.start_typing()
+            follow = await self.core.scene_next(who, stream.push, stream.working)
+            if follow is None:
+                await stream.stop()
+                return
+            posted = await stream.finish(follow)
+            if posted and not follow.error:
+                await self.core.delivered(follow.line_id, str(posted[0].message.id))
+            reply = follow
 
     def _remember(self, posted: list[Posted], user_id: int, reply_id: int) -> None:
         if len(self._replies) >= REMEMBERED:

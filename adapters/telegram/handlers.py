@@ -407,6 +407,18 @@ class Handlers:
         await stream.finish(reply, self._controls(reply, who))
         if stream.message_id is not None and not reply.error:
             await self.core.delivered(reply.line_id, str(stream.message_id))
+        while reply.next is not None and not reply.error:  # a scene: the others, in turn
+            place = Place(place.bot, place.chat_id, place.thread_id, None)
+            stream = TgStream(place, reply.next, interval=self.config.edit_interval_s)
+            stream.start_typing()
+            follow = await self.core.scene_next(who, stream.push, stream.working)
+            if follow is None:
+                await stream.stop()
+                return
+            await stream.finish(follow)
+            if stream.message_id is not None and not follow.error:
+                await self.core.delivered(follow.line_id, str(stream.message_id))
+            reply = follow
 
     def _controls(self, reply: Reply, who: Who) -> Any:
         """The buttons under a persona's reply (regenerate, swipe) or greeting (◀ ▶)."""

@@ -245,6 +245,7 @@ def all_commands() -> list[CommandSpec]:
         persona,
         preset,
         retire,
+        scenes,
         versions,
         voice,
     )

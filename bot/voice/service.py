@@ -48,9 +48,7 @@ class VoiceService:
     def voice_for(self, persona: Persona) -> str:
         """Its cloned voice, else its chosen voice, else the configured, else the provider's."""
         fallback = self.provider.default_voice if self.provider is not None else ""
-        return (
-            persona.custom_voice_id or persona.voice or self.config.default_voice or fallback
-        )
+        return persona.custom_voice_id or persona.voice or self.config.default_voice or fallback
 
     def _script(self, text: str) -> str:
         """What gets spoken: at most max_chars, ending on a sentence."""

@@ -31,6 +31,7 @@ TOPS = {
     "persona",
     "preset",
     "regen",
+    "scene",
     "swipe",
     "undo",
     "usage",
