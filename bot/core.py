@@ -258,7 +258,9 @@ class Core(SurfaceQueries, SceneTurns):
             persona = await self.personas.pick_active(ctx, stored)
             scene = await self.scenes.here(ctx)
             cast = await self.scenes.cast(scene) if scene is not None else []
-            speakers = await self.scenes.speakers(scene, cast, text) if scene and cast else []
+            speakers = []
+            if scene is not None and cast:
+                speakers = await self.scenes.choose(ctx, scene, cast, incoming, text)
             persona = speakers[0] if speakers else persona  # a scene decides who answers
             reply, done, said = await self._answer(
                 ctx, incoming, text, persona, on_chunk, on_working
@@ -567,6 +569,13 @@ class Core(SurfaceQueries, SceneTurns):
         finds it)."""
         if line_id is not None and message_ref:
             await self.group.delivered(line_id, message_ref)
+
+    async def look_for(self, incoming: Incoming) -> Look:
+        """Who will answer this message: in a scene, the persona it picks (kept for the
+        turn), else the user's active persona — adapters stream as it."""
+        ctx = await self.context(incoming.who)
+        first = await self.scenes.choose_early(ctx, incoming)
+        return look(first) if first is not None else await self.active_look(incoming.who)
 
     async def active_look(self, who: Who) -> Look:
         """The persona this user currently talks to here."""

@@ -102,6 +102,31 @@ class Scenes:
         self.personas = personas
         self.settings = settings
         self._queues: dict[tuple[int, str], _Queue] = {}
+        # Speakers chosen for a message before its turn runs (the adapter needed the first
+        # one's face to stream as it): the turn uses the same choice.
+        self._chosen: dict[tuple[int, str, str], list[Persona]] = {}
+
+    def _key(self, ctx: Context, incoming: Incoming) -> tuple[int, str, str]:
+        return (ctx.space_id, ctx.who.channel_ref, incoming.message_ref or incoming.text)
+
+    async def choose(
+        self, ctx: Context, scene: Scene, cast: list[Persona], incoming: Incoming, text: str
+    ) -> list[Persona]:
+        """Who answers this message: chosen once, whether the adapter asked first or not."""
+        chosen = self._chosen.pop(self._key(ctx, incoming), None)
+        return chosen or await self.speakers(scene, cast, text)
+
+    async def choose_early(self, ctx: Context, incoming: Incoming) -> Persona | None:
+        """The first to answer a message in a scene, decided now and kept for its turn."""
+        scene = await self.here(ctx)
+        cast = await self.cast(scene) if scene is not None else []
+        if scene is None or not cast:
+            return None
+        if len(self._chosen) > 1000:  # turns that never ran (a crash in between)
+            self._chosen.clear()
+        chosen = await self.speakers(scene, cast, incoming.text)
+        self._chosen[self._key(ctx, incoming)] = chosen
+        return chosen[0]
 
     async def here(self, ctx: Context) -> Scene | None:
         """The scene in this channel (never in a DM)."""

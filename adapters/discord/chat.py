@@ -115,7 +115,11 @@ class Chat:
         self, message: discord.Message, who: Who, text: str, files: tuple[Attachment, ...]
     ) -> None:
         self._latest[(message.channel.id, message.author.id)] = message.id
-        look = await self.core.active_look(who)
+        reply_to = str(message.reference.message_id) if message.reference else None
+        incoming = Incoming(
+            who, text, files, reply_to, message_ref=str(message.id), quoted=quoted(message)
+        )
+        look = await self.core.look_for(incoming)
         channel = await self._place(message, who, look.display_name, text)
         reference = message if channel is message.channel else None
         stop = stop_view(message.author.id) if self.reply_buttons else None
@@ -123,10 +127,6 @@ class Chat:
             self.sender, channel, look, interval=self.interval, reference=reference, stop=stop
         )
         stream.start_typing()
-        reply_to = str(message.reference.message_id) if message.reference else None
-        incoming = Incoming(
-            who, text, files, reply_to, message_ref=str(message.id), quoted=quoted(message)
-        )
         reply = await self.core.chat(incoming, stream.push, stream.working)
         posted = await stream.finish(reply, self._controls(reply, message.author.id))
         if posted and not reply.error:

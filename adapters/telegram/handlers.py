@@ -390,10 +390,6 @@ class Handlers:
         files: tuple[Attachment, ...],
         message: Message,
     ) -> None:
-        look = await self.core.active_look(who)
-        stop = kb.stop_keyboard(who.user_ref) if self.config.reply_buttons else None
-        stream = TgStream(place, look, interval=self.config.edit_interval_s, stop=stop)
-        stream.start_typing()
         parent = message.reply_to_message
         reply_to = str(parent.message_id) if parent else None
         quoted = None
@@ -403,6 +399,10 @@ class Handlers:
         incoming = Incoming(
             who, text, files, reply_to, message_ref=str(message.message_id), quoted=quoted
         )
+        look = await self.core.look_for(incoming)
+        stop = kb.stop_keyboard(who.user_ref) if self.config.reply_buttons else None
+        stream = TgStream(place, look, interval=self.config.edit_interval_s, stop=stop)
+        stream.start_typing()
         reply = await self.core.chat(incoming, stream.push, stream.working)
         await stream.finish(reply, self._controls(reply, who))
         if stream.message_id is not None and not reply.error:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.messages import Who
 from tests.adapters.discord.conftest import ALICE, BOB, Harness
 from tests.adapters.discord.test_slash import MENTION
 from tests.conftest import make_settings
@@ -18,8 +19,9 @@ from tests.support.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    return make_settings(tmp_path / "data", fake_llm.base_url, group={"reply_depth": 3})
+def settings(tmp_path: Path, fake_llm: FakeOpenAI, request: pytest.FixtureRequest) -> Settings:
+    extra = getattr(request, "param", {})  # parametrized with indirect=["settings"]
+    return make_settings(tmp_path / "data", fake_llm.base_url, group={"reply_depth": 3}, **extra)
 
 
 CHANNEL = "Recent messages in this channel"
@@ -86,3 +88,60 @@ async def test_a_reply_brings_its_chain_to_the_configured_depth(
         "Assistant (you): echo: second question",
     ]
     assert "Alice: first question" not in chain  # four up: past the depth of three
+
+
+ALICE_WHO = Who("discord", ALICE["id"], "Alice", str(gw.GUILD_ID), "group")
+
+
+async def _scene(dc: Harness) -> None:
+    for name, about in (
+        ("alpha", "astronomy, telescopes, stars"),
+        ("beta", "cooking, recipes, pasta"),
+        ("gamma", "football, matches, goals"),
+    ):
+        line = f'/persona create {name} prompt="{name}." domains="{about}" public=yes'
+        assert not (await dc.core.handle_text(ALICE_WHO, line)).error
+    calls = await dc.slash(ALICE, ("scene", "start"), personas="alpha beta gamma")
+    assert "Scene started with Alpha, Beta, Gamma" in str(calls[-1].body)
+
+
+def posted_names(dc: Harness, since: int) -> list[str]:
+    """The names persona posts since `since` were shown with (their webhook usernames)."""
+    return [s.username for s in dc.api.shown[since:]]
+
+
+def scene(mode: str, chain: int) -> dict[str, Any]:
+    return {"scene": {"mode": mode, "max_chain": chain}}
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (scene("round_robin", 0), ["Alpha", "Beta", "Gamma"]),
+        (scene("natural", 0), ["Beta", "Gamma", "Alpha"]),
+        (scene("all", 0), ["Alpha", "Beta", "Gamma"] * 3),
+    ],
+    indirect=["settings"],
+    ids=["round_robin", "natural", "all"],
+)
+async def test_a_three_persona_scene_posts_each_as_itself(
+    dc: Harness, expected: list[str]
+) -> None:
+    await _scene(dc)
+    before, calls = len(dc.api.shown), len(dc.api.calls)
+    for text in ("a pasta recipe please", "who scored the goals?", "which stars tonight?"):
+        await dc.message(BOB, text)  # no mention needed: the channel has a scene
+    assert posted_names(dc, before) == expected
+    assert all(s.avatar_url is None for s in dc.api.shown[before:])
+    posts = dc.api.find("POST", r"^webhooks/\d+/[^/]+$")
+    assert all(
+        c.body["allowed_mentions"]["parse"] == [] for c in posts if c in dc.api.calls[calls:]
+    )
+
+
+@pytest.mark.parametrize("settings", [scene("round_robin", 3)], indirect=True)
+async def test_the_chain_limit_stops_personas_talking_in_a_loop(dc: Harness) -> None:
+    await _scene(dc)
+    before = len(dc.api.shown)
+    await dc.message(BOB, "Alpha, ask Beta about it")  # every echo names both again
+    assert posted_names(dc, before) == ["Alpha", "Beta", "Alpha", "Beta", "Alpha"]
