@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from storage.db import Database
 from storage.keys import OwnerKey
-from storage.models import PersonaRow, Turn, UsageLog, utcnow
+from storage.models import PersonaRow, Space, Turn, UsageLog, utcnow
 from storage.moods import stage_mood
 
 
@@ -251,6 +251,17 @@ class TurnRepo:
                 select(Turn).where(*where, Turn.id > after_id, Turn.id <= edge).order_by(Turn.id)
             )
             return [_turn(r) for r in rows]
+
+    async def groups(self, space_ids: list[int | None]) -> set[int]:
+        """Which of these spaces are groups (whose turns stay in them), not DMs."""
+        ids = [i for i in space_ids if i is not None]
+        if not ids:
+            return set()
+        async with self._sessions() as s:
+            found = await s.scalars(
+                select(Space.id).where(Space.id.in_(ids), Space.kind == "group")
+            )
+            return set(found)
 
     async def count(self, owner: OwnerKey) -> int:
         """How many turns this owner has."""

@@ -169,7 +169,12 @@ class Extractor:
         for turn, _ in chunk:
             hinted = self._hints.pop(turn.id, None)
             if hinted is None:
-                recalled = await self.memory.recall(owner, turn.content, 8, touch=False)
+                # Only what may be known where it was said: a fact from a DM must not be
+                # offered — and copied into a new fact — while reading a group's turn.
+                group = turn.space_id in await self.turns.groups([turn.space_id])
+                recalled = await self.memory.recall(
+                    owner, turn.content, 8, touch=False, in_space=turn.space_id if group else None
+                )
                 hinted = [r.id for r in recalled if r.item.kind in ("fact", "preference")]
             ids.extend(i for i in hinted if i not in ids)
         by_id = {m.id: m for m in await self.memory.repo.get(owner, ids)}
@@ -269,12 +274,15 @@ def describe(counts: dict[str, Any]) -> str:
 
 
 def batches(items: list[tuple[TurnRecord, str]]) -> list[list[tuple[TurnRecord, str]]]:
-    """Consecutive exchanges in groups of at most BATCH_TURNS and about BATCH_CHARS."""
+    """Consecutive exchanges in groups of at most BATCH_TURNS and about BATCH_CHARS, each
+    said in one space: what comes of a batch is kept as that space's (a DM's words never
+    ride into a group's facts)."""
     out: list[list[tuple[TurnRecord, str]]] = []
     size = 0
     for item in items:
         cost = len(item[0].content) + min(len(item[1]), 1000)
-        if not out or len(out[-1]) >= BATCH_TURNS or size + cost > BATCH_CHARS:
+        elsewhere = bool(out) and out[-1][0][0].space_id != item[0].space_id
+        if not out or elsewhere or len(out[-1]) >= BATCH_TURNS or size + cost > BATCH_CHARS:
             out.append([])
             size = 0
         out[-1].append(item)

@@ -235,8 +235,10 @@ class MemoryService:
         in_space: int | None = None,
     ) -> tuple[list[Recalled], list[MemoryRecord]]:
         """`recall`, plus the owner's facts and preferences among all its candidates, most
-        relevant first — whatever their space or source turn (fact extraction reconciles
-        with these, so a chat turn's recall spares it a second one)."""
+        relevant first — whatever their source turn, but (with `in_space`) only that space's:
+        fact extraction reconciles with these (a chat turn's recall spares it a second one),
+        and a model shown a DM's fact while reading a group's turn may copy it into a fact
+        of the group."""
         k = k or self.cfg.top_k
         now = now or self.clock()
         mode = mode or self.cfg.recall_mode
@@ -274,6 +276,7 @@ class MemoryService:
                 for r in rows
                 if r.kind in ("fact", "preference")
                 and r.id in relevance
+                and (in_space is None or r.space_id == in_space)
                 and (cosine.get(r.id, 1.0) >= self.cfg.min_relevance or r.id in lexical)
             ),
             key=lambda r: -relevance[r.id],

@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from tests.adapters.discord.test_group import CHANNEL, THREAD, block
 from tests.adapters.telegram.conftest import ALICE, BOB, GROUP, Harness
-from tests.adapters.telegram.test_telegram import bot_msg, sent
+from tests.adapters.telegram.test_telegram import bot_msg, sent, shown
 from tests.conftest import make_settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import message
@@ -57,3 +57,23 @@ async def test_a_reply_to_an_older_message_brings_its_chain(
         "Alice: blue or red?",
         "Assistant (you): echo: blue or red?",
     ]
+
+
+async def test_a_scene_in_a_group_answers_in_turn_each_under_its_bold_name(
+    tg: Harness, fake_llm: FakeOpenAI
+) -> None:
+    for name, about in (("alpha", "stars"), ("beta", "pasta"), ("gamma", "football")):
+        line = f'/persona create {name} prompt="{name}." domains="{about}" public=yes'
+        await tg.send(said(tg, ALICE, line))
+    started = sent(await tg.send(said(tg, ALICE, "/scene start alpha beta gamma")))
+    assert "Scene started with Alpha, Beta, Gamma" in started[0].text
+    calls = await tg.send(said(tg, BOB, "Gamma and Beta, hello!"))  # no mention needed
+    finals = shown(calls)
+    # The two it names, then (scene.max_chain = 2) two more: the echoing model names both.
+    heads = [t.split("\n", 1)[0] for t in finals]
+    assert heads == ["<b>Gamma</b>", "<b>Beta</b>", "<b>Gamma</b>", "<b>Beta</b>"]
+    refused = sent(await tg.send(said(tg, BOB, "/scene end")))
+    assert "starter or a server admin" in refused[0].text
+    assert "The scene is over." in sent(await tg.send(said(tg, ALICE, "/scene end")))[0].text
+    quiet = await tg.send(said(tg, BOB, "anyone there?"))  # no scene, no mention: not for us
+    assert not sent(quiet)
