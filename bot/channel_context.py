@@ -105,9 +105,9 @@ class ChannelContext:
             return Heard()
         group = self.settings.group
         space, channel = ctx.space_id, ctx.who.channel_ref
-        chain = await self._chain(ctx, incoming)
-        in_chain = {x.id for x in chain if isinstance(x, Line)}
         recent = await self.lines.recent(space, channel, self.settings.limits.channel_turns + 1)
+        chain = await self._chain(ctx, incoming, {x.message_ref: x for x in recent})
+        in_chain = {x.id for x in chain if isinstance(x, Line)}
         recent = [
             x
             for x in recent
@@ -141,20 +141,27 @@ class ChannelContext:
             )
         return Heard("\n\n".join(parts), others and bool(parts))
 
-    async def _chain(self, ctx: Context, incoming: Incoming) -> list[Line | tuple[str, str]]:
-        """The messages up a reply chain, oldest first, at most group.reply_depth."""
+    async def _chain(
+        self, ctx: Context, incoming: Incoming, near: dict[str, Line]
+    ) -> list[Line | tuple[str, str]]:
+        """The messages up a reply chain, oldest first, at most group.reply_depth (`near`:
+        recent lines already read, by message id — only older ones are looked up)."""
         depth = self.settings.group.reply_depth
         if not incoming.reply_to or depth == 0:
             return []
         space, channel = ctx.space_id, ctx.who.channel_ref
+
+        async def find(ref: str) -> Line | None:
+            return near.get(ref) if ref in near else await self.lines.by_ref(space, channel, ref)
+
         found: list[Line | tuple[str, str]] = []
-        line = await self.lines.by_ref(space, channel, incoming.reply_to)
+        line = await find(incoming.reply_to)
         if line is None and incoming.quoted is not None:  # not kept: as the platform sent it
             return [(incoming.quoted.name, incoming.quoted.text)]
         seen: set[int] = set()
         while line is not None and len(found) < depth and line.id not in seen:
             seen.add(line.id)
             found.append(line)
-            line = await self.lines.by_ref(space, channel, line.reply_to_ref)
+            line = await find(line.reply_to_ref) if line.reply_to_ref else None
         found.reverse()
         return found

@@ -3,10 +3,11 @@ messages a reply chain walks through. Read only by (space, channel): a DM has no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 
 from storage.db import Database
 from storage.models import ChannelLine, utcnow
@@ -24,30 +25,50 @@ class Line:
     turn_id: int | None  # the turn it also is in its speaker's own chat, if any
     message_ref: str
     reply_to_ref: str
-    created_at: datetime
 
 
-def _line(row: ChannelLine) -> Line:
-    return Line(
-        row.id,
-        row.name,
-        row.text,
-        row.user_id,
-        row.persona_id,
-        row.turn_id,
-        row.message_ref,
-        row.reply_to_ref,
-        row.created_at,
-    )
+CHANNELS_CACHED = 256  # channels whose newest lines this process keeps
+# Plain columns, not ORM objects: a prompt may read 200 lines per turn.
+_COLUMNS = (
+    ChannelLine.id,
+    ChannelLine.name,
+    ChannelLine.text,
+    ChannelLine.user_id,
+    ChannelLine.persona_id,
+    ChannelLine.turn_id,
+    ChannelLine.message_ref,
+    ChannelLine.reply_to_ref,
+)  # not created_at: parsing 200 SQLite timestamps a turn costs more than the rest
+
+
+@dataclass
+class _Recent:
+    lines: list[Line]  # a channel's newest lines, oldest first
+    limit: int  # how many it was read with (it holds at most that many)
 
 
 class ChannelLines:
-    """The `channel_lines` table; each channel keeps its newest `keep` lines."""
+    """The `channel_lines` table; each channel keeps its newest `keep` lines.
+
+    A channel's newest lines are also kept in this process (every turn there reads them; a
+    database round trip costs about a millisecond): lines added here go in as they are
+    written, and any DELETE on the database — a turn, a user or a persona forgotten, whose
+    lines go with it — empties the whole cache, so a forgotten line is never shown again.
+    One process per database (several need the scale-out issue's invalidation)."""
 
     def __init__(self, db: Database, keep: int) -> None:
         self._sessions = db.sessions
         self._write = db.write
         self.keep = keep
+        self._recent: OrderedDict[tuple[int, str], _Recent] = OrderedDict()
+        self._generation = 0  # bumped by every DELETE: a read that raced one is not kept
+        event.listen(db.engine.sync_engine, "after_cursor_execute", self._on_execute)
+
+    def _on_execute(self, *args: Any) -> None:
+        statement = str(args[2])
+        if statement.lstrip()[:6].upper() == "DELETE":
+            self._generation += 1
+            self._recent.clear()
 
     async def add(
         self,
@@ -87,6 +108,21 @@ class ChannelLines:
                     )
                 )
             await s.commit()
+            cached = self._recent.get((space_id, channel_ref))
+            if cached is not None:
+                cached.lines.append(
+                    Line(
+                        row.id,
+                        row.name,
+                        text,
+                        user_id,
+                        persona_id,
+                        turn_id,
+                        message_ref,
+                        reply_to_ref,
+                    )
+                )
+                del cached.lines[: -cached.limit]
             return row.id
 
     async def delivered(self, line_id: int, message_ref: str) -> None:
@@ -98,25 +134,43 @@ class ChannelLines:
                 .values(message_ref=message_ref)
             )
             await s.commit()
+        for cached in self._recent.values():
+            for i, line in enumerate(cached.lines):
+                if line.id == line_id:
+                    cached.lines[i] = replace(line, message_ref=message_ref)
 
     async def recent(self, space_id: int, channel_ref: str, limit: int) -> list[Line]:
         """The channel's newest `limit` lines, oldest first."""
+        key = (space_id, channel_ref)
+        cached = self._recent.get(key)
+        if cached is not None and cached.limit >= limit:
+            self._recent.move_to_end(key)
+            return cached.lines[-limit:] if limit else []
+        generation = self._generation
+        lines = await self._read(space_id, channel_ref, limit)
+        if generation == self._generation:
+            self._recent[key] = _Recent(list(lines), limit)
+            if len(self._recent) > CHANNELS_CACHED:
+                self._recent.popitem(last=False)
+        return lines
+
+    async def _read(self, space_id: int, channel_ref: str, limit: int) -> list[Line]:
         async with self._sessions() as s:
-            rows = await s.scalars(
-                select(ChannelLine)
+            rows = await s.execute(
+                select(*_COLUMNS)
                 .where(ChannelLine.space_id == space_id, ChannelLine.channel_ref == channel_ref)
                 .order_by(ChannelLine.id.desc())
                 .limit(limit)
             )
-            return [_line(r) for r in reversed(list(rows))]
+            return [Line(*r) for r in reversed(rows.all())]
 
     async def by_ref(self, space_id: int, channel_ref: str, message_ref: str) -> Line | None:
         """The line the platform knows as `message_ref` in this channel, if kept."""
         if not message_ref:
             return None
         async with self._sessions() as s:
-            row = await s.scalar(
-                select(ChannelLine)
+            found = await s.execute(
+                select(*_COLUMNS)
                 .where(
                     ChannelLine.space_id == space_id,
                     ChannelLine.channel_ref == channel_ref,
@@ -125,4 +179,5 @@ class ChannelLines:
                 .order_by(ChannelLine.id.desc())
                 .limit(1)
             )
-            return _line(row) if row is not None else None
+            row = found.first()
+            return Line(*row) if row is not None else None
