@@ -145,3 +145,22 @@ async def test_the_chain_limit_stops_personas_talking_in_a_loop(dc: Harness) -> 
     before = len(dc.api.shown)
     await dc.message(BOB, "Alpha, ask Beta about it")  # every echo names both again
     assert posted_names(dc, before) == ["Alpha", "Beta", "Alpha", "Beta", "Alpha"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "answered"),
+    [({}, False), ({"scene": {"allow_bots": True, "max_chain": 0}}, True)],
+    indirect=["settings"],
+    ids=["bots ignored", "allow_bots"],
+)
+async def test_other_bots_take_part_in_a_scene_only_when_allowed(
+    dc: Harness, answered: bool
+) -> None:
+    await _scene(dc)
+    other_bot = {**BOB, "id": "100000000000000099", "bot": True}
+    before = len(dc.api.shown)
+    await dc.message(other_bot, "Beta, a recipe?")
+    assert posted_names(dc, before) == (["Beta"] if answered else [])
+    dc.dispatch("MESSAGE_CREATE", gw.bot_message("Gamma, your turn", webhook=True))
+    await dc.settle()
+    assert len(dc.api.shown) == before + (1 if answered else 0)  # our webhook: never a turn
