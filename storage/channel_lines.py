@@ -7,10 +7,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 
 from storage.db import Database
-from storage.models import ChannelLine, utcnow
+from storage.models import ChannelLine, Turn, utcnow
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,12 @@ class Line:
 
 CHANNELS_CACHED = 256  # channels whose newest lines this process keeps
 # Plain columns, not ORM objects: a prompt may read 200 lines per turn.
+# A line that is also a turn says what the turn says now: an edited message, a regenerated or
+# swiped reply.
 _COLUMNS = (
     ChannelLine.id,
     ChannelLine.name,
-    ChannelLine.text,
+    func.coalesce(Turn.content, ChannelLine.text),
     ChannelLine.user_id,
     ChannelLine.persona_id,
     ChannelLine.turn_id,
@@ -53,7 +55,8 @@ class ChannelLines:
     A channel's newest lines are also kept in this process (every turn there reads them; a
     database round trip costs about a millisecond): lines added here go in as they are
     written, and any DELETE on the database — a turn, a user or a persona forgotten, whose
-    lines go with it — empties the whole cache, so a forgotten line is never shown again.
+    lines go with it — or any change to a turn's text empties the whole cache, so a forgotten
+    line is never shown again, nor an edited one as it was.
     One process per database (several need the scale-out issue's invalidation)."""
 
     def __init__(self, db: Database, keep: int) -> None:
@@ -65,8 +68,12 @@ class ChannelLines:
         event.listen(db.engine.sync_engine, "after_cursor_execute", self._on_execute)
 
     def _on_execute(self, *args: Any) -> None:
-        statement = str(args[2])
-        if statement.lstrip()[:6].upper() == "DELETE":
+        statement = str(args[2]).lstrip()
+        head = statement[:6].upper()
+        changed = head == "DELETE" or (
+            head == "UPDATE" and statement.startswith("UPDATE turns") and "content" in statement
+        )
+        if changed:
             self._generation += 1
             self._recent.clear()
 
@@ -158,6 +165,7 @@ class ChannelLines:
         async with self._sessions() as s:
             rows = await s.execute(
                 select(*_COLUMNS)
+                .outerjoin(Turn, Turn.id == ChannelLine.turn_id)
                 .where(ChannelLine.space_id == space_id, ChannelLine.channel_ref == channel_ref)
                 .order_by(ChannelLine.id.desc())
                 .limit(limit)
@@ -171,6 +179,7 @@ class ChannelLines:
         async with self._sessions() as s:
             found = await s.execute(
                 select(*_COLUMNS)
+                .outerjoin(Turn, Turn.id == ChannelLine.turn_id)
                 .where(
                     ChannelLine.space_id == space_id,
                     ChannelLine.channel_ref == channel_ref,

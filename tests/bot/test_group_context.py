@@ -62,3 +62,17 @@ async def test_replies_that_heard_others_are_marked_and_a_dm_is_never_a_line(
         "second in the channel",
         "echo: second in the channel",
     ]
+
+
+async def test_an_edited_message_and_its_new_reply_show_as_they_are_now(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await core.chat(Incoming(here("ann"), "meet at 5"))
+    await core.chat(Incoming(here("ben"), "ok"))
+    assert "Ann: meet at 5" in prompt_text(fake_llm)
+    edited = await core.edited(Incoming(here("ann"), "meet at 6"))
+    assert not edited.error, edited.text
+    await core.chat(Incoming(here("ben"), "see you"))
+    heard = prompt_text(fake_llm)
+    assert "Ann: meet at 6" in heard and "Assistant (you): echo: meet at 6" in heard
+    assert "meet at 5" not in heard
