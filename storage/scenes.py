@@ -40,10 +40,16 @@ class SceneRepo:
 
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
-        self._write = db.write
+        self._write = db.write_settings  # every turn in a group asks: read through the cache
+        self._cache = db.cache
 
     async def here(self, space_id: int, channel_ref: str) -> Scene | None:
-        """The scene running in this channel, if any."""
+        """The scene running in this channel, if any (cached)."""
+        return await self._cache.get(
+            ("scene", space_id, channel_ref), lambda: self._here(space_id, channel_ref)
+        )
+
+    async def _here(self, space_id: int, channel_ref: str) -> Scene | None:
         async with self._sessions() as s:
             row = await s.scalar(
                 select(SceneRow).where(
