@@ -70,6 +70,7 @@ async def test_a_dm_never_reaches_a_channel_prompt(dc: Harness, fake_llm: FakeOp
     assert "Alice: hi all" in block(fake_llm.chat_requests[-1], CHANNEL)
 
 
+@pytest.mark.parametrize("settings", [{"limits": {"channel_turns": 4}}], indirect=True)
 async def test_a_reply_brings_its_chain_to_the_configured_depth(
     dc: Harness, fake_llm: FakeOpenAI
 ) -> None:
@@ -77,7 +78,7 @@ async def test_a_reply_brings_its_chain_to_the_configured_depth(
     first_answer = last_post(dc)
     await dc.message(ALICE, "second question", reply_to=first_answer)
     second_answer = last_post(dc)
-    for i in range(25):  # the channel moves on: the chain is older than the recent lines
+    for i in range(6):  # the channel moves on: the chain is older than the 4 recent lines
         await dc.message(ALICE, f"{MENTION} filler {i}", mentions=(BOT_USER,))
     await dc.message(BOB, "what about that?", reply_to=second_answer)
     chain = block(fake_llm.chat_requests[-1], THREAD)

@@ -22,7 +22,12 @@ AT = "@persona_bot"
 
 @pytest.fixture
 def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    return make_settings(tmp_path / "data", fake_llm.base_url, group={"reply_depth": 2})
+    return make_settings(
+        tmp_path / "data",
+        fake_llm.base_url,
+        group={"reply_depth": 2},
+        limits={"channel_turns": 4},
+    )
 
 
 def said(tg: Harness, sender: dict[str, Any], text: str, **kw: Any) -> dict[str, Any]:
@@ -48,7 +53,7 @@ async def test_a_reply_to_an_older_message_brings_its_chain(
 ) -> None:
     (first,) = sent(await tg.send(said(tg, ALICE, f"{AT} pick a colour")))
     (second,) = sent(await tg.send(said(tg, ALICE, "blue or red?", reply_to=bot_msg(first))))
-    for i in range(22):
+    for i in range(6):  # older than the 4 recent lines
         await tg.send(said(tg, BOB, f"{AT} filler {i}"))
     await tg.send(said(tg, BOB, "and why?", reply_to=bot_msg(second)))
     chain = block(fake_llm.chat_requests[-1], THREAD).splitlines()
