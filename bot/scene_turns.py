@@ -14,6 +14,7 @@ from bot.messages import ChunkSink, Incoming, Reply, Who, WorkSignal
 from bot.scenes import Step
 from bot.surface import look
 from personas.prompt import build_messages
+from storage.keys import OwnerKey
 
 if TYPE_CHECKING:
     from bot.channel_context import ChannelContext
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from bot.model_choice import ModelChoice
     from bot.scenes import Scenes
     from personas.model import Persona
+    from storage.usage import UsageRepo
 
 
 class SceneTurns:
@@ -35,6 +37,7 @@ class SceneTurns:
     locks: KeyedLocks
     models: ModelChoice
     extractor: Extractor | None
+    usage: UsageRepo
 
     async def context(self, who: Who) -> Context:
         """Resolve platform identity to ids (Core provides it)."""
@@ -132,5 +135,13 @@ class SceneTurns:
         finally:
             if on_working is not None:
                 await on_working(False)
+        await self.usage.add_chat(
+            OwnerKey(ctx.user_id, persona.id),
+            ctx.space_id,
+            persona.name,
+            done.model,
+            done.prompt_tokens,
+            done.completion_tokens,
+        )
         line_id = await self.group.replied(ctx, persona, done.text, None)
         return Reply(text=done.text.strip() or "…", persona=look(persona), line_id=line_id)

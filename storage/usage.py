@@ -50,6 +50,33 @@ class UsageRepo:
                 for n, c, p, o, ch in rows
             ]
 
+    async def add_chat(
+        self,
+        owner: OwnerKey,
+        space_id: int,
+        persona_name: str,
+        model: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> None:
+        """Record a model call that is no turn (a persona answering another in a scene),
+        counted against the person whose message set it off."""
+        async with self._write() as s:
+            await s.execute(
+                insert(UsageLog).values(
+                    user_id=owner.user_id,
+                    persona_id=owner.persona_id,
+                    persona_name=persona_name,
+                    space_id=space_id,
+                    model=model,
+                    kind="chat",
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    created_at=utcnow(),
+                )
+            )
+            await s.commit()
+
     async def add_speech(
         self, owner: OwnerKey, space_id: int, persona_name: str, provider: str, characters: int
     ) -> None:

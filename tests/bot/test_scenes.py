@@ -116,6 +116,9 @@ async def test_personas_answer_each_other_at_most_max_chain_times(
             "Beta: echo: Alpha, what does Beta think?"
         ]
         assert core.scenes.next(await core.context(at("bob"))) is None
+        usage = await core.handle_text(at("bob"), "/usage")
+        # Every reply counts against bob, the chained ones too.
+        assert "beta: 2 replies" in usage.text and "alpha: 2 replies" in usage.text
         again = await everyone(core, at("bob"), "thanks both")  # a person speaks: count resets
         assert len(again) == 1 and again[0].next is None
     finally:
