@@ -7,13 +7,14 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from bot.channel_context import ChannelContext
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import BadInput
 from bot.llm import LLM, LLMFailure
 from bot.memory.service import MemoryService
 from bot.memory.summary import Summaries
-from bot.messages import Reply, Versions
+from bot.messages import Incoming, Reply, Versions
 from bot.model_choice import ModelChoice
 from bot.moods import Moods
 from bot.surface import look
@@ -99,6 +100,7 @@ class Conversation:
         self.summaries = summaries
         # The greeting each (user, persona) saw last, so /persona greet shows the next one.
         self.greeted: dict[tuple[int, int], int] = {}
+        self.group: ChannelContext | None = None  # the core sets it: group channels' context
 
     async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
         """The space whose turns and memories a prompt may draw on: in a group only that
@@ -210,15 +212,27 @@ class Conversation:
         return last
 
     async def _again(
-        self, ctx: Context, persona: Persona, owner: OwnerKey, message: TurnRecord, mood: str
+        self,
+        ctx: Context,
+        persona: Persona,
+        owner: OwnerKey,
+        message: TurnRecord,
+        mood: str,
+        reply: TurnRecord,
     ) -> list[dict[str, str]]:
-        """The prompt `message` was answered from: the history before it and its recall."""
+        """The prompt `message` was answered from: the history before it, its recall and (in
+        a group channel) what was said there, without the reply being redone."""
         here = await self.here(ctx, owner)
         chat = await self.chat(ctx, owner)
         window = await self.window(owner, chat, here, before_id=message.id)
         shown = {t.id for t in window.history} | {message.id}
         memories = await self._recall(owner, message.content, shown, here, window.summary_memory)
-        return await self.messages(ctx, persona, message.content, window, memories, mood)
+        channel = ""
+        if self.group is not None:
+            asked = Incoming(ctx.who, message.content)
+            heard = await self.group.heard(ctx, asked, persona, shown | {reply.id}, None)
+            channel = heard.text
+        return await self.messages(ctx, persona, message.content, window, memories, mood, channel)
 
     async def regenerate(self, ctx: Context, persona: Persona, reply_id: int | None) -> Reply:
         """Answer the last message again: a new version of the reply, shown from now on."""
@@ -227,7 +241,7 @@ class Conversation:
         mood = ""
         if self.settings.mood.enabled:
             mood = (await self.moods.current(owner, persona, utcnow())).describe()
-        messages = await self._again(ctx, persona, owner, message, mood)
+        messages = await self._again(ctx, persona, owner, message, mood, reply)
         model, temperature, _ = await self.models.effective(ctx, persona)
         try:
             done = await self.llm.complete(messages, model, temperature)
@@ -267,7 +281,7 @@ class Conversation:
         the model sees the whole exchange and writes on; the reply grows in place."""
         owner = OwnerKey(ctx.user_id, persona.id)
         message, reply = await self._last(ctx, owner, None)
-        messages = await self._again(ctx, persona, owner, message, "")
+        messages = await self._again(ctx, persona, owner, message, "", reply)
         messages += [
             {"role": "assistant", "content": reply.content},
             {"role": "system", "content": CONTINUE},

@@ -131,6 +131,7 @@ class Core(SurfaceQueries, SceneTurns):
             self.chats,
             self.summaries,
         )
+        self.conversation.group = self.group  # a redone reply hears the channel too
         self.locks = KeyedLocks()
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
         self.commands = {c.path: c for c in all_commands()}

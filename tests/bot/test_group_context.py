@@ -76,3 +76,15 @@ async def test_an_edited_message_and_its_new_reply_show_as_they_are_now(
     heard = prompt_text(fake_llm)
     assert "Ann: meet at 6" in heard and "Assistant (you): echo: meet at 6" in heard
     assert "meet at 5" not in heard
+
+
+async def test_a_regenerated_reply_hears_the_channel_but_not_the_reply_it_replaces(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await core.chat(Incoming(here("ben"), "the bridge is closed today"))
+    await core.chat(Incoming(here("ann"), "which way should I go?"))
+    again = await core.handle_text(here("ann"), "/regen")
+    assert not again.error, again.text
+    heard = prompt_text(fake_llm)
+    assert "Ben: the bridge is closed today" in heard
+    assert "echo: which way should I go?" not in heard  # the reply being redone
