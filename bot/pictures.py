@@ -7,7 +7,7 @@ import asyncio
 from collections import OrderedDict
 from typing import Any
 
-from personas.cards import Card
+from personas.cards import PNG_MAGIC, Card
 from personas.pictures import Picture, embedded, picture, thumbnail
 from storage.pictures import PictureRepo
 
@@ -30,7 +30,7 @@ class Pictures:
     async def of_card(self, raw: bytes, card: Card) -> Picture | None:
         """An imported card's picture: the PNG file itself, else a V3 main icon embedded in the
         card as a data URI. Asset URLs are never fetched."""
-        if raw.startswith(b"\x89PNG"):
+        if raw.startswith(PNG_MAGIC):
             return await self.check(raw)
         for asset in card.assets:
             if _main_icon(asset) and (data := embedded(str(asset.get("uri", "")))):

@@ -3,7 +3,6 @@ same message, and personas answering each other (at most scene.max_chain times).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -127,9 +126,7 @@ class SceneTurns:
         if on_working is not None:
             await on_working(True)
         try:
-            done = await self.llm.complete(
-                messages, model, temperature, on_chunk, stop=asyncio.Event()
-            )
+            done = await self.llm.complete(messages, model, temperature, on_chunk)
         except LLMFailure as failure:
             return Reply(text=failure.message, persona=look(persona), error=True)
         finally:

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from personas.cards import size_text
+from personas.cards import PNG_MAGIC, size_text
 from personas.errors import BadInput
 
 # What a persona picture may be: what Discord, Telegram and card tools all show.
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 MAX_SIDE = 8192  # pixels; more is a decompression bomb, not an avatar
 CARD_CHUNKS = {b"chara", b"ccv3"}  # a card PNG's own text, which the picture does not keep
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def picture(data: bytes, max_bytes: int) -> Picture:
 def without_card(png: bytes) -> bytes:
     """A PNG without the character card's text chunks (the card lives in the persona; a
     picture kept with them would carry a stale copy). Other chunks pass through untouched."""
-    if not png.startswith(_PNG):
+    if not png.startswith(PNG_MAGIC):
         return png
     out, at = [png[:8]], 8
     while at + 8 <= len(png):

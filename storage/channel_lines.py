@@ -141,10 +141,13 @@ class ChannelLines:
                 .values(message_ref=message_ref)
             )
             await s.commit()
-        for cached in self._recent.values():
-            for i, line in enumerate(cached.lines):
-                if line.id == line_id:
-                    cached.lines[i] = replace(line, message_ref=message_ref)
+        for cached in self._recent.values():  # a posted line is among its channel's newest
+            for i in range(len(cached.lines) - 1, -1, -1):
+                line = cached.lines[i]
+                if line.id <= line_id:
+                    if line.id == line_id:
+                        cached.lines[i] = replace(line, message_ref=message_ref)
+                    break
 
     async def recent(self, space_id: int, channel_ref: str, limit: int) -> list[Line]:
         """The channel's newest `limit` lines, oldest first."""

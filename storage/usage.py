@@ -61,26 +61,27 @@ class UsageRepo:
     ) -> None:
         """Record a model call that is no turn (a persona answering another in a scene),
         counted against the person whose message set it off."""
-        async with self._write() as s:
-            await s.execute(
-                insert(UsageLog).values(
-                    user_id=owner.user_id,
-                    persona_id=owner.persona_id,
-                    persona_name=persona_name,
-                    space_id=space_id,
-                    model=model,
-                    kind="chat",
-                    prompt_tokens=prompt_tokens,
-                    completion_tokens=completion_tokens,
-                    created_at=utcnow(),
-                )
-            )
-            await s.commit()
+        await self._add(
+            owner,
+            space_id,
+            persona_name,
+            model=model,
+            kind="chat",
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
 
     async def add_speech(
         self, owner: OwnerKey, space_id: int, persona_name: str, provider: str, characters: int
     ) -> None:
         """Record characters sent to a speech provider (ElevenLabs bills by character)."""
+        await self._add(
+            owner, space_id, persona_name, model=provider, kind="speech", characters=characters
+        )
+
+    async def _add(
+        self, owner: OwnerKey, space_id: int, persona_name: str, **values: object
+    ) -> None:
         async with self._write() as s:
             await s.execute(
                 insert(UsageLog).values(
@@ -88,10 +89,8 @@ class UsageRepo:
                     persona_id=owner.persona_id,
                     persona_name=persona_name,
                     space_id=space_id,
-                    model=provider,
-                    kind="speech",
-                    characters=characters,
                     created_at=utcnow(),
+                    **values,
                 )
             )
             await s.commit()

@@ -132,6 +132,16 @@ class Form(discord.ui.Modal):
         await self.on_fail(interaction, error)
 
 
+def _grey(label: str, custom_id: str, counter: bool) -> discord.ui.Button[Any]:
+    """A plain button of a persistent ◀ n/N ▶ row; the counter only shows."""
+    return discord.ui.Button(
+        label=label,
+        style=discord.ButtonStyle.secondary,
+        custom_id=custom_id,
+        disabled=counter,
+    )
+
+
 class VersionButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(r"pb:rv:(?P<reply>\d{1,12}):(?P<user>\d{1,20}):(?P<action>[rpnc])"),
@@ -141,12 +151,7 @@ class VersionButton(
 
     def __init__(self, reply_id: int, user_id: int, action: str, label: str = "") -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label or action,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pb:rv:{reply_id}:{user_id}:{action}",
-                disabled=action == "c",
-            )
+            _grey(label or action, f"pb:rv:{reply_id}:{user_id}:{action}", action == "c")
         )
         self.reply_id, self.user_id, self.action = reply_id, user_id, action
 
@@ -188,14 +193,7 @@ class GreetButton(
     greeted and the greeting it shows."""
 
     def __init__(self, persona_id: int, user_id: int, n: int, kind: str, label: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pb:gr:{persona_id}:{user_id}:{n}:{kind}",
-                disabled=kind == "c",
-            )
-        )
+        super().__init__(_grey(label, f"pb:gr:{persona_id}:{user_id}:{n}:{kind}", kind == "c"))
         self.persona_id, self.user_id, self.n = persona_id, user_id, n
 
     @classmethod
