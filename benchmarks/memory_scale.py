@@ -119,6 +119,7 @@ async def load(tmp: Path, size: int, rng: random.Random) -> tuple[MemoryService,
             ]
         )
     await store.optimize()
+    await store.close()  # a compaction the load started in the background ends first
     service = MemoryService(
         MemoryRepo(db), store, LocalMiniLM(), MemoryConfig(), clock=lambda: NOW
     )

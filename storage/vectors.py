@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from storage.keys import OwnerKey
+from storage.lexical import bm25
 from storage.owner_rows import OwnerRows
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,22 @@ def _nearest(rows: pa.Table, vector: np.ndarray, k: int) -> list[Hit]:
     best = np.argsort(-cosine, kind="stable")[:k]
     ids, texts = rows.column("id").to_pylist(), rows.column("text").to_pylist()
     return [Hit(int(ids[i]), float(cosine[i]), texts[i]) for i in best]
+
+
+def _lexical(rows: pa.Table, query: str, k: int) -> list[Hit]:
+    """The rows sharing a term with `query`, by BM25 over these rows alone, best first."""
+    texts = rows.column("text").to_pylist()
+    scores = bm25(query, texts)
+    best = np.argsort(-scores, kind="stable")[:k]
+    ids = rows.column("id").to_pylist()
+    return [Hit(int(ids[i]), float(scores[i]), texts[i]) for i in best if scores[i] > 0]
+
+
+async def _both(
+    vector: Awaitable[list[Hit]], text: Awaitable[list[Hit]]
+) -> tuple[list[Hit], list[Hit]]:
+    found, words = await asyncio.gather(vector, text)
+    return found, words
 
 
 def _settle(waiter: asyncio.Future[None], error: Exception | None) -> None:
@@ -302,27 +319,81 @@ class VectorStore:
         if table is None:
             await _ready(vector)  # a started embedding is awaited, never left dangling
             return []
+        rows, query = await self._small(table, owner, vector)
+        if rows is not None:
+            return _nearest(rows, query, k)
+        return await self._lance_nearest(table, owner, query, k)
+
+    async def by_text(self, owner: OwnerKey, query: str, k: int) -> list[Hit]:
+        """This owner's rows matching the (stemmed) words of `query` (score: BM25; a small
+        owner's with statistics over its own rows)."""
+        if not query.strip():
+            return []
+        table = await self._open()
+        if table is None:
+            return []
+        rows, _ = await self._small(table, owner, None)
+        if rows is not None:
+            return _lexical(rows, query, k)
+        return await self._lance_text(table, owner, query, k)
+
+    async def search(
+        self, owner: OwnerKey, query: str, vector: np.ndarray | Awaitable[np.ndarray], k: int
+    ) -> tuple[list[Hit], list[Hit]]:
+        """`by_vector` and `by_text` at once: a small owner's rows are read once (while the
+        query is embedded) and both rankings made from them; a large owner's full-text search
+        runs while the query is embedded."""
+        table = await self._open()
+        if table is None:
+            await _ready(vector)
+            return [], []
         key = owner_key(owner)
+        if key in self._large and self._owners.get(key) is None:
+
+            async def nearest() -> list[Hit]:
+                return await self._lance_nearest(table, owner, await _ready(vector), k)
+
+            return await _both(nearest(), self._lance_text(table, owner, query, k))
+        rows, found = await self._small(table, owner, vector)
+        if rows is None:  # found large just now
+            return await _both(
+                self._lance_nearest(table, owner, found, k),
+                self._lance_text(table, owner, query, k),
+            )
+        return _nearest(rows, found, k), _lexical(rows, query, k) if query.strip() else []
+
+    async def _small(
+        self, table: Any, owner: OwnerKey, vector: np.ndarray | Awaitable[np.ndarray] | None
+    ) -> tuple[pa.Table | None, np.ndarray]:
+        """A small owner's rows (held, or read while `vector` is computed; None for an owner
+        past small_owner rows), and the vector, awaited."""
+        key = owner_key(owner)
+        no_vector = np.zeros(0, dtype=np.float32)
         held = self._owners.get(key)  # never a large owner's: those are not kept
-        if held is not None:
-            return _nearest(held, await _ready(vector), k)
-        if key in self._large:
-            query = await _ready(vector)
-        else:
-            # Most owners hold few rows: reading them (1.7 ms at 100k rows, while the query is
-            # still being embedded) and ranking them here is exact and cheaper than LanceDB's
-            # prefiltered search (2.9 ms, 3.4 ms CPU, and only once the vector is there).
-            read = self._owners.begin(key)
-            few: pa.Table | None = None
-            try:
+        if held is not None or key in self._large:
+            return held, no_vector if vector is None else await _ready(vector)
+        # Most owners hold few rows: reading them (1.7 ms at 100k rows, while the query is
+        # still being embedded) and ranking them here is exact and cheaper than LanceDB's
+        # prefiltered search (2.9 ms, 3.4 ms CPU, and only once the vector is there).
+        read = self._owners.begin(key)
+        few: pa.Table | None = None
+        try:
+            if vector is None:
+                few, query = await self._few(table, owner), no_vector
+            else:
                 few, query = await asyncio.gather(self._few(table, owner), _ready(vector))
-            finally:
-                small = few is not None and few.num_rows <= self._small_owner
-                self._owners.end(read, few if small else None)
-            assert few is not None
-            if few.num_rows <= self._small_owner:
-                return _nearest(few, query, k)
-            self._large.add(key)  # `vector` is awaited once: a coroutine cannot be awaited again
+        finally:
+            small = few is not None and few.num_rows <= self._small_owner
+            self._owners.end(read, few if small else None)
+        assert few is not None
+        if few.num_rows <= self._small_owner:
+            return few, query
+        self._large.add(key)  # `vector` is awaited once: a coroutine cannot be awaited again
+        return None, query
+
+    async def _lance_nearest(
+        self, table: Any, owner: OwnerKey, query: np.ndarray, k: int
+    ) -> list[Hit]:
         rows = await (
             table.vector_search(query.astype(np.float32).tolist())
             .distance_type("cosine")
@@ -352,13 +423,8 @@ class VectorStore:
         finally:
             self._owners.written(key, None, self._small_owner)
 
-    async def by_text(self, owner: OwnerKey, query: str, k: int) -> list[Hit]:
-        """This owner's rows matching the (stemmed) words of `query` (score: BM25)."""
-        if not query.strip():
-            return []
-        table = await self._open()
-        if table is None:
-            return []
+    async def _lance_text(self, table: Any, owner: OwnerKey, query: str, k: int) -> list[Hit]:
+        """LanceDB's full-text search of this owner's rows (corpus-wide statistics)."""
         try:
             rows = await (
                 table.query()

@@ -175,22 +175,15 @@ class MemoryService:
     async def _search(
         self, owner: OwnerKey, query: str, mode: str, vector: Vector | None, n: int
     ) -> tuple[list[Hit], list[Hit]]:
-        """Vector and full-text search at once: full-text search and reading a small owner's
-        rows need no embedding, so they run while the query is embedded (all leave the event
-        loop: LanceDB and the model's thread)."""
+        """Vector and full-text search at once: reading a small owner's rows (both rankings
+        are made from them) or a large owner's full-text search needs no embedding, so it runs
+        while the query is embedded (the caller's embedding may still be on its way)."""
         if mode == "fts":
             return [], await self.vectors.by_text(owner, query, n)
-
-        async def nearest() -> list[Hit]:
-            # The caller's embedding may still be on its way; the store awaits it last.
-            return await self.vectors.by_vector(
-                owner, self.embed(query) if vector is None else vector, n
-            )
-
+        embedding = self.embed(query) if vector is None else vector
         if mode == "vector":
-            return await nearest(), []
-        vec, txt = await asyncio.gather(nearest(), self.vectors.by_text(owner, query, n))
-        return vec, txt
+            return await self.vectors.by_vector(owner, embedding, n), []
+        return await self.vectors.search(owner, query, embedding, n)
 
     async def recall(
         self,
