@@ -16,6 +16,7 @@ from typing import Any
 from bot import logs
 from bot.config import Settings
 from bot.core import Core
+from bot.documents import KnowledgeDocs
 from bot.errors import ConfigError
 from bot.llm import LLM, is_embedded, litellm_module
 from bot.memory.embeddings import make_embedder
@@ -24,6 +25,8 @@ from bot.threads import in_daemon_thread
 from bot.voice.providers import make_provider
 from bot.voice.service import VoiceService
 from storage.db import Database, head_revision
+from storage.documents import DocumentRepo
+from storage.knowledge_index import KnowledgeIndex
 from storage.memory_repo import MemoryRepo
 from storage.vectors import VectorStore
 
@@ -41,6 +44,13 @@ def build_memory(settings: Settings, db: Database) -> MemoryService:
     return MemoryService(MemoryRepo(db), vectors, embedder, settings.memory)
 
 
+def build_documents(settings: Settings, db: Database, memory: MemoryService) -> KnowledgeDocs:
+    """Persona documents, embedded by memory's model into the same LanceDB folder."""
+    dim = getattr(memory.embedder, "dim", None) or 384
+    index = KnowledgeIndex(settings.vectors_path, int(dim))
+    return KnowledgeDocs(DocumentRepo(db), index, memory.embedder, settings.knowledge)
+
+
 def build_voice(settings: Settings) -> VoiceService:
     """The voice service with the provider config (and ELEVENLABS_API_KEY) choose."""
     provider = make_provider(settings.voice)
@@ -55,7 +65,8 @@ def build_core(settings: Settings) -> Core:
         old.chmod(0o600)
     db = Database(settings.db_url)
     memory = build_memory(settings, db)
-    return Core(settings, db, LLM(settings.llm), memory, build_voice(settings))
+    documents = build_documents(settings, db, memory) if settings.knowledge.enabled else None
+    return Core(settings, db, LLM(settings.llm), memory, build_voice(settings), documents)
 
 
 async def warm_up(settings: Settings) -> None:

@@ -75,6 +75,24 @@ class MemoryConfig(_Section):
     summary_chars: int = Field(1200, ge=100, le=8000)
 
 
+DocKind = Literal["pdf", "docx", "html", "markdown", "text"]
+DOC_KINDS: tuple[DocKind, ...] = ("pdf", "docx", "html", "markdown", "text")
+
+
+class KnowledgeConfig(_Section):
+    enabled: bool = True
+    file_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    pages: int = Field(1000, ge=1)
+    chunks_per_persona: int = Field(50_000, ge=1)
+    types: list[DocKind] = Field(default_factory=lambda: list(DOC_KINDS), min_length=1)
+    chunk_tokens: int = Field(200, ge=32, le=256)
+    chunk_overlap: int = Field(30, ge=0, le=128)
+    top_k: int = Field(4, ge=0, le=20)
+    prompt_chars: int = Field(2400, ge=0)
+    min_relevance: float = Field(0.2, ge=-1, le=1)
+    show_sources: bool = False
+
+
 class ElevenLabsConfig(_Section):
     base_url: str = "https://api.elevenlabs.io"
     model: str = "eleven_multilingual_v2"
@@ -226,6 +244,7 @@ class Settings(_Section):
     llm: LLMConfig = LLMConfig()  # type: ignore[call-arg]
     personas: PersonasConfig = PersonasConfig()
     memory: MemoryConfig = MemoryConfig()  # type: ignore[call-arg]
+    knowledge: KnowledgeConfig = KnowledgeConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()

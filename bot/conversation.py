@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.channel_context import ChannelContext
 from bot.config import Settings
 from bot.context import Context
+from bot.documents import KnowledgeDocs, Vector
 from bot.errors import BadInput
 from bot.llm import LLM, LLMFailure
 from bot.memory.service import MemoryService
@@ -23,6 +24,7 @@ from personas.prompt import HistoryItem, MemoryLine, build_messages
 from storage.chats import ChatRepo
 from storage.descriptions import DescriptionRepo
 from storage.keys import OwnerKey
+from storage.knowledge_index import Chunk
 from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
 from storage.summaries import SummaryRecord
@@ -101,6 +103,7 @@ class Conversation:
         # The greeting each (user, persona) saw last, so /persona greet shows the next one.
         self.greeted: dict[tuple[int, int], int] = {}
         self.group: ChannelContext | None = None  # the core sets it: group channels' context
+        self.documents: KnowledgeDocs | None = None  # the core sets it: persona documents
 
     async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
         """The space whose turns and memories a prompt may draw on: in a group only that
@@ -157,11 +160,14 @@ class Conversation:
         memories: list[MemoryLine],
         mood: str,
         channel: str = "",
+        vector: Vector | None = None,
     ) -> list[dict[str, str]]:
         """The chat messages for `text` after the chat's window (and a group channel's
-        recent lines)."""
+        recent lines), with the passages of the persona's documents that fit `text`
+        (`vector`: its embedding, when there is one)."""
         me = await self.descriptions.for_persona(ctx.user_id, persona.id)
         limits = self.settings.limits
+        passages = await self.passages(persona, text, vector)
         return build_messages(
             persona,
             history_items(window.history),
@@ -174,7 +180,14 @@ class Conversation:
             mood=mood,
             summary=window.summary_text,
             channel=channel,
+            passages=[(c.source, c.text) for c in passages],
         )
+
+    async def passages(self, persona: Persona, text: str, vector: Vector | None) -> list[Chunk]:
+        """The persona's document chunks for `text` (the persona's, whoever asks)."""
+        if self.documents is None:
+            return []
+        return await self.documents.for_prompt(persona.id, text, vector)
 
     async def _recall(
         self,

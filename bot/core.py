@@ -6,6 +6,7 @@ import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
+from typing import Any
 
 from bot.channel_context import ChannelContext
 from bot.channels import ChatChannels
@@ -17,6 +18,7 @@ from bot.confirm import Confirmations
 from bot.context import Context
 from bot.conversation import Conversation, Window
 from bot.dispatch import Dispatcher, clean, guard
+from bot.documents import KnowledgeDocs
 from bot.errors import BadInput
 from bot.inbox import Inbox
 from bot.jobs.runner import JobRunner
@@ -32,6 +34,7 @@ from bot.messages import (
     CommandCall,
     Incoming,
     Look,
+    ProgressSink,
     Reply,
     Versions,
     Who,
@@ -90,11 +93,13 @@ class Core(SurfaceQueries, SceneTurns):
         llm: LLM,
         memory: MemoryService | None = None,
         voice: VoiceService | None = None,
+        documents: KnowledgeDocs | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.llm = llm
         self.memory = memory
+        self.documents = documents
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
         self.descriptions = DescriptionRepo(db)
@@ -132,6 +137,7 @@ class Core(SurfaceQueries, SceneTurns):
             self.summaries,
         )
         self.conversation.group = self.group  # a redone reply hears the channel too
+        self.conversation.documents = documents
         self.locks = KeyedLocks()
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
         self.commands = {c.path: c for c in all_commands()}
@@ -157,6 +163,7 @@ class Core(SurfaceQueries, SceneTurns):
             summaries=self.summaries,
             scenes=self.scenes,
             commands=self.command_list,
+            documents=documents,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -301,7 +308,7 @@ class Core(SurfaceQueries, SceneTurns):
         turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
         if said_id is None:
             said_id = await self.group.said(ctx, incoming, text, turn_id)
-        memories, keeping = await self._recall_and_remember(
+        memories, keeping, vector = await self._recall_and_remember(
             owner, text, turn_id, window, ctx.space_id, here
         )
         try:
@@ -309,7 +316,7 @@ class Core(SurfaceQueries, SceneTurns):
             shown = {t.id for t in window.history}
             heard = await self.group.heard(ctx, incoming, persona, shown, said_id)
             messages = await self.conversation.messages(
-                ctx, persona, text, window, memories, mood, heard.text
+                ctx, persona, text, window, memories, mood, heard.text, vector
             )
             key = (incoming.who.platform, incoming.who.user_ref)
             stop = self._stops[key] = asyncio.Event()
@@ -439,12 +446,12 @@ class Core(SurfaceQueries, SceneTurns):
         window: Window,
         space_id: int,
         here: int | None,
-    ) -> tuple[list[MemoryLine], asyncio.Future[None] | None]:
+    ) -> tuple[list[MemoryLine], asyncio.Future[None] | None, asyncio.Future[Any] | None]:
         """Recall what helps with `text`, and start keeping `text` as an episode (one
-        embedding); the keeping runs while the model answers and is awaited before the turn
-        ends, so the user's next turn finds it."""
+        embedding, also returned for the persona's documents); the keeping runs while the
+        model answers and is awaited before the turn ends, so the user's next turn finds it."""
         if self.memory is None or not self.settings.memory.enabled:
-            return [], None
+            return [], None, None
         memory = self.memory
         # Full-text search runs while the message is embedded; the vector is reused below.
         vector = asyncio.ensure_future(memory.embed(text))
@@ -477,7 +484,7 @@ class Core(SurfaceQueries, SceneTurns):
             for r in recalled
             if r.item.id != window.summary_memory  # the summary is in the prompt already
         ]
-        return lines, asyncio.ensure_future(keep())
+        return lines, asyncio.ensure_future(keep()), vector
 
     def stop(self, who: Who) -> bool:
         """Stop the reply being written for this user now (Ctrl-C, ⏹): what was written is
@@ -540,9 +547,10 @@ class Core(SurfaceQueries, SceneTurns):
                 return await self.conversation.regenerate(ctx, persona, reply_id)
             return await self.conversation.swipe(ctx, persona, reply_id, to)
 
-    async def command(self, call: CommandCall) -> Reply:
-        """Run a declared command (rights, confirmation and errors: the dispatcher's)."""
-        return await self.dispatch.command(call)
+    async def command(self, call: CommandCall, progress: ProgressSink | None = None) -> Reply:
+        """Run a declared command (rights, confirmation and errors: the dispatcher's);
+        `progress` hears how far long work (indexing a document) has come."""
+        return await self.dispatch.command(call, progress)
 
     async def confirm(self, token: str, who: Who, accept: bool) -> Reply:
         """Answer a pending confirmation (buttons, or yes/no on text surfaces)."""
@@ -554,8 +562,10 @@ class Core(SurfaceQueries, SceneTurns):
         text: str,
         on_chunk: ChunkSink | None = None,
         attachments: tuple[Attachment, ...] = (),
+        progress: ProgressSink | None = None,
     ) -> Reply:
-        """Text surfaces: a leading / is a command in the shared grammar, anything else a turn."""
+        """Text surfaces: a leading / is a command in the shared grammar, anything else a turn
+        (`progress`: how far a long command has come)."""
         text = clean(text)
         if not text.lstrip().startswith("/"):
             return await self.chat(Incoming(who, text, attachments), on_chunk)
@@ -563,7 +573,7 @@ class Core(SurfaceQueries, SceneTurns):
             spec, args = parse(text, REGISTRY)
         except BadInput as err:
             return Reply(text=err.message, error=True, ephemeral=True)
-        return await self.command(CommandCall(who, spec.path, args, attachments))
+        return await self.command(CommandCall(who, spec.path, args, attachments), progress)
 
     async def delivered(self, line_id: int | None, message_ref: str) -> None:
         """An adapter posted a persona's line as message `message_ref` (a reply to it then

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.commands.parse import convert
 from bot.commands.spec import LEVELS, CommandSpec, Level, Param, Target
 from bot.errors import BadInput, BotError, PermissionDenied
-from bot.messages import Attachment, CommandCall, Reply, Who
+from bot.messages import Attachment, CommandCall, ProgressSink, Reply, Who
 
 if TYPE_CHECKING:
     from bot.confirm import Confirmations
@@ -123,9 +123,10 @@ class Dispatcher:
         self.confirmations = confirmations
         self.commands = commands
 
-    async def command(self, call: CommandCall) -> Reply:
-        """Run one command; every failure becomes an error Reply."""
-        return await guard(self._command(call), "/" + " ".join(call.path))
+    async def command(self, call: CommandCall, progress: ProgressSink | None = None) -> Reply:
+        """Run one command; every failure becomes an error Reply. `progress` hears how far
+        long work has come (commands declared with progress)."""
+        return await guard(self._command(call, progress), "/" + " ".join(call.path))
 
     async def confirm(self, token: str, who: Who, accept: bool) -> Reply:
         """Answer a pending confirmation (buttons, or yes/no on text surfaces)."""
@@ -138,7 +139,7 @@ class Dispatcher:
             raise BadInput(f"unknown command /{' '.join(path)} — /help lists the commands")
         return spec
 
-    async def _command(self, call: CommandCall) -> Reply:
+    async def _command(self, call: CommandCall, progress: ProgressSink | None) -> Reply:
         spec = self.spec(call.path)
         if not spec.offered_on(call.who.platform):
             raise BadInput(f"{spec.name} is not used here — /help lists the commands")
@@ -149,6 +150,8 @@ class Dispatcher:
         kwargs = {p.arg: args[p.name] for p in spec.params}
         if spec.target is not None:
             kwargs["target"] = target
+        if spec.progress:
+            kwargs["progress"] = progress or _quiet
 
         async def run() -> Reply:
             return await spec.handler(self.services, ctx, **kwargs)
@@ -189,6 +192,10 @@ class Dispatcher:
             p = await personas.active(ctx)
         check_target(ctx, t, p)
         return p
+
+
+async def _quiet(text: str) -> None:
+    """Progress nobody shows (a surface that passed no sink)."""
 
 
 def spec_doing(spec: CommandSpec) -> str:

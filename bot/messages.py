@@ -139,3 +139,6 @@ class Reply:
 ChunkSink = Callable[[str], Awaitable[None]]
 # Told True when the model starts working on a turn and False when it stops (typing signals).
 WorkSignal = Callable[[bool], Awaitable[None]]
+# Told, as one line, how far a long command has come ("indexing a.pdf — 120/300 pages"):
+# adapters edit one message (Discord, Telegram) or print a line (console).
+ProgressSink = Callable[[str], Awaitable[None]]

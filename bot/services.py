@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from bot.commands.spec import CommandSpec
     from bot.config import Settings
     from bot.conversation import Conversation
+    from bot.documents import KnowledgeDocs
     from bot.jobs.runner import JobRunner
     from bot.memory.service import MemoryService
     from bot.memory.summary import Summaries
@@ -55,3 +56,4 @@ class Services:
     summaries: Summaries
     scenes: Scenes
     commands: Callable[[], list[CommandSpec]]
+    documents: KnowledgeDocs | None = None

@@ -211,6 +211,27 @@ class PictureRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class DocumentRow(Base):
+    """A knowledge document of a persona: its text by section (for re-indexing) and what it
+    was; its chunks live in the LanceDB `knowledge` table."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("persona_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    sections: Mapped[list[Any]] = mapped_column(JSON)  # [[text, where], ...]
+    added_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class PersonaVersion(Base):
     """A persona as it stood after one change (edit, import over it, knowledge, voice…)."""
 

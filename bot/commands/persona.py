@@ -230,8 +230,10 @@ async def persona_delete(s: Services, ctx: Context, name: str, target: Persona) 
 
 
 async def delete_persona(s: Services, p: Persona) -> None:
-    """The persona, its chats and memories; an instant voice clone goes with it."""
+    """The persona, its chats, memories and documents; an instant voice clone goes with it."""
     await s.personas.delete(p)
+    if s.documents is not None:  # the rows went with the persona; the chunks go here
+        await s.documents.wipe(p.id)
     if p.custom_voice_id and s.voice is not None:
         await s.voice.forget_clone(p.custom_voice_id)
 

@@ -138,6 +138,7 @@ class CommandSpec:
     wizard: Wizard | None = None
     doing: str = ""  # refusals: "only bot admins … can {doing}"
     surfaces: tuple[str, ...] = ()  # platforms that offer it (empty: all)
+    progress: bool = False  # long work: the handler gets `progress`, a ProgressSink
 
     @property
     def name(self) -> str:
@@ -175,6 +176,7 @@ class CommandSpec:
 GROUP_HELP = {
     "persona": "Create, switch, edit and share personas",
     "memory": "See or wipe what you said to the active persona",
+    "knowledge": "A persona's documents: files it reads from and cites in its answers",
     "lore": "A persona's lorebook: entries that go into the prompt when their keys come up",
     "chat": "Several chats with the active persona: new, list, switch, rename, delete, summary",
     "model": "Choose the model for this space",
@@ -188,7 +190,11 @@ REGISTRY: dict[tuple[str, ...], CommandSpec] = {}
 
 
 def _check_signature(
-    path: tuple[str, ...], fn: Handler, params: tuple[Param, ...], target: Target | None
+    path: tuple[str, ...],
+    fn: Handler,
+    params: tuple[Param, ...],
+    target: Target | None,
+    progress: bool = False,
 ) -> None:
     """The handler takes (services, ctx) and one keyword per declared parameter (and `target`
     when it declares one): checked once, at import, so a typo fails at start-up."""
@@ -196,6 +202,7 @@ def _check_signature(
     named = {p.name for p in found if p.kind is not p.VAR_KEYWORD}
     rest = any(p.kind is p.VAR_KEYWORD for p in found)  # **given takes the declared rest
     wanted = {p.arg for p in params} | ({"target"} if target else set())
+    wanted |= {"progress"} if progress else set()
     if not named <= wanted or (named != wanted and not rest):
         raise TypeError(
             f"/{' '.join(path)}: handler takes {sorted(named)}, declared {sorted(wanted)}"
@@ -214,15 +221,28 @@ def command(
     wizard: Wizard | None = None,
     doing: str = "",
     surfaces: tuple[str, ...] = (),
+    progress: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under `path` with its parameters, rights and help text."""
 
     def wrap(fn: Handler) -> Handler:
         if path in REGISTRY:
             raise RuntimeError(f"command {path} declared twice")
-        _check_signature(path, fn, params, target)
+        _check_signature(path, fn, params, target, progress)
         REGISTRY[path] = CommandSpec(
-            path, help, params, fn, rights, target, confirm, form, picker, wizard, doing, surfaces
+            path,
+            help,
+            params,
+            fn,
+            rights,
+            target,
+            confirm,
+            form,
+            picker,
+            wizard,
+            doing,
+            surfaces,
+            progress,
         )
         return fn
 
@@ -238,6 +258,7 @@ def all_commands() -> list[CommandSpec]:
         chats,
         general,
         jobs,
+        knowledge,
         lore,
         me,
         memory,

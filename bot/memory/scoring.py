@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from bot.memory.ranking import without_speaker
+
+K = TypeVar("K", bound=Hashable)
 
 # Score fusion that keeps the sizes of both scores: a strong word match found by one list is
 # not buried because the other missed it (as rank fusion over min-max did).
@@ -15,7 +18,7 @@ FUSE_TEXT = 0.4
 BM25_HALF = 6.0  # the BM25 score that counts as half a match
 
 
-def fuse(cosine: Mapping[int, float], bm25: Mapping[int, float]) -> dict[int, float]:
+def fuse(cosine: Mapping[K, float], bm25: Mapping[K, float]) -> dict[K, float]:
     """Cosine (as is) and BM25 squashed to 0..1 (bm / (bm + BM25_HALF)), weighted."""
     ids = set(cosine) | set(bm25)
     return {

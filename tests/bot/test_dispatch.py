@@ -68,6 +68,7 @@ def test_the_tables_are_not_empty() -> None:
         "/preset remove",
         "/chat delete",
         "/persona rollback",
+        "/knowledge remove",
     }
     assert [p.name for _, p in PRIVILEGED_OPTIONS] == ["global"]
 

@@ -24,6 +24,7 @@ TOPS = {
     "continue",
     "help",
     "jobs",
+    "knowledge",
     "lore",
     "me",
     "memory",

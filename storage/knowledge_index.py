@@ -1,0 +1,171 @@
+"""The LanceDB `knowledge` table: document chunks keyed by persona (never by user)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+TABLE = "knowledge"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed piece of a document, with where it came from ("handbook.pdf p.12")."""
+
+    doc_id: int
+    n: int
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A chunk found by a search: its score is cosine similarity or BM25."""
+
+    chunk: Chunk
+    score: float
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.chunk.doc_id, self.chunk.n
+
+
+class KnowledgeIndex:
+    """Chunks with their vectors; a document's chunks are replaced in one commit."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        self.path = path
+        self.dim = dim
+        self._table: Any = None
+        self._opening = asyncio.Lock()
+        self._lock = asyncio.Lock()  # one writer at a time: Lance commits are optimistic
+
+    def _schema(self) -> pa.Schema:
+        return pa.schema(
+            [
+                pa.field("key", pa.string()),
+                pa.field("persona_id", pa.int64()),
+                pa.field("doc_id", pa.int64()),
+                pa.field("n", pa.int32()),
+                pa.field("text", pa.string()),
+                pa.field("source", pa.string()),
+                pa.field("vector", pa.list_(pa.float32(), self.dim)),
+            ]
+        )
+
+    async def _open(self) -> Any:
+        if self._table is not None:
+            return self._table
+        async with self._opening:
+            if self._table is None:
+                import lancedb
+                from lancedb.index import FTS, BTree
+
+                self.path.mkdir(parents=True, exist_ok=True)
+                db = await lancedb.connect_async(str(self.path))
+                table = await db.create_table(TABLE, schema=self._schema(), exist_ok=True)
+                have = {tuple(i.columns) for i in await table.list_indices()}
+                for column in ("persona_id", "doc_id"):
+                    if (column,) not in have:
+                        await table.create_index(column, config=BTree())
+                if ("text",) not in have:
+                    config = FTS(
+                        language="English", stem=True, remove_stop_words=True, lower_case=True
+                    )
+                    await table.create_index("text", config=config)
+                self._table = table
+        return self._table
+
+    async def replace(
+        self, persona_id: int, doc_id: int, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Make `chunks` the document's only chunks, in one commit: a search sees the old set
+        or the new one, never both or neither."""
+        table = await self._open()
+        rows = pa.table(
+            {
+                "key": [f"{doc_id}:{c.n}" for c in chunks],
+                "persona_id": [persona_id] * len(chunks),
+                "doc_id": [doc_id] * len(chunks),
+                "n": [c.n for c in chunks],
+                "text": [c.text for c in chunks],
+                "source": [c.source for c in chunks],
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(vectors.reshape(-1).astype(np.float32)), self.dim
+                ),
+            },
+            schema=self._schema(),
+        )
+        async with self._lock:
+            await (
+                table.merge_insert("key")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .when_not_matched_by_source_delete(f"doc_id = {int(doc_id)}")
+                .execute(rows)
+            )
+            await table.optimize(cleanup_older_than=timedelta(minutes=5))
+
+    async def delete(self, persona_id: int, doc_ids: Sequence[int] | None = None) -> None:
+        """Remove some of a persona's documents' chunks, or all of them."""
+        table = await self._open()
+        where = f"persona_id = {int(persona_id)}"
+        if doc_ids is not None:
+            if not doc_ids:
+                return
+            where += f" AND doc_id IN ({', '.join(str(int(d)) for d in doc_ids)})"
+        async with self._lock:
+            await table.delete(where)
+
+    async def count(self, persona_id: int | None = None) -> int:
+        """Chunks of one persona, or of all."""
+        table = await self._open()
+        where = None if persona_id is None else f"persona_id = {int(persona_id)}"
+        return int(await table.count_rows(where))
+
+    async def by_vector(self, persona_id: int, vector: np.ndarray, k: int) -> list[ChunkHit]:
+        """A persona's nearest chunks (score: cosine similarity)."""
+        table = await self._open()
+        rows = await (
+            table.vector_search(vector.astype(np.float32).tolist())
+            .distance_type("cosine")
+            .where(f"persona_id = {int(persona_id)}")
+            .select(["doc_id", "n", "text", "source", "_distance"])
+            .limit(k)
+            .to_list()
+        )
+        return [_hit(r, 1.0 - float(r["_distance"])) for r in rows]
+
+    async def by_text(self, persona_id: int, query: str, k: int) -> list[ChunkHit]:
+        """A persona's chunks matching the (stemmed) words of `query` (score: BM25)."""
+        if not query.strip():
+            return []
+        table = await self._open()
+        try:
+            rows = await (
+                table.query()
+                .nearest_to_text(query)
+                .where(f"persona_id = {int(persona_id)}")
+                .select(["doc_id", "n", "text", "source", "_score"])
+                .limit(k)
+                .to_list()
+            )
+        except Exception as exc:  # a query of only stop words or symbols
+            log.debug("knowledge fts query failed: %s", exc)
+            return []
+        return [_hit(r, float(r["_score"])) for r in rows]
+
+
+def _hit(row: dict[str, Any], score: float) -> ChunkHit:
+    chunk = Chunk(int(row["doc_id"]), int(row["n"]), row["text"], row["source"])
+    return ChunkHit(chunk, score)

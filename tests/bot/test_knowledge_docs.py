@@ -1,0 +1,257 @@
+"""Persona documents through the core: real files built here, a real LanceDB folder, prompts
+checked at the loopback model."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.core import Core
+from bot.messages import Attachment, Reply
+from storage.knowledge_index import Chunk
+from tests.conftest import make_settings, who
+from tests.support import documents as make
+from tests.support.fake_openai import FakeOpenAI
+
+ALICE, BOB = who("alice"), who("bob")
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+    """The shared settings, with a test's own `knowledge` section when it gives one."""
+    extra = getattr(request, "param", {})
+    return make_settings(tmp_path / "data", fake_llm.base_url, **extra)
+
+
+RULES = [
+    "Welcome to the guild handbook.\nRead it before your first raid.",
+    "The dragon rule: a dragon may only be fought by a party of five.\nBring fire potions.",
+    "Loot is shared evenly.\nThe quartermaster keeps the ledger.",
+]
+
+
+def _file(name: str, data: bytes) -> tuple[Attachment, ...]:
+    return (Attachment(name, "application/octet-stream", data),)
+
+
+async def _add(core: Core, name: str, data: bytes, persona: str = "") -> Reply:
+    line = "/knowledge add" + (f" persona={persona}" if persona else "")
+    return await core.handle_text(ALICE, line, attachments=_file(name, data))
+
+
+async def _persona(core: Core, user: object, name: str) -> None:
+    reply = await core.handle_text(user, f"/persona create {name} prompt=You help.")  # type: ignore[arg-type]
+    assert not reply.error, reply.text
+    reply = await core.handle_text(user, f"/persona switch {name}")  # type: ignore[arg-type]
+    assert not reply.error, reply.text
+
+
+def _system(fake_llm: FakeOpenAI) -> str:
+    return str(fake_llm.chat_requests[-1]["messages"][0]["content"])
+
+
+async def _chunks(core: Core, persona: str, owner: object = ALICE) -> int:
+    assert core.documents is not None
+    p = await core.personas.find(await core.context(owner), persona)  # type: ignore[arg-type]
+    return await core.documents.index.count(p.id)
+
+
+async def test_every_kind_is_indexed_and_its_passage_reaches_the_prompt_with_its_source(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await _persona(core, ALICE, "guide")
+    files = {
+        "rules.pdf": make.pdf(RULES),
+        "travel.docx": make.docx(
+            [("Heading 1", "Ferries"), ("", "The night ferry to Skellig leaves at 23:40.")]
+        ),
+        "cafe.html": make.html(
+            "<h1>Menu</h1><p>The walnut cake costs four crowns.</p>", "var x = 'stolen'"
+        ),
+        "fees.md": b"# Fees\n\nMembership costs *twelve* silver a moon.\n",
+        "notes.txt": b"The lighthouse keeper is called Odran.",
+    }
+    for name, data in files.items():
+        reply = await _add(core, name, data)
+        assert not reply.error and "Added" in reply.text, reply.text
+    listed = await core.handle_text(ALICE, "/knowledge list")
+    assert all(name in listed.text for name in files)
+    asks = {
+        "Can we fight a dragon with a party of three?": ("party of five", "[rules.pdf p.2]"),
+        "When does the night ferry to Skellig leave?": ("23:40", "[travel.docx Ferries]"),
+        "How much is the walnut cake?": ("four crowns", "[cafe.html]"),
+        "What does membership cost?": ("twelve", "[fees.md Fees]"),
+        "Who keeps the lighthouse?": ("Odran", "[notes.txt]"),
+    }
+    for question, (fact, source) in asks.items():
+        await core.handle_text(ALICE, question)
+        system = _system(fake_llm)
+        assert fact in system and source in system, (question, system[-800:])
+    assert "stolen" not in system  # the page's script never became text
+    found = await core.handle_text(ALICE, '/knowledge search "dragon party"')
+    assert "[rules.pdf p.2]" in found.text
+
+
+async def test_another_users_private_persona_documents_never_reach_a_prompt(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await _persona(core, ALICE, "secretkeeper")
+    await _add(core, "vault.md", b"# Vault\n\nThe vault code is 7731-AZURE.\n")
+    await _persona(core, BOB, "helper")
+    await core.handle_text(BOB, "What is the vault code?")
+    assert "7731" not in _system(fake_llm)
+    refused = await core.handle_text(BOB, '/knowledge search "vault code" persona=secretkeeper')
+    assert refused.error and "7731" not in refused.text
+    listing = await core.handle_text(BOB, "/knowledge list persona=secretkeeper")
+    assert listing.error and "vault" not in listing.text
+    added = await core.handle_text(
+        BOB, "/knowledge add persona=secretkeeper", attachments=_file("x.md", b"# x\n\nmine")
+    )
+    assert added.error
+    await core.handle_text(ALICE, "What is the vault code?")
+    assert "7731-AZURE" in _system(fake_llm)  # its owner's persona does read it
+
+
+async def test_the_same_file_twice_is_indexed_once(core: Core) -> None:
+    await _persona(core, ALICE, "guide")
+    await _add(core, "rules.pdf", make.pdf(RULES))
+    before = await _chunks(core, "guide")
+    again = await _add(core, "handbook-copy.pdf", make.pdf(RULES))
+    assert "already has this document as rules.pdf" in again.text
+    assert await _chunks(core, "guide") == before
+    listed = await core.handle_text(ALICE, "/knowledge list")
+    assert "handbook-copy.pdf" not in listed.text
+
+
+async def test_a_changed_file_replaces_its_chunks_and_searches_never_see_both_or_neither(
+    core: Core,
+) -> None:
+    await _persona(core, ALICE, "guide")
+    await _add(core, "rules.pdf", make.pdf(RULES))
+    docs = core.documents
+    assert docs is not None
+    p = await core.personas.find(await core.context(ALICE), "guide")
+    doc = await docs.get(p.id, "rules.pdf")
+    old = await docs.index.count(p.id)
+    seen: list[set[str]] = []
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        probe = np.zeros(docs.index.dim, dtype=np.float32)
+        probe[0] = 1.0
+        while not stop.is_set():
+            hits = await docs.index.by_vector(p.id, probe, 50)
+            seen.append({"new" if "revised" in h.chunk.text else "old" for h in hits})
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.sleep(0.05)
+    revised = [f"{page}\nrevised edition" for page in RULES[:2]]
+    reply = await _add(core, "rules.pdf", make.pdf(revised))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await watcher
+    assert "Replaced rules.pdf" in reply.text
+    assert seen and all(s in ({"old"}, {"new"}) for s in seen), seen
+    assert seen[0] == {"old"} and seen[-1] == {"new"}
+    assert (await docs.get(p.id, "rules.pdf")).id == doc.id
+    texts = [h.chunk.text for h in await docs.index.by_text(p.id, "dragon", 50)]
+    assert texts and all("revised" in t for t in texts)
+    assert await docs.index.count(p.id) != old or old == len(revised)
+
+
+BAD = {
+    "locked.pdf": (make.encrypted_pdf(RULES), "encrypted"),
+    "broken.pdf": (b"%PDF-1.4\n1 0 obj <<>> garbage", "damaged"),
+    "report.docx": (make.zip_bomb_docx(), "zip bomb"),
+    "empty.txt": (b"", "empty"),
+    "blank.md": (b"   \n\n  ", "no text"),
+    "image.png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not text"),
+    "archive.docx": (make.plain_zip(), "not a Word document"),
+    "scan.pdf": (make.pdf(["", ""]), "no text"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+async def test_a_bad_file_is_refused_in_one_line_and_nothing_is_stored(
+    core: Core, name: str
+) -> None:
+    await _persona(core, ALICE, "guide")
+    data, why = BAD[name]
+    reply = await _add(core, name, data)
+    assert reply.error and why in reply.text and "\n" not in reply.text, reply.text
+    assert "no documents" in (await core.handle_text(ALICE, "/knowledge list")).text
+    assert await _chunks(core, "guide") == 0
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"knowledge": {"file_bytes": 2048, "pages": 2, "types": ["pdf", "markdown"]}}],
+    indirect=True,
+)
+async def test_limits_from_config_refuse_with_nothing_stored(core: Core) -> None:
+    await _persona(core, ALICE, "guide")
+    for name, data, why in [
+        ("big.md", b"# Big\n\n" + b"word " * 1000, "over the 2 KB limit"),
+        ("long.pdf", make.pdf(RULES), "has 3 pages; the limit is 2"),
+        ("plain.txt", b"just some text here", "text files are not allowed"),
+    ]:
+        reply = await _add(core, name, data)
+        assert reply.error and why in reply.text, reply.text
+    assert await _chunks(core, "guide") == 0
+
+
+@pytest.mark.parametrize("settings", [{"knowledge": {"chunks_per_persona": 3}}], indirect=True)
+async def test_the_chunk_limit_per_persona_refuses_a_document_that_would_pass_it(
+    core: Core,
+) -> None:
+    await _persona(core, ALICE, "guide")
+    assert not (await _add(core, "rules.pdf", make.pdf(RULES))).error
+    more = await _add(core, "more.md", b"# More\n\nOne more line of lore.\n")
+    assert more.error and "chunks_per_persona" in more.text
+    assert await _chunks(core, "guide") == 3
+
+
+async def test_deleting_the_persona_removes_its_documents_and_chunks(core: Core) -> None:
+    await _persona(core, ALICE, "guide")
+    await _add(core, "rules.pdf", make.pdf(RULES))
+    p = await core.personas.find(await core.context(ALICE), "guide")
+    assert core.documents is not None and await core.documents.index.count(p.id) > 0
+    pending = await core.handle_text(ALICE, "/persona delete guide")
+    assert pending.confirm is not None
+    await core.confirm(pending.confirm.token, ALICE, True)
+    assert await core.documents.index.count(p.id) == 0
+    assert await core.documents.repo.list(p.id) == []
+
+
+async def test_indexing_reports_its_progress_by_pages(core: Core) -> None:
+    await _persona(core, ALICE, "guide")
+    said: list[str] = []
+
+    async def progress(text: str) -> None:
+        said.append(text)
+
+    pages = [f"Page {n} of the long manual about rule {n}." for n in range(1, 41)]
+    reply = await core.handle_text(
+        ALICE,
+        "/knowledge add",
+        attachments=_file("manual.pdf", make.pdf(pages)),
+        progress=progress,
+    )
+    assert "Added manual.pdf" in reply.text and "40 pages" in reply.text
+    assert said[0] == "reading manual.pdf…"
+    assert any(s.startswith("indexing manual.pdf — ") and "/40 pages" in s for s in said), said
+
+
+async def test_the_index_keeps_personas_apart(core: Core) -> None:
+    """Chunks are keyed by persona: a search of one never returns another's."""
+    docs = core.documents
+    assert docs is not None
+    vec = np.ones((1, docs.index.dim), dtype=np.float32)
+    await docs.index.replace(1, 1, [Chunk(1, 0, "alpha secret text", "a.md")], vec)
+    await docs.index.replace(2, 2, [Chunk(2, 0, "alpha other text", "b.md")], vec)
+    assert [h.chunk.source for h in await docs.index.by_text(1, "alpha", 10)] == ["a.md"]
+    assert [h.chunk.source for h in await docs.index.by_vector(2, vec[0], 10)] == ["b.md"]
