@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.channel_context import ChannelContext
@@ -160,14 +160,15 @@ class Conversation:
         memories: list[MemoryLine],
         mood: str,
         channel: str = "",
-        vector: Vector | None = None,
+        passages: Sequence[Chunk] | None = None,
     ) -> list[dict[str, str]]:
         """The chat messages for `text` after the chat's window (and a group channel's
-        recent lines), with the passages of the persona's documents that fit `text`
-        (`vector`: its embedding, when there is one)."""
+        recent lines), with the passages of the persona's documents (found here for `text`
+        unless the caller found them)."""
         me = await self.descriptions.for_persona(ctx.user_id, persona.id)
         limits = self.settings.limits
-        passages = await self.passages(persona, text, vector)
+        if passages is None:
+            passages = await self.passages(persona, text, None)
         return build_messages(
             persona,
             history_items(window.history),

@@ -18,7 +18,7 @@ from bot.confirm import Confirmations
 from bot.context import Context
 from bot.conversation import Conversation, Window
 from bot.dispatch import Dispatcher, clean, guard
-from bot.documents import KnowledgeDocs
+from bot.documents import KnowledgeDocs, with_sources
 from bot.errors import BadInput
 from bot.inbox import Inbox
 from bot.jobs.runner import JobRunner
@@ -138,6 +138,7 @@ class Core(SurfaceQueries, SceneTurns):
         )
         self.conversation.group = self.group  # a redone reply hears the channel too
         self.conversation.documents = documents
+        self.retirement.documents = documents
         self.locks = KeyedLocks()
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
         self.commands = {c.path: c for c in all_commands()}
@@ -315,8 +316,9 @@ class Core(SurfaceQueries, SceneTurns):
             model, temperature, _ = await self.models.effective(ctx, persona)
             shown = {t.id for t in window.history}
             heard = await self.group.heard(ctx, incoming, persona, shown, said_id)
+            passages = await self.conversation.passages(persona, text, vector)
             messages = await self.conversation.messages(
-                ctx, persona, text, window, memories, mood, heard.text, vector
+                ctx, persona, text, window, memories, mood, heard.text, passages
             )
             key = (incoming.who.platform, incoming.who.user_ref)
             stop = self._stops[key] = asyncio.Event()
@@ -359,7 +361,7 @@ class Core(SurfaceQueries, SceneTurns):
             name = await self.conversation.user_name(ctx, persona)
             self.conversation.summarise_later(ctx, persona, chat, here, name)
         answer = Reply(
-            text=done.text.strip() or "…",
+            text=with_sources(done.text.strip() or "…", passages, self.settings.knowledge),
             persona=look(persona),
             versions=Versions(reply_id, 1, 1),
             line_id=line_id,

@@ -60,6 +60,14 @@ class _Reporter:
         asyncio.run_coroutine_threadsafe(self.say(text, force), self.loop)
 
 
+def with_sources(text: str, used: Sequence[Chunk], cfg: KnowledgeConfig) -> str:
+    """A reply with the sources of the passages its prompt held, when show_sources is on
+    (the stored turn keeps the model's words alone)."""
+    if not cfg.show_sources or not used:
+        return text
+    return f"{text}\n\nSources: {'; '.join(dict.fromkeys(c.source for c in used))}"
+
+
 def clean_name(name: str) -> str:
     """A document's name as shown and cited: the file name without any folder."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()

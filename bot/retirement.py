@@ -18,6 +18,7 @@ from storage.retirement import RetirementRepo
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.documents import KnowledgeDocs
     from bot.persona_service import PersonaService
     from personas.model import Persona
 
@@ -65,6 +66,7 @@ class Retirement:
         self.farewells = farewells
         self.outbox = outbox
         self.settings = settings
+        self.documents: KnowledgeDocs | None = None  # the core sets it
 
     async def plan(
         self,
@@ -120,7 +122,8 @@ class Retirement:
         await self._tell(p, now)
 
     async def archive(self, p: Persona, now: datetime) -> Path:
-        """Every memory of the persona, per user, as JSON under data_dir/archives/."""
+        """Every memory of the persona, per user, and its documents' list (names, hashes,
+        sizes), as JSON under data_dir/archives/."""
         folder = self.settings.data_dir / "archives"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{p.name}-{p.id}.json"
@@ -129,6 +132,9 @@ class Retirement:
             "retired_at": now.isoformat(),
             "farewell": p.farewell,
             "users": await self.repo.memories_by_user(p.id),
+            "documents": [d.listing() for d in await self.documents.documents(p.id)]
+            if self.documents is not None
+            else [],
         }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.commands.spec import Param, command
@@ -71,6 +72,10 @@ async def persona_export(s: Services, ctx: Context, name: str | None, format: st
     """Any persona this user may talk to here: their own, presets, ones shared here."""
     p = await s.personas.find(ctx, name) if name else await s.personas.active(ctx)
     card = card_of(p)
+    if s.documents is not None and (docs := await s.documents.documents(p.id)):
+        # What the persona reads from goes along by name and hash (the files stay here).
+        ours = {**card.extensions.get("personabot", {}), "documents": [d.listing() for d in docs]}
+        card = replace(card, extensions={**card.extensions, "personabot": ours})
     if format == "json":
         body = json.dumps(v3(card), ensure_ascii=False, indent=2).encode()
         file = Attachment(f"{p.name}.json", "application/json", body)

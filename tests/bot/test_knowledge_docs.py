@@ -255,3 +255,39 @@ async def test_the_index_keeps_personas_apart(core: Core) -> None:
     await docs.index.replace(2, 2, [Chunk(2, 0, "alpha other text", "b.md")], vec)
     assert [h.chunk.source for h in await docs.index.by_text(1, "alpha", 10)] == ["a.md"]
     assert [h.chunk.source for h in await docs.index.by_vector(2, vec[0], 10)] == ["b.md"]
+
+
+@pytest.mark.parametrize("settings", [{"knowledge": {"show_sources": True}}], indirect=True)
+async def test_show_sources_puts_the_passages_sources_under_the_reply_only(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    await _persona(core, ALICE, "guide")
+    await _add(core, "rules.pdf", make.pdf(RULES))
+    reply = await core.handle_text(ALICE, "Can we fight a dragon with a party of three?")
+    footer = reply.text.rsplit("\n\nSources: ", 1)
+    assert len(footer) == 2 and "rules.pdf p.2" in footer[1].split("; "), reply.text
+    await core.handle_text(ALICE, "thanks")
+    history = [m["content"] for m in fake_llm.chat_requests[-1]["messages"][1:]]
+    assert not any("Sources:" in str(m) for m in history)  # the stored reply is the model's
+
+
+async def test_export_and_the_retirement_archive_list_the_documents(core: Core) -> None:
+    """Names, hashes and sizes travel with the persona; the files themselves stay here."""
+    import hashlib
+    import json
+
+    await _persona(core, ALICE, "guide")
+    data = make.pdf(RULES)
+    await _add(core, "rules.pdf", data)
+    exported = await core.handle_text(ALICE, "/persona export guide format=json")
+    card = json.loads(exported.attachments[0].data)
+    [listed] = card["data"]["extensions"]["personabot"]["documents"]
+    assert listed["name"] == "rules.pdf" and listed["bytes"] == len(data)
+    assert listed["sha256"] == hashlib.sha256(data).hexdigest() and listed["pages"] == 3
+    await core.handle_text(ALICE, "/persona retire guide")
+    outcome = await core.jobs.fire("retirement")
+    assert outcome.status == "ok", outcome.detail
+    [archive] = (core.settings.data_dir / "archives").glob("guide-*.json")
+    saved = json.loads(archive.read_text(encoding="utf-8"))
+    assert [d["name"] for d in saved["documents"]] == ["rules.pdf"]
+    assert saved["documents"][0]["sha256"] == listed["sha256"]
