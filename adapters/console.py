@@ -125,6 +125,10 @@ class ConsoleAdapter:
             out.append(Attachment(path.name, kind, data))
         return tuple(out), ""
 
+    async def _progress(self, text: str) -> None:
+        """Long work (indexing a document) reports a line as it goes."""
+        self._write(f"… {text}\n")
+
     def render(self, reply: Reply) -> None:
         """Print a reply: `Name: text` for persona speech, `! text` for errors."""
         self._render(reply)
@@ -176,7 +180,9 @@ class ConsoleAdapter:
             return
         if self._still_loading() and not line.lstrip().startswith("/"):
             self._write("(the model is still loading; the first reply takes a few seconds)\n")
-        reply = await self._stoppable(self.core.handle_text(self.who, line, self._chunk, files))
+        reply = await self._stoppable(
+            self.core.handle_text(self.who, line, self._chunk, files, self._progress)
+        )
         self.render(reply)
         self._streamed = False
         if reply.confirm is not None:

@@ -95,11 +95,23 @@ class Slash:
         )
 
     async def execute(self, interaction: discord.Interaction, call: CommandCall) -> None:
-        """Run a command; defer (privately) if the core takes longer than Discord waits."""
-        task = asyncio.ensure_future(self.core.command(call))
+        """Run a command; defer (privately) if the core takes longer than Discord waits.
+        Long work's progress edits the deferred response, one message kept up to date."""
+        deferring = asyncio.Lock()
+
+        async def defer() -> None:
+            async with deferring:  # the progress and the wait below may both want to
+                if not interaction.response.is_done():
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+
+        async def progress(text: str) -> None:
+            await defer()
+            await interaction.edit_original_response(content=text[:LIMIT])
+
+        task = asyncio.ensure_future(self.core.command(call, progress))
         done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
         if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await defer()
         await self.respond(interaction, await task)
 
     async def respond(self, interaction: discord.Interaction, reply: Reply) -> None:

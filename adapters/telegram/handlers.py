@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -328,7 +329,15 @@ class Handlers:
         if file is None:
             return
         caption = (message.caption or "").strip()
-        reply = await self.core.handle_text(who, caption, attachments=(file,))
+        shown: list[int] = []  # the one progress message, edited as long work goes on
+
+        async def progress(text: str) -> None:
+            if not shown:
+                shown.append((await place.send(html.escape(text), reply=True)).message_id)
+            else:
+                await place.edit(shown[0], html.escape(text))
+
+        reply = await self.core.handle_text(who, caption, attachments=(file,), progress=progress)
         await self.answer(update, context, who, place, reply)
 
     # -- chat --------------------------------------------------------------------------------

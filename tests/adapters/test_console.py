@@ -416,3 +416,33 @@ async def test_a_bare_switch_offers_the_personas_on_the_console(core: Core) -> N
     assert (await core.active_look(console.who)).name == "tutor"  # the last choice, by name
     assert any(second in x for x in lines if not x.startswith("  "))  # the numbered one answered
     assert lines[-1] == "Cancelled — nothing was changed."
+
+
+def test_knowledge_add_reads_a_path_prints_progress_and_the_passage_reaches_the_prompt(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    from tests.support.documents import docx
+
+    manual = tmp_path / "ferries.bin"  # the name says nothing; the bytes are a Word document
+    manual.write_bytes(
+        docx([("Heading 1", "Ferries"), ("", "The night ferry to Skellig leaves at 23:40.")])
+    )
+    env = {
+        "PERSONABOT__DATA_DIR": str(tmp_path / "data"),
+        "PERSONABOT__LLM__MODEL": "openai/test-model",
+        "PERSONABOT__LLM__API_BASE": fake_llm.base_url,
+    }
+    lines = [
+        '/persona create skipper prompt="You run boats."',
+        "/persona switch skipper",
+        f"/knowledge add file={manual}",
+        "/knowledge list",
+        "when does the night ferry leave?",
+    ]
+    proc = run_console(lines, env, "console", "--user", "ann")
+    assert proc.returncode == 0, proc.stderr
+    assert "… reading ferries.bin…" in proc.stdout
+    assert "Added ferries.bin for Skipper: docx" in proc.stdout
+    assert "• ferries.bin — docx" in proc.stdout
+    system = fake_llm.chat_requests[-1]["messages"][0]["content"]
+    assert "23:40" in system and "[ferries.bin Ferries]" in system
