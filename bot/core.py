@@ -206,6 +206,8 @@ class Core(SurfaceQueries, SceneTurns):
         if self.memory is not None:
             await self.memory.settle()
             await self.memory.vectors.close()
+        if self.documents is not None:
+            await self.documents.close()
         await self.db.close()
 
     async def context(self, who: Who) -> Context:

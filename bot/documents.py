@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -17,7 +20,7 @@ from bot.errors import BadInput
 from bot.memory.embeddings import TOKENIZER, Embedder
 from bot.memory.scoring import fuse
 from bot.messages import ProgressSink
-from personas.documents import Limits, Parsed, parse
+from personas.documents import Limits, Parsed, Section, chunk, kept, limit_memory, read, survey
 from storage.documents import Document, DocumentRepo
 from storage.knowledge_index import Chunk, ChunkHit, KnowledgeIndex
 
@@ -27,6 +30,10 @@ Vector = np.ndarray | Awaitable[np.ndarray]  # an embedding, or a task computing
 PROGRESS_EVERY_S = 1.0  # at most one progress message a second (platforms rate-limit edits)
 EMBED_BATCH = 64  # chunks embedded per call, so progress moves and other turns interleave
 NAME_CHARS = 200
+PAGES_PER_CALL = 30  # PDF pages the reader reads per call: progress moves between calls
+# The reader process may map this much: a file that unpacks past it fails that process alone.
+READER_MEMORY = 2 * 1024**3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,11 +46,10 @@ class Added:
 
 
 class _Reporter:
-    """Progress from any thread, passed on to the sink at most once a second."""
+    """Progress passed on to the sink at most once a second (forced: the first and last)."""
 
     def __init__(self, sink: ProgressSink | None) -> None:
         self.sink = sink
-        self.loop = asyncio.get_running_loop()
         self.last = 0.0
 
     async def say(self, text: str, force: bool = False) -> None:
@@ -55,9 +61,6 @@ class _Reporter:
             await self.sink(text)
         except Exception:  # a lost progress edit never stops the work
             log.debug("progress update failed", exc_info=True)
-
-    def from_thread(self, text: str, force: bool = False) -> None:
-        asyncio.run_coroutine_threadsafe(self.say(text, force), self.loop)
 
 
 def with_sources(text: str, used: Sequence[Chunk], cfg: KnowledgeConfig) -> str:
@@ -92,30 +95,53 @@ class KnowledgeDocs:
         self.embedder = embedder
         self.cfg = cfg
         self.limits = Limits(cfg.file_bytes, cfg.pages, tuple(cfg.types))
-        self._splitter: Any = None
+        self._pool: ProcessPoolExecutor | None = None  # the reader process
         self._has: dict[int, bool] = {}  # persona id: holds documents (spares empty searches)
         self._locks: dict[int, asyncio.Lock] = {}
 
-    def _split(self, text: str) -> list[str]:
-        if self._splitter is None:
-            from semantic_text_splitter import TextSplitter
-            from tokenizers import Tokenizer
-
-            tokenizer = Tokenizer.from_file(str(TOKENIZER))
-            tokenizer.no_truncation()  # chunk sizes must count the whole text
-            self._splitter = TextSplitter.from_huggingface_tokenizer(
-                tokenizer, capacity=self.cfg.chunk_tokens, overlap=self.cfg.chunk_overlap
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a reader function in the reader process (started on first use)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=limit_memory,
+                initargs=(READER_MEMORY,),
             )
-        chunks: list[str] = self._splitter.chunks(text)
-        return chunks
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        except BrokenProcessPool:
+            self._pool = None  # the next document gets a new reader
+            raise BadInput(
+                "reading that file took the reader down (too big or malformed): refused"
+            ) from None
 
-    def _chunks(self, name: str, parsed: Parsed) -> list[Chunk]:
-        out: list[Chunk] = []
-        for section in parsed.sections:
-            source = f"{name} {section.where}".strip()
-            for piece in self._split(section.text):
-                out.append(Chunk(0, len(out), piece, source))
-        return out
+    async def _read(self, name: str, data: bytes, report: _Reporter) -> Parsed:
+        """Survey, then read a PDF a batch of pages at a time (progress between batches)."""
+        kind, total = await self._run(survey, data, self.limits)
+        if kind != "pdf":
+            return kept(await self._run(read, data, self.limits))
+        sections: list[Section] = []
+        for first in range(0, total, PAGES_PER_CALL):
+            last = min(total, first + PAGES_PER_CALL)
+            sections += (await self._run(read, data, self.limits, first, last)).sections
+            await report.say(f"indexing {name} — {last}/{total} pages", force=last == total)
+        return kept(Parsed(kind, tuple(sections), total))
+
+    async def _chunks(self, name: str, parsed: Parsed) -> list[Chunk]:
+        cfg = self.cfg
+        pieces = await self._run(
+            chunk, parsed.sections, str(TOKENIZER), cfg.chunk_tokens, cfg.chunk_overlap
+        )
+        return [
+            Chunk(0, n, text, f"{name} {where}".strip()) for n, (where, text) in enumerate(pieces)
+        ]
+
+    async def close(self) -> None:
+        """Stop the reader process."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     async def add(
         self, persona_id: int, by: int, filename: str, data: bytes, progress: ProgressSink | None
@@ -131,12 +157,8 @@ class KnowledgeDocs:
             old = await self.repo.by_name(persona_id, name)
             report = _Reporter(progress)
             await report.say(f"reading {name}…", force=True)
-
-            def pages(done: int, total: int) -> None:
-                report.from_thread(f"indexing {name} — {done}/{total} pages", done == total)
-
-            parsed = await asyncio.to_thread(parse, data, self.limits, pages)
-            chunks = await asyncio.to_thread(self._chunks, name, parsed)
+            parsed = await self._read(name, data, report)
+            chunks = await self._chunks(name, parsed)
             if not chunks:
                 raise BadInput(f"there is no text in {name}")
             held = await self.repo.chunks(persona_id) - (old.chunks if old else 0)
@@ -204,7 +226,7 @@ class KnowledgeDocs:
                 parsed = await self.repo.sections(persona_id, doc.id)
                 if parsed is None:
                     continue
-                chunks = await asyncio.to_thread(self._chunks, doc.name, parsed)
+                chunks = await self._chunks(doc.name, parsed)
                 vectors = await self._embed(doc.name, [c.text for c in chunks], doc.pages, report)
                 await self.index.replace(persona_id, doc.id, chunks, vectors)
                 await self.repo.fill(doc.id, parsed, doc.sha256, doc.size, len(chunks))

@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from personas.errors import BadInput
 
@@ -85,60 +86,88 @@ def kind_of(data: bytes) -> str:
     return "markdown" if _MARKDOWN.search(text) else "text"
 
 
-def parse(data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
-    """Check and read a document (blocking: run it off the event loop). `progress(done,
-    total)` hears of each page read."""
+def survey(data: bytes, limits: Limits) -> tuple[str, int]:
+    """Check a document before reading it: its kind and how many pages it has (1 unless a
+    PDF), or BadInput naming what is wrong (size, kind, encryption, damage, page count)."""
     if len(data) > limits.file_bytes:
         raise BadInput(f"the file is over the {size_text(limits.file_bytes)} limit")
     kind = kind_of(data)
     if kind not in limits.kinds:
         raise BadInput(f"{kind} files are not allowed here (allowed: {', '.join(limits.kinds)})")
+    if kind == "docx":
+        _unzipped(data, limits)
+    if kind != "pdf":
+        return kind, 1
+    total = len(_pdf_reader(data).pages)
+    if total > limits.pages:
+        raise BadInput(f"that PDF has {total} pages; the limit is {limits.pages}")
+    return kind, total
+
+
+def read(data: bytes, limits: Limits, first: int = 0, last: int | None = None) -> Parsed:
+    """The text of a surveyed document: a PDF's pages [first, last) (blocking and slow: run it
+    away from the event loop), or all of any other kind."""
+    kind = kind_of(data)
     if kind == "pdf":
-        found = _pdf(data, limits, progress)
-    elif kind == "docx":
-        found = _docx(data, limits)
-    else:
-        text = data.decode("utf-8-sig")
-        sections = {"html": _html, "markdown": _markdown}.get(kind, _text)(text)
-        found = Parsed(kind, sections)
-    kept = tuple(s for s in found.sections if s.text.strip())
-    if not kept:
-        hint = " (a scanned PDF needs text recognition first)" if kind == "pdf" else ""
-        raise BadInput(f"there is no text in that {kind} file{hint}")
-    return Parsed(found.kind, kept, found.pages)
+        reader = _pdf_reader(data)
+        total = len(reader.pages)
+        sections = []
+        for number in range(first + 1, min(total if last is None else last, total) + 1):
+            try:
+                text = reader.pages[number - 1].extract_text() or ""
+            except Exception:
+                raise BadInput(f"page {number} of that PDF could not be read (damaged?)") from None
+            sections.append(Section(text, f"p.{number}"))
+        return Parsed("pdf", tuple(sections), total)
+    if kind == "docx":
+        return _docx(data, limits)
+    text = data.decode("utf-8-sig")
+    return Parsed(kind, {"html": _html, "markdown": _markdown}.get(kind, _text)(text))
 
 
-def _pdf(data: bytes, limits: Limits, progress: Progress | None) -> Parsed:
+def parse(data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
+    """Check and read a whole document in this thread; `progress(done, total)` hears of each
+    page of a PDF."""
+    kind, total = survey(data, limits)
+    if kind != "pdf":
+        return kept(read(data, limits))
+    sections: list[Section] = []
+    for first in range(total):
+        sections += read(data, limits, first, first + 1).sections
+        if progress is not None:
+            progress(first + 1, total)
+    return kept(Parsed(kind, tuple(sections), total))
+
+
+def kept(found: Parsed) -> Parsed:
+    """The document without its empty sections, or BadInput when no text is left."""
+    sections = tuple(s for s in found.sections if s.text.strip())
+    if not sections:
+        hint = " (a scanned PDF needs text recognition first)" if found.kind == "pdf" else ""
+        raise BadInput(f"there is no text in that {found.kind} file{hint}")
+    return Parsed(found.kind, sections, found.pages)
+
+
+def _pdf_reader(data: bytes) -> Any:
     from pypdf import PdfReader
 
+    locked = BadInput("that PDF is encrypted: save it without a password and try again")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise BadInput("that PDF is encrypted: save it without a password and try again")
-        total = len(reader.pages)
+            raise locked
+        len(reader.pages)  # a damaged page tree fails here, not half-way
     except BadInput:
         raise
     except Exception as exc:  # pypdf raises many kinds for damaged or protected files
         if "encrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
-            raise BadInput(
-                "that PDF is encrypted: save it without a password and try again"
-            ) from None
+            raise locked from None
         raise BadInput("that PDF could not be read (it looks damaged)") from None
-    if total > limits.pages:
-        raise BadInput(f"that PDF has {total} pages; the limit is {limits.pages}")
-    sections = []
-    for number, page in enumerate(reader.pages, 1):
-        try:
-            text = page.extract_text() or ""
-        except Exception:
-            raise BadInput(f"page {number} of that PDF could not be read (damaged?)") from None
-        sections.append(Section(text, f"p.{number}"))
-        if progress is not None:
-            progress(number, total)
-    return Parsed("pdf", tuple(sections), total)
+    return reader
 
 
-def _docx(data: bytes, limits: Limits) -> Parsed:
+def _unzipped(data: bytes, limits: Limits) -> None:
+    """A DOCX's zip must hold a Word document and unpack to a sane size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = z.infolist()
@@ -151,6 +180,10 @@ def _docx(data: bytes, limits: Limits) -> Parsed:
         raise BadInput("that zip file is not a Word document (DOCX)")
     if unpacked > limits.unpacked_bytes or squeezed:
         raise BadInput("that DOCX unpacks to far more than its size (a zip bomb?): refused")
+
+
+def _docx(data: bytes, limits: Limits) -> Parsed:
+    _unzipped(data, limits)
     import docx
 
     try:
@@ -207,3 +240,33 @@ def _text(text: str) -> tuple[Section, ...]:
 def _tidy(text: str) -> str:
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+_splitters: dict[tuple[str, int, int], Any] = {}
+
+
+def chunk(
+    sections: tuple[Section, ...], tokenizer: str, capacity: int, overlap: int
+) -> list[tuple[str, str]]:
+    """Each section cut into pieces of at most `capacity` tokens of `tokenizer` (a
+    tokenizer.json: the embedding model's own), each sharing `overlap` tokens with the one
+    before: (where, text) pairs in order."""
+    key = (tokenizer, capacity, overlap)
+    splitter = _splitters.get(key)
+    if splitter is None:
+        from semantic_text_splitter import TextSplitter
+        from tokenizers import Tokenizer
+
+        counted = Tokenizer.from_file(tokenizer)
+        counted.no_truncation()  # chunk sizes must count the whole text
+        splitter = _splitters[key] = TextSplitter.from_huggingface_tokenizer(
+            counted, capacity=capacity, overlap=overlap
+        )
+    return [(s.where, piece) for s in sections for piece in splitter.chunks(s.text)]
+
+
+def limit_memory(max_bytes: int) -> None:
+    """In a reader process: a file that unpacks past `max_bytes` fails that process alone."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
