@@ -24,7 +24,8 @@ ALICE, BOB = who("alice"), who("bob")
 def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
     """The shared settings, with a test's own `knowledge` section when it gives one."""
     extra = getattr(request, "param", {})
-    return make_settings(tmp_path / "data", fake_llm.base_url, **extra)
+    admins = {"console": ["root"]}
+    return make_settings(tmp_path / "data", fake_llm.base_url, admins=admins, **extra)
 
 
 RULES = [
@@ -291,3 +292,62 @@ async def test_export_and_the_retirement_archive_list_the_documents(core: Core) 
     saved = json.loads(archive.read_text(encoding="utf-8"))
     assert [d["name"] for d in saved["documents"]] == ["rules.pdf"]
     assert saved["documents"][0]["sha256"] == listed["sha256"]
+
+
+async def test_a_shared_personas_documents_serve_everyone_who_may_use_it(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    """Documents belong to the persona: Bob talking to Alice's public persona reads them,
+    may search them, and may not change them."""
+    space = who("alice", "guild-1", "group")
+    bob = who("bob", "guild-1", "group")
+    made = await core.handle_text(space, "/persona create ferryman prompt=Boats. public=yes")
+    assert not made.error, made.text
+    added = await core.handle_text(
+        space,
+        "/knowledge add persona=ferryman",
+        attachments=_file("timetable.md", b"# Night\n\nThe night ferry leaves at 23:40.\n"),
+    )
+    assert "Added timetable.md" in added.text, added.text
+    await core.handle_text(bob, "/persona switch ferryman")
+    await core.handle_text(bob, "when does the night ferry leave?")
+    assert "23:40" in _system(fake_llm) and "[timetable.md Night]" in _system(fake_llm)
+    found = await core.handle_text(bob, '/knowledge search "night ferry"')
+    assert "[timetable.md Night]" in found.text
+    refused = await core.handle_text(bob, "/knowledge remove timetable.md persona=ferryman")
+    assert refused.error and "only the owner" in refused.text
+
+
+async def test_show_remove_and_reindex(core: Core, fake_llm: FakeOpenAI) -> None:
+    await _persona(core, ALICE, "guide")
+    data = make.pdf(RULES)
+    await _add(core, "rules.pdf", data)
+    await _add(core, "fees.md", b"# Fees\n\nMembership costs twelve silver a moon.\n")
+    shown = await core.handle_text(ALICE, "/knowledge show rules.pdf")
+    assert "pages: 3" in shown.text and f"size: 1 KB ({len(data):,} bytes)" in shown.text
+    assert (await core.handle_text(ALICE, "/knowledge show nothing.pdf")).error
+    total = await _chunks(core, "guide")
+    again = await core.handle_text(ALICE, "/knowledge reindex")
+    assert f"{total} chunks" in again.text and await _chunks(core, "guide") == total
+    pending = await core.handle_text(ALICE, "/knowledge remove rules.pdf")
+    assert pending.confirm is not None
+    await core.confirm(pending.confirm.token, ALICE, True)
+    assert "rules.pdf" not in (await core.handle_text(ALICE, "/knowledge list")).text
+    assert await _chunks(core, "guide") < total
+    await core.handle_text(ALICE, "Can we fight a dragon with a party of three?")
+    assert "party of five" not in _system(fake_llm)
+    await core.handle_text(ALICE, "What does membership cost?")
+    assert "twelve silver" in _system(fake_llm)
+
+
+async def test_presets_documents_are_for_admins_to_change(core: Core) -> None:
+    root, member = who("root"), who("mallory")
+    refused = await core.handle_text(
+        member, "/knowledge add persona=assistant", attachments=_file("x.md", b"# x\n\nhello")
+    )
+    assert refused.error and "admins" in refused.text
+    added = await core.handle_text(
+        root, "/knowledge add persona=assistant", attachments=_file("x.md", b"# X\n\nhello there")
+    )
+    assert "Added x.md for" in added.text, added.text
+    assert (await core.handle_text(member, "/knowledge list persona=assistant")).error

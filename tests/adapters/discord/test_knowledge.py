@@ -8,7 +8,7 @@ from typing import Any
 from tests.adapters.discord.conftest import ALICE, Harness
 from tests.adapters.discord.test_slash import MENTION, _create
 from tests.support import discord_gateway as gw
-from tests.support.documents import pdf
+from tests.support.documents import docx, html, pdf
 from tests.support.fake_discord import BOT_USER
 
 PAGES = [f"Chapter {n}.\nThe rule of chapter {n} is rule number {n * 7}." for n in range(1, 13)]
@@ -37,3 +37,26 @@ async def test_an_attached_document_is_indexed_with_progress_in_the_deferred_res
     assert len(fake_llm.chat_requests) > prompt_before
     system = str(fake_llm.chat_requests[-1]["messages"][0]["content"])
     assert "rule number 63" in system and "[manual.pdf p.9]" in system
+
+
+async def test_docx_html_and_markdown_attachments_are_indexed_too(
+    dc: Harness, fake_llm: Any
+) -> None:
+    await _create(dc, ALICE, "referee", prompt="You referee.")
+    await dc.slash(ALICE, ("persona", "switch"), name="referee")
+    files = {
+        "travel.docx": docx([("Heading 1", "Ferries"), ("", "The night ferry leaves at 23:40.")]),
+        "cafe.html": html("<p>The walnut cake costs four crowns.</p>", "steal()"),
+        "fees.md": b"# Fees\n\nMembership costs twelve silver a moon.\n",
+    }
+    for name, data in files.items():
+        file = dc.api.attachment(name, data, "application/octet-stream")
+        data_ = gw.command_data(("knowledge", "add"), {})
+        data_["options"][0]["options"] = [{"type": 11, "name": "file", "value": file["id"]}]
+        data_["resolved"] = {"attachments": {file["id"]: file}}
+        calls = await dc.interact(ALICE, 2, data_)
+        final = [c for c in calls if c.method == "POST" and c.path.startswith("webhooks/")]
+        assert f"Added {name} for Referee" in final[-1].body["content"]
+    await dc.message(ALICE, f"{MENTION} what does membership cost?", mentions=(BOT_USER,))
+    system = str(fake_llm.chat_requests[-1]["messages"][0]["content"])
+    assert "twelve silver" in system and "[fees.md Fees]" in system
