@@ -211,7 +211,7 @@ async def retrieval(tmp: Path, size: int, queries: int, embedder: LocalMiniLM) -
     await index.prepare()
     cfg = KnowledgeConfig()
     docs = KnowledgeDocs(_NoRepo(), index, embedder, cfg)  # type: ignore[arg-type]
-    docs._has = {1: True, 999: False}
+    docs._docs = {1: tuple(range(1, 1 + size // batch + 1)), 999: ()}
     await docs.search(1, "warm up", cfg.top_k)
     full, turn, empty = [], [], []
     for i in range(queries):

@@ -96,7 +96,9 @@ class KnowledgeDocs:
         self.cfg = cfg
         self.limits = Limits(cfg.file_bytes, cfg.pages, tuple(cfg.types))
         self._pool: ProcessPoolExecutor | None = None  # the reader process
-        self._has: dict[int, bool] = {}  # persona id: holds documents (spares empty searches)
+        # Persona id: the ids of its documents in SQL. Searches keep to these, so chunks left by
+        # a persona deleted mid-way (its id reused) or a half-written document never show.
+        self._docs: dict[int, tuple[int, ...]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -176,7 +178,7 @@ class KnowledgeDocs:
                     await self.repo.delete(persona_id, doc_id)
                 raise
             doc = await self.repo.fill(doc_id, parsed, digest, len(data), len(chunks))
-            self._has[persona_id] = True
+            self._docs.pop(persona_id, None)
             await report.say(f"indexed {name} — {parsed.pages} pages, {len(chunks)} chunks")
             return Added(doc, replaced=old is not None)
 
@@ -209,13 +211,13 @@ class KnowledgeDocs:
         async with self._locks.setdefault(persona_id, asyncio.Lock()):
             await self.index.delete(persona_id, [doc.id])
             await self.repo.delete(persona_id, doc.id)
-            self._has.pop(persona_id, None)
+            self._docs.pop(persona_id, None)
         return doc
 
     async def wipe(self, persona_id: int) -> None:
         """Every chunk of a persona (its rows go with the persona)."""
         await self.index.delete(persona_id)
-        self._has.pop(persona_id, None)
+        self._docs.pop(persona_id, None)
 
     async def reindex(self, persona_id: int, progress: ProgressSink | None) -> int:
         """Chunk and embed every document again from its stored text; returns chunks."""
@@ -237,13 +239,15 @@ class KnowledgeDocs:
         self, persona_id: int, query: str, k: int, vector: np.ndarray | None = None
     ) -> list[ChunkHit]:
         """A persona's best chunks for `query`: vector and full-text search fused by score."""
-        if k <= 0 or not query.strip() or not await self._holds(persona_id):
+        docs = await self._held(persona_id)
+        if k <= 0 or not query.strip() or not docs:
             return []
         if vector is None:
             vector = (await self.embedder.embed([query]))[0]
         n = max(k * 3, 12)
         near, words = await asyncio.gather(
-            self.index.by_vector(persona_id, vector, n), self.index.by_text(persona_id, query, n)
+            self.index.by_vector(persona_id, docs, vector, n),
+            self.index.by_text(persona_id, docs, query, n),
         )
         cosine = {h.key: h.score for h in near}
         found = {h.key: h for h in (*near, *words)}
@@ -262,7 +266,7 @@ class KnowledgeDocs:
         if not self.cfg.enabled or self.cfg.top_k <= 0:
             return []
         try:
-            if not await self._holds(persona_id):
+            if not await self._held(persona_id):
                 return []
             ready = vector if vector is None or isinstance(vector, np.ndarray) else await vector
             hits = await self.search(persona_id, query, self.cfg.top_k, ready)
@@ -277,8 +281,10 @@ class KnowledgeDocs:
             out.append(hit.chunk)
         return out
 
-    async def _holds(self, persona_id: int) -> bool:
-        held = self._has.get(persona_id)
+    async def _held(self, persona_id: int) -> tuple[int, ...]:
+        """The persona's indexed documents (cached until one is added or removed)."""
+        held = self._docs.get(persona_id)
         if held is None:
-            held = self._has[persona_id] = bool(await self.repo.list(persona_id))
+            docs = await self.repo.list(persona_id)
+            held = self._docs[persona_id] = tuple(d.id for d in docs if d.chunks)
         return held

@@ -159,21 +159,26 @@ class KnowledgeIndex:
         where = None if persona_id is None else f"persona_id = {int(persona_id)}"
         return int(await table.count_rows(where))
 
-    async def by_vector(self, persona_id: int, vector: np.ndarray, k: int) -> list[ChunkHit]:
-        """A persona's nearest chunks (score: cosine similarity)."""
+    async def by_vector(
+        self, persona_id: int, docs: Sequence[int], vector: np.ndarray, k: int
+    ) -> list[ChunkHit]:
+        """The nearest chunks of these documents of a persona (score: cosine similarity)."""
         table = await self._open()
         rows = await (
             table.vector_search(vector.astype(np.float32).tolist())
             .distance_type("cosine")
-            .where(f"persona_id = {int(persona_id)}")
+            .where(_where(persona_id, docs))
             .select(["doc_id", "n", "text", "source", "_distance"])
             .limit(k)
             .to_list()
         )
         return [_hit(r, 1.0 - float(r["_distance"])) for r in rows]
 
-    async def by_text(self, persona_id: int, query: str, k: int) -> list[ChunkHit]:
-        """A persona's chunks matching the (stemmed) words of `query` (score: BM25)."""
+    async def by_text(
+        self, persona_id: int, docs: Sequence[int], query: str, k: int
+    ) -> list[ChunkHit]:
+        """The chunks of these documents of a persona matching the (stemmed) words of
+        `query` (score: BM25)."""
         if not query.strip():
             return []
         table = await self._open()
@@ -181,7 +186,7 @@ class KnowledgeIndex:
             rows = await (
                 table.query()
                 .nearest_to_text(query)
-                .where(f"persona_id = {int(persona_id)}")
+                .where(_where(persona_id, docs))
                 .select(["doc_id", "n", "text", "source", "_score"])
                 .limit(k)
                 .to_list()
@@ -190,6 +195,12 @@ class KnowledgeIndex:
             log.debug("knowledge fts query failed: %s", exc)
             return []
         return [_hit(r, float(r["_score"])) for r in rows]
+
+
+def _where(persona_id: int, docs: Sequence[int]) -> str:
+    # Ints from SQL, never user text: nothing can be injected through the filter.
+    listed = ", ".join(str(int(d)) for d in docs) or "-1"
+    return f"persona_id = {int(persona_id)} AND doc_id IN ({listed})"
 
 
 def _hit(row: dict[str, Any], score: float) -> ChunkHit:

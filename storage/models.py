@@ -216,7 +216,8 @@ class DocumentRow(Base):
     was; its chunks live in the LanceDB `knowledge` table."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("persona_id", "name"),)
+    # Ids never come back after a delete: chunks are found by document id.
+    __table_args__ = (UniqueConstraint("persona_id", "name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     persona_id: Mapped[int] = mapped_column(ForeignKey("personas.id", ondelete="CASCADE"))

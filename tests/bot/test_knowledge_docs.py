@@ -145,7 +145,7 @@ async def test_a_changed_file_replaces_its_chunks_and_searches_never_see_both_or
         probe = np.zeros(docs.index.dim, dtype=np.float32)
         probe[0] = 1.0
         while not stop.is_set():
-            hits = await docs.index.by_vector(p.id, probe, 50)
+            hits = await docs.index.by_vector(p.id, [doc.id], probe, 50)
             seen.append({"new" if "revised" in h.chunk.text else "old" for h in hits})
 
     watcher = asyncio.create_task(watch())
@@ -159,7 +159,7 @@ async def test_a_changed_file_replaces_its_chunks_and_searches_never_see_both_or
     assert seen and all(s in ({"old"}, {"new"}) for s in seen), seen
     assert seen[0] == {"old"} and seen[-1] == {"new"}
     assert (await docs.get(p.id, "rules.pdf")).id == doc.id
-    texts = [h.chunk.text for h in await docs.index.by_text(p.id, "dragon", 50)]
+    texts = [h.chunk.text for h in await docs.index.by_text(p.id, [doc.id], "dragon", 50)]
     assert texts and all("revised" in t for t in texts)
     assert await docs.index.count(p.id) != old or old == len(revised)
 
@@ -254,8 +254,27 @@ async def test_the_index_keeps_personas_apart(core: Core) -> None:
     vec = np.ones((1, docs.index.dim), dtype=np.float32)
     await docs.index.replace(1, 1, [Chunk(1, 0, "alpha secret text", "a.md")], vec)
     await docs.index.replace(2, 2, [Chunk(2, 0, "alpha other text", "b.md")], vec)
-    assert [h.chunk.source for h in await docs.index.by_text(1, "alpha", 10)] == ["a.md"]
-    assert [h.chunk.source for h in await docs.index.by_vector(2, vec[0], 10)] == ["b.md"]
+    assert [h.chunk.source for h in await docs.index.by_text(1, [1, 2], "alpha", 10)] == ["a.md"]
+    assert [h.chunk.source for h in await docs.index.by_vector(2, [1, 2], vec[0], 10)] == ["b.md"]
+
+
+async def test_chunks_sql_does_not_know_never_reach_a_prompt(
+    core: Core, fake_llm: FakeOpenAI
+) -> None:
+    """Chunks left behind (a persona deleted half-way whose id came back, a document whose
+    row was never written) are not searched: a search keeps to the documents SQL lists."""
+    await _persona(core, ALICE, "guide")
+    await _add(core, "rules.pdf", make.pdf(RULES))
+    docs = core.documents
+    assert docs is not None
+    p = await core.personas.find(await core.context(ALICE), "guide")
+    stray = np.ones((1, docs.index.dim), dtype=np.float32)
+    await docs.index.replace(
+        p.id, 10_000, [Chunk(10_000, 0, "the dragon code is 4242", "old.md")], stray
+    )
+    await core.handle_text(ALICE, "what is the dragon code?")
+    system = _system(fake_llm)
+    assert "4242" not in system and "[rules.pdf" in system
 
 
 @pytest.mark.parametrize("settings", [{"knowledge": {"show_sources": True}}], indirect=True)
