@@ -370,3 +370,27 @@ async def test_presets_documents_are_for_admins_to_change(core: Core) -> None:
     )
     assert "Added x.md for" in added.text, added.text
     assert (await core.handle_text(member, "/knowledge list persona=assistant")).error
+
+
+async def test_another_users_turn_is_answered_while_a_long_document_is_indexed(
+    core: Core,
+) -> None:
+    await _persona(core, ALICE, "guide")
+    started = asyncio.Event()
+
+    async def progress(text: str) -> None:
+        started.set()
+
+    pages = [f"Page {n}.\n" + "The guild keeps its rules in this book. " * 40 for n in range(80)]
+    adding = asyncio.create_task(
+        core.handle_text(
+            ALICE,
+            "/knowledge add",
+            attachments=_file("big.pdf", make.pdf(pages)),
+            progress=progress,
+        )
+    )
+    await started.wait()
+    reply = await core.handle_text(BOB, "hello there")
+    assert not reply.error and not adding.done()  # Bob did not wait for Alice's 80 pages
+    assert "Added big.pdf" in (await adding).text
