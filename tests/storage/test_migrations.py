@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0013"  # the newest revision
+HEAD = "0014"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
@@ -34,6 +34,7 @@ async def test_upgrade_from_empty(tmp_path: Path) -> None:
         "chats",
         "chat_choices",
         "chat_summaries",
+        "documents",
         "alembic_version",
     } <= tables
     assert mode == "wal"
