@@ -228,6 +228,8 @@ class TelegramAdapterConfig(_Section):
     edit_interval_s: float = Field(default=1.0, ge=1, le=10)
     wizard_timeout_s: float = Field(default=600, ge=10)
     reply_buttons: bool = True
+    flood_retries: int = Field(default=3, ge=0, le=10)
+    group_messages_per_minute: float = Field(default=20, ge=0)
 
 
 class AdaptersConfig(_Section):

@@ -12,9 +12,14 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+# Time periods as timedelta (python-telegram-bot's coming default): we read none, but its own
+# RetryAfter warns on every flood-control answer until a program opts in.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -41,6 +46,16 @@ COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 DONE_GROUP = 99
 Keep = Callable[[tuple[Update, ...]], Awaitable[None]]
+
+
+def flood_control(config: TelegramAdapterConfig) -> AIORateLimiter:
+    """python-telegram-bot's limiter: at most 30 calls a second overall and the configured
+    number a minute into each group, and a call refused with 429 sent again after the
+    retry_after Telegram names (flood_retries times), so no reply is lost to flood control."""
+    # 0 turns the group limit off (the library's own convention).
+    return AIORateLimiter(
+        group_max_rate=config.group_messages_per_minute, max_retries=config.flood_retries
+    )
 
 
 class KeepingBot(ExtBot[Any]):
@@ -96,6 +111,7 @@ class TelegramAdapter:
             request=HTTPXRequest(connection_pool_size=256),  # what ApplicationBuilder uses
             get_updates_request=HTTPXRequest(),
             keep=self._keep,
+            rate_limiter=flood_control(self.config),
             **urls,
         )
         builder = ApplicationBuilder().bot(bot).concurrent_updates(True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fnmatch
 import hashlib
 import itertools
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -126,6 +128,8 @@ class FakeDiscord:
     global_commands: list[dict[str, Any]] = field(default_factory=list)
     guild_commands: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     cdn: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by file name
+    # "POST webhooks/*" → retry_after seconds to answer the next matching calls with (429)
+    flood: dict[str, list[float]] = field(default_factory=dict)
     base: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -201,12 +205,35 @@ class FakeDiscord:
         path = request.match_info["tail"]
         body, files = await self._body(request)
         call = Call(request.method, path, body, dict(request.query), files)
-        response = self._route(call)
+        response = self._flooded(call) or self._route(call)
         if response.body:
             call.response = json.loads(response.body)  # type: ignore[arg-type]
         self.calls.append(call)
         self._changed.set()
         return response
+
+    def _flooded(self, call: Call) -> web.Response | None:
+        """A 429 as Discord's rate limits answer it: retry_after in the body and headers."""
+        for key, waits in self.flood.items():
+            method, pattern = key.split(" ", 1)
+            if waits and call.method == method and fnmatch.fnmatch(call.path, pattern):
+                wait = waits.pop(0)
+                body = {"message": "You are being rate limited.", "retry_after": wait}
+                headers = {
+                    "Retry-After": str(math.ceil(wait)),
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(wait),
+                    "X-RateLimit-Bucket": "fake-bucket",
+                    "X-RateLimit-Scope": "user",
+                    # Discord's own 429s come through its proxy; one without Via is a
+                    # Cloudflare ban, which clients must not retry (discord.py checks this).
+                    "Via": "1.1 google",
+                }
+                answer = _json({**body, "global": False}, status=429)
+                answer.headers.update(headers)
+                return answer
+        return None
 
     def _paint(self, hook: dict[str, Any], avatar: str | None) -> None:
         """Set a webhook's default avatar from image data (None: back to Discord's default)."""

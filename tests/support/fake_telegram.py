@@ -78,6 +78,8 @@ class FakeBotAPI:
     admins: set[int] = field(default_factory=set)  # users getChatMember calls administrators
     files: dict[str, bytes] = field(default_factory=dict)  # file_id → content (getFile)
     base: str = ""
+    # method → retry_after seconds to answer its next calls with (429 flood control), in order
+    flood: dict[str, list[int]] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _next_update: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)  # any call, any update
@@ -185,6 +187,19 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params, files, uploads = await self._params(request)
         call = Call(method, params, files, uploads)
+        waits = self.flood.get(method)
+        if waits:
+            # The Bot API's flood control: 429, with how long to wait in parameters.retry_after.
+            wait = waits.pop(0)
+            self.calls.append(call)
+            self._changed.set()
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
+            return web.json_response(body, status=429)
         refused = photo_problem(uploads[0]) if method == "sendPhoto" and uploads else ""
         if refused:
             self.calls.append(call)
