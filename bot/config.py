@@ -93,6 +93,30 @@ class KnowledgeConfig(_Section):
     show_sources: bool = False
 
 
+class SafetyConfig(_Section):
+    enabled: bool = False
+    phrases: list[str] = Field(
+        default_factory=lambda: [
+            "kill myself",
+            "killing myself",
+            "end my life",
+            "want to die",
+            "suicide",
+            "suicidal",
+            "self harm",
+            "self-harm",
+            "hurt myself",
+        ]
+    )
+    message: str = Field(
+        "If you are thinking about harming yourself, you don't have to face it alone. Please "
+        "reach out to someone you trust, or a crisis line: in the US call or text 988; in the "
+        "UK and Ireland, Samaritans on 116 123; elsewhere, https://findahelpline.com lists "
+        "free, confidential lines.",
+        min_length=1,
+    )
+
+
 class ElevenLabsConfig(_Section):
     base_url: str = "https://api.elevenlabs.io"
     model: str = "eleven_multilingual_v2"
@@ -247,6 +271,7 @@ class Settings(_Section):
     personas: PersonasConfig = PersonasConfig()
     memory: MemoryConfig = MemoryConfig()  # type: ignore[call-arg]
     knowledge: KnowledgeConfig = KnowledgeConfig()  # type: ignore[call-arg]
+    safety: SafetyConfig = SafetyConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()

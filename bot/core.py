@@ -46,6 +46,7 @@ from bot.outbox import Outbox
 from bot.persona_service import PersonaService
 from bot.pictures import Pictures
 from bot.retirement import Retirement
+from bot.safety import SafetyNote
 from bot.scene_turns import SceneTurns
 from bot.scenes import Scenes, Step
 from bot.services import Services
@@ -100,6 +101,7 @@ class Core(SurfaceQueries, SceneTurns):
         self.llm = llm
         self.memory = memory
         self.documents = documents
+        self.safety = SafetyNote(settings.safety)
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
         self.descriptions = DescriptionRepo(db)
@@ -308,7 +310,10 @@ class Core(SurfaceQueries, SceneTurns):
             now = utcnow()
             moved = await self.moods.feel(owner, persona, text, now)
             mood, felt = moved.describe(), (moved.emotion, moved.intensity, now)
-        turn_id = await self.turns.add_user(owner, ctx.space_id, text, mood=felt, chat_id=chat)
+        flags = self.safety.flags(text)
+        turn_id = await self.turns.add_user(
+            owner, ctx.space_id, text, mood=felt, chat_id=chat, flags=flags
+        )
         if said_id is None:
             said_id = await self.group.said(ctx, incoming, text, turn_id)
         memories, keeping, vector = await self._recall_and_remember(
@@ -343,12 +348,18 @@ class Core(SurfaceQueries, SceneTurns):
                     )
                     if failure.kind == "stopped":
                         stopped = Reply(
-                            text=f"{kept.text.strip()}\n\n{failure.message}",
+                            text=self.safety.add(
+                                f"{kept.text.strip()}\n\n{failure.message}", flags
+                            ),
                             persona=look(persona),
                             versions=Versions(cut_id, 1, 1),
                         )
                         return stopped, False, said_id
-                failed = Reply(text=failure.message, persona=look(persona), error=True)
+                failed = Reply(
+                    text=self.safety.add(failure.message, flags),
+                    persona=look(persona),
+                    error=True,
+                )
                 return failed, False, said_id
             reply_id = await self._store_reply(
                 owner, ctx, persona, done, "done", chat, heard.others
@@ -363,7 +374,9 @@ class Core(SurfaceQueries, SceneTurns):
             name = await self.conversation.user_name(ctx, persona)
             self.conversation.summarise_later(ctx, persona, chat, here, name)
         answer = Reply(
-            text=with_sources(done.text.strip() or "…", passages, self.settings.knowledge),
+            text=self.safety.add(
+                with_sources(done.text.strip() or "…", passages, self.settings.knowledge), flags
+            ),
             persona=look(persona),
             versions=Versions(reply_id, 1, 1),
             line_id=line_id,

@@ -139,6 +139,7 @@ class Turn(Base):
     extracted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     extract_attempts: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(8), default="done")  # done | cut
+    flags: Mapped[str] = mapped_column(String(32), default="")  # e.g. "safety"
     # A reply regenerated: which of its versions is shown (and in the history), of how many.
     version: Mapped[int] = mapped_column(Integer, default=1)
     versions: Mapped[int] = mapped_column(Integer, default=1)

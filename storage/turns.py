@@ -72,9 +72,11 @@ class TurnRepo:
         *,
         mood: tuple[str, float, datetime] | None = None,
         chat_id: int | None = None,
+        flags: str = "",
     ) -> int:
         """Store the user's message (before any model call), count the persona's use and
-        store the mood (emotion, intensity, as of) the message moved it to: one write."""
+        store the mood (emotion, intensity, as of) the message moved it to: one write.
+        `flags` marks what the message set off (e.g. "safety")."""
         # Core inserts, not ORM objects: this is the hot path of every turn.
         async with self._write() as s:
             if mood is not None:
@@ -89,6 +91,7 @@ class TurnRepo:
                     role="user",
                     content=content,
                     created_at=utcnow(),
+                    flags=flags,
                 )
                 .returning(Turn.id)
             )
