@@ -93,6 +93,16 @@ class KnowledgeConfig(_Section):
     show_sources: bool = False
 
 
+class BudgetsConfig(_Section):
+    messages_per_minute: int = Field(0, ge=0)
+    tokens_per_day: int = Field(0, ge=0)
+    tokens_per_month: int = Field(0, ge=0)
+    space_tokens_per_day: int = Field(0, ge=0)
+    space_tokens_per_month: int = Field(0, ge=0)
+    spoken_chars_per_day: int = Field(0, ge=0)
+    concurrent_turns_per_space: int = Field(0, ge=0)
+
+
 class SafetyConfig(_Section):
     enabled: bool = False
     phrases: list[str] = Field(
@@ -272,6 +282,7 @@ class Settings(_Section):
     memory: MemoryConfig = MemoryConfig()  # type: ignore[call-arg]
     knowledge: KnowledgeConfig = KnowledgeConfig()  # type: ignore[call-arg]
     safety: SafetyConfig = SafetyConfig()  # type: ignore[call-arg]
+    budgets: BudgetsConfig = BudgetsConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
+from bot.budgets import Budgets
 from bot.channel_context import ChannelContext
 from bot.channels import ChatChannels
 from bot.commands.cards import greeting_reply
@@ -57,6 +58,7 @@ from bot.voice.sniff import is_audio
 from personas.catalog import load_templates
 from personas.model import Persona
 from personas.prompt import MemoryLine
+from storage.budgets import BudgetRepo
 from storage.channel_lines import ChannelLines
 from storage.channels import ChatChannelRepo
 from storage.chats import ChatRepo
@@ -102,6 +104,7 @@ class Core(SurfaceQueries, SceneTurns):
         self.memory = memory
         self.documents = documents
         self.safety = SafetyNote(settings.safety)
+        self.budgets = Budgets(BudgetRepo(db), Identities(db), settings.budgets)
         self.voice = voice
         self.voice_prefs = VoicePrefRepo(db)
         self.descriptions = DescriptionRepo(db)
@@ -167,6 +170,7 @@ class Core(SurfaceQueries, SceneTurns):
             scenes=self.scenes,
             commands=self.command_list,
             documents=documents,
+            budgets=self.budgets,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -265,27 +269,32 @@ class Core(SurfaceQueries, SceneTurns):
         # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
         async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
             ctx = await self.context(incoming.who)
-            stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
-            if stored is not None and stored.status == "retired":
-                return await self._after_retirement(ctx, stored)
-            persona = await self.personas.pick_active(ctx, stored)
-            scene = await self.scenes.here(ctx)
-            cast = await self.scenes.cast(scene) if scene is not None else []
-            speakers = []
-            if scene is not None and cast:
-                speakers = await self.scenes.choose(ctx, scene, cast, incoming, text)
-            persona = speakers[0] if speakers else persona  # a scene decides who answers
-            reply, done, said = await self._answer(
-                ctx, incoming, text, persona, on_chunk, on_working
-            )
-            if speakers:
-                self.scenes.begin(ctx, [Step(p, incoming, line_id=said) for p in speakers[1:]])
+            async with self.budgets.turn(ctx):  # refused here: nothing is stored
+                stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
+                if stored is not None and stored.status == "retired":
+                    return await self._after_retirement(ctx, stored)
+                persona = await self.personas.pick_active(ctx, stored)
+                scene = await self.scenes.here(ctx)
+                cast = await self.scenes.cast(scene) if scene is not None else []
+                speakers = []
+                if scene is not None and cast:
+                    speakers = await self.scenes.choose(ctx, scene, cast, incoming, text)
+                persona = speakers[0] if speakers else persona  # a scene decides who answers
+                reply, done, said = await self._answer(
+                    ctx, incoming, text, persona, on_chunk, on_working
+                )
+                if speakers:
+                    self.scenes.begin(ctx, [Step(p, incoming, line_id=said) for p in speakers[1:]])
         if not done:
             return reply
         if self.extractor is not None:
             self.extractor.schedule()
         if self.voice is not None and await self.voice_on(ctx):
-            reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
+            over = await self.budgets.may_speak(ctx, len(reply.text))
+            if over:
+                reply = replace(reply, text=f"{reply.text}\n\n{over}")
+            else:
+                reply = await self._spoken(ctx, OwnerKey(ctx.user_id, persona.id), persona, reply)
         return self._then(ctx, cast, persona, reply)
 
     async def _answer(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.budgets import Budgets
     from bot.channels import ChatChannels
     from bot.commands.spec import CommandSpec
     from bot.config import Settings
@@ -57,3 +58,4 @@ class Services:
     scenes: Scenes
     commands: Callable[[], list[CommandSpec]]
     documents: KnowledgeDocs | None = None
+    budgets: Budgets | None = None

@@ -317,7 +317,11 @@ class UsageLog(Base):
     """Token use per model call; kept when turns are wiped so /usage stays truthful."""
 
     __tablename__ = "usage_log"
-    __table_args__ = (Index("ix_usage_user", "user_id", "persona_id"),)
+    __table_args__ = (
+        Index("ix_usage_user", "user_id", "persona_id"),
+        Index("ix_usage_user_at", "user_id", "created_at"),  # budgets: use since a time
+        Index("ix_usage_space_at", "space_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -334,6 +338,26 @@ class UsageLog(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RateBucket(Base):
+    """A token bucket (messages per minute): tokens left as of `at` (seconds since the epoch)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "msg:user:12"
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class BudgetOverride(Base):
+    """A limit set for one space ("space:<id>") or one user ("user:<id>") instead of config's."""
+
+    __tablename__ = "budget_overrides"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class SpaceSettings(Base):

@@ -56,10 +56,12 @@ async def help_(s: Services, ctx: Context, command: str | None) -> Reply:
 
 @command("usage", help="Tokens used and characters spoken, per persona")
 async def usage(s: Services, ctx: Context) -> Reply:
-    """Token totals for the asking user."""
+    """Token totals for the asking user, and what is left of the budgets set here."""
     lines = await s.usage.by_persona(ctx.user_id)
+    left = await s.budgets.remaining(ctx) if s.budgets is not None else []
+    tail = ["Left of your budgets here:", *left] if left else []
     if not lines:
-        return Reply(text="No model calls yet.", ephemeral=True)
+        return Reply(text="\n".join(["No model calls yet.", *tail]), ephemeral=True)
     out = ["Your use per persona:"]
     for u in lines:
         spoken = f", {u.spoken_characters:,} characters spoken" if u.spoken_characters else ""
@@ -70,7 +72,7 @@ async def usage(s: Services, ctx: Context) -> Reply:
     total = sum(u.prompt_tokens + u.completion_tokens for u in lines)
     chars = sum(u.spoken_characters for u in lines)
     out.append(f"  total: {total:,} tokens" + (f", {chars:,} characters spoken" if chars else ""))
-    return Reply(text="\n".join(out), ephemeral=True)
+    return Reply(text="\n".join([*out, *tail]), ephemeral=True)
 
 
 @command(

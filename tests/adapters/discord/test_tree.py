@@ -25,6 +25,7 @@ TOPS = {
     "help",
     "jobs",
     "knowledge",
+    "limits",
     "lore",
     "me",
     "memory",

@@ -1,0 +1,193 @@
+"""Budgets and limits: checked before a turn stores anything; refusals say which limit, what is
+left and when it resets. Limits come from config, then the space's, then the user's own."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.config import BudgetsConfig
+from bot.context import Context
+from bot.errors import BadInput, LimitExceeded
+from storage.budgets import BudgetRepo
+from storage.identities import Identities
+from storage.models import utcnow
+
+USER_KEYS = ("messages_per_minute", "tokens_per_day", "tokens_per_month", "spoken_chars_per_day")
+KEYS = (*USER_KEYS, "space_tokens_per_day", "space_tokens_per_month", "concurrent_turns_per_space")
+
+
+def _day(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month(now: datetime) -> datetime:
+    return _day(now).replace(day=1)
+
+
+def _next_month(now: datetime) -> datetime:
+    first = _month(now)
+    return first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+
+
+def _in(delta: timedelta) -> str:
+    minutes = max(1, math.ceil(delta.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = (
+        [f"{days} d"] * bool(days)
+        + [f"{hours} h"] * bool(hours)
+        + [f"{minutes} min"] * bool(minutes)
+    )
+    return " ".join(parts[:2])
+
+
+class Budgets:
+    """The limits in force for a user in a space, and the checks a turn passes first."""
+
+    def __init__(
+        self,
+        repo: BudgetRepo,
+        identities: Identities,
+        cfg: BudgetsConfig,
+        clock: Callable[[], datetime] = utcnow,
+        seconds: Callable[[], float] = time.time,
+    ) -> None:
+        self.repo = repo
+        self.identities = identities
+        self.cfg = cfg
+        self.clock = clock
+        self.seconds = seconds
+        self._running: Counter[int] = Counter()  # space id: turns being answered
+
+    async def user_id(self, platform: str, ref: str) -> int:
+        """The id of a user named by their platform id (known from now on if new)."""
+        return await self.identities.user(platform, ref.strip())
+
+    async def as_user(self, ctx: Context, ref: str) -> Context:
+        """This place, as seen by another user of the platform (what /limits show shows)."""
+        return replace(ctx, user_id=await self.user_id(ctx.who.platform, ref))
+
+    async def limits(self, ctx: Context) -> dict[str, tuple[int, str]]:
+        """Each limit in force here and where it comes from (config, space or user)."""
+        space, user = f"space:{ctx.space_id}", f"user:{ctx.user_id}"
+        found = await self.repo.overrides([space, user])
+        out = {key: (int(getattr(self.cfg, key)), "config") for key in KEYS}
+        out |= {k: (v, "space") for k, v in found[space].items() if k in KEYS}
+        out |= {k: (v, "user") for k, v in found[user].items() if k in USER_KEYS}
+        return out
+
+    @contextlib.asynccontextmanager
+    async def turn(self, ctx: Context) -> AsyncIterator[None]:
+        """Refuse the turn (LimitExceeded) if a limit is reached; else hold a place in the
+        space's concurrent turns while it runs. Checked in this order, the message bucket
+        last, so a refusal for another limit costs the user no message."""
+        limits = {k: v for k, (v, _) in (await self.limits(ctx)).items()}
+        busy = limits["concurrent_turns_per_space"]
+        if busy and self._running[ctx.space_id] >= busy:
+            raise LimitExceeded(
+                f"{busy} replies are being written here already "
+                "(budgets.concurrent_turns_per_space): try again in a moment"
+            )
+        await self._tokens(ctx, limits)
+        await self._message(ctx, limits["messages_per_minute"])
+        self._running[ctx.space_id] += 1
+        try:
+            yield
+        finally:
+            self._running[ctx.space_id] -= 1
+
+    async def _tokens(self, ctx: Context, limits: dict[str, int]) -> None:
+        now = self.clock()
+        for key, since, until, who in (
+            ("tokens_per_day", _day(now), _day(now) + timedelta(days=1), "You have"),
+            ("tokens_per_month", _month(now), _next_month(now), "You have"),
+            ("space_tokens_per_day", _day(now), _day(now) + timedelta(days=1), "This place has"),
+            ("space_tokens_per_month", _month(now), _next_month(now), "This place has"),
+        ):
+            limit = limits[key]
+            if not limit:
+                continue
+            space = key.startswith("space_")
+            used, _ = await self.repo.used(
+                since,
+                user_id=None if space else ctx.user_id,
+                space_id=ctx.space_id if space else None,
+            )
+            if used >= limit:
+                period = "today" if key.endswith("day") else "this month"
+                raise LimitExceeded(
+                    f"{who} used {used:,} of {limit:,} model tokens {period} (budgets.{key}): "
+                    f"0 left until {until:%Y-%m-%d %H:%M} UTC, in {_in(until - now)}"
+                )
+
+    async def _message(self, ctx: Context, per_minute: int) -> None:
+        if not per_minute:
+            return
+        key, now = f"msg:user:{ctx.user_id}", self.seconds()
+        if await self.repo.take(key, per_minute, per_minute / 60, now) is not None:
+            return
+        held = await self.repo.bucket(key)
+        tokens = held[0] + (now - held[1]) * per_minute / 60 if held else 0.0
+        wait = max(1, math.ceil((1 - tokens) * 60 / per_minute))
+        raise LimitExceeded(
+            f"slow down: at most {per_minute} messages a minute (budgets.messages_per_minute); "
+            f"0 left, the next in {wait} s"
+        )
+
+    async def may_speak(self, ctx: Context, characters: int) -> str:
+        """ "" if the reply may be spoken, else why not (the reply still goes out as text)."""
+        limit = {k: v for k, (v, _) in (await self.limits(ctx)).items()}["spoken_chars_per_day"]
+        if not limit:
+            return ""
+        now = self.clock()
+        _, spoken = await self.repo.used(_day(now), user_id=ctx.user_id)
+        if spoken + characters <= limit:
+            return ""
+        until = _day(now) + timedelta(days=1)
+        return (
+            f"(not spoken: {spoken:,} of your {limit:,} spoken characters today are used "
+            f"(budgets.spoken_chars_per_day); it resets in {_in(until - now)})"
+        )
+
+    async def remaining(self, ctx: Context) -> list[str]:
+        """What is left of each limit set here, for /usage."""
+        limits = {k: v for k, (v, _) in (await self.limits(ctx)).items()}
+        now = self.clock()
+        out = []
+        checks = (
+            ("tokens_per_day", "tokens today", _day(now), False, 0),
+            ("tokens_per_month", "tokens this month", _month(now), False, 0),
+            ("space_tokens_per_day", "tokens here today (everyone)", _day(now), True, 0),
+            ("space_tokens_per_month", "tokens here this month (everyone)", _month(now), True, 0),
+            ("spoken_chars_per_day", "spoken characters today", _day(now), False, 1),
+        )
+        for key, what, since, space, column in checks:
+            limit = limits[key]
+            if not limit:
+                continue
+            used = await self.repo.used(
+                since,
+                user_id=None if space else ctx.user_id,
+                space_id=ctx.space_id if space else None,
+            )
+            out.append(f"  {max(0, limit - used[column]):,} of {limit:,} {what} left")
+        if limits["messages_per_minute"]:
+            out.append(f"  at most {limits['messages_per_minute']} messages a minute")
+        return out
+
+    async def set(self, scope: str, key: str, value: int) -> None:
+        """Set a limit for a space or a user (the caller checked the right)."""
+        allowed = USER_KEYS if scope.startswith("user:") else KEYS
+        if key not in allowed:
+            raise BadInput(
+                f"no such limit for {scope.split(':')[0]}s: {key} (one of {', '.join(allowed)})"
+            )
+        if value < 0:
+            raise BadInput("a limit is 0 (none) or more")
+        await self.repo.set(scope, key, value)

@@ -1,0 +1,100 @@
+"""What budgets count: message buckets, use since a time, and per-space or per-user limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, text
+
+from storage.db import Database
+from storage.models import BudgetOverride, RateBucket, UsageLog
+
+# One statement takes a token if the refilled bucket holds one: atomic in SQLite (one writer)
+# and in PostgreSQL (the row lock of ON CONFLICT), so processes sharing the database agree.
+_TAKE = text(
+    """
+    INSERT INTO rate_buckets (key, tokens, at) VALUES (:key, :capacity - 1, :now)
+    ON CONFLICT (key) DO UPDATE SET
+        tokens = CASE WHEN rate_buckets.tokens + (:now - rate_buckets.at) * :rate > :capacity
+                      THEN :capacity
+                      ELSE rate_buckets.tokens + (:now - rate_buckets.at) * :rate END - 1,
+        at = :now
+    WHERE CASE WHEN rate_buckets.tokens + (:now - rate_buckets.at) * :rate > :capacity
+               THEN :capacity
+               ELSE rate_buckets.tokens + (:now - rate_buckets.at) * :rate END >= 1
+    RETURNING tokens
+    """
+)
+
+
+class BudgetRepo:
+    """Counting for budgets; every number comes from the database, so it survives restarts
+    and holds across processes."""
+
+    def __init__(self, db: Database) -> None:
+        self._sessions = db.sessions
+        self._write = db.write
+
+    async def take(self, key: str, capacity: float, rate: float, now: float) -> float | None:
+        """Take one token from bucket `key` (refilled at `rate` a second up to `capacity`):
+        the tokens left, or None when it is empty (nothing is changed then)."""
+        async with self._write() as s:
+            left = await s.scalar(
+                _TAKE, {"key": key, "capacity": capacity, "rate": rate, "now": now}
+            )
+            await s.commit()
+            return None if left is None else float(left)
+
+    async def bucket(self, key: str) -> tuple[float, float] | None:
+        """A bucket's tokens and when they were counted, or None."""
+        async with self._sessions() as s:
+            row = await s.get(RateBucket, key)
+            return None if row is None else (row.tokens, row.at)
+
+    async def used(
+        self, since: datetime, *, user_id: int | None = None, space_id: int | None = None
+    ) -> tuple[int, int]:
+        """Tokens and spoken characters used since `since` by a user or in a space."""
+        where = [UsageLog.created_at >= since]
+        if user_id is not None:
+            where.append(UsageLog.user_id == user_id)
+        if space_id is not None:
+            where.append(UsageLog.space_id == space_id)
+        async with self._sessions() as s:
+            row = (
+                await s.execute(
+                    select(
+                        func.coalesce(
+                            func.sum(UsageLog.prompt_tokens + UsageLog.completion_tokens), 0
+                        ),
+                        func.coalesce(func.sum(UsageLog.characters), 0),
+                    ).where(*where)
+                )
+            ).one()
+            return int(row[0]), int(row[1])
+
+    async def overrides(self, scopes: Sequence[str]) -> dict[str, dict[str, int]]:
+        """The limits set for these scopes: scope → key → value."""
+        out: dict[str, dict[str, int]] = {scope: {} for scope in scopes}
+        async with self._sessions() as s:
+            rows = await s.scalars(select(BudgetOverride).where(BudgetOverride.scope.in_(scopes)))
+            for row in rows:
+                out[row.scope][row.key] = row.value
+        return out
+
+    async def set(self, scope: str, key: str, value: int) -> None:
+        """Set one limit for a scope."""
+        async with self._write() as s:
+            await s.merge(BudgetOverride(scope=scope, key=key, value=value))
+            await s.commit()
+
+    async def reset(self, scope: str, key: str | None = None) -> int:
+        """Drop one limit (or all) of a scope, back to config's; returns how many."""
+        where = [BudgetOverride.scope == scope]
+        if key is not None:
+            where.append(BudgetOverride.key == key)
+        async with self._write() as s:
+            gone = await s.execute(delete(BudgetOverride).where(*where))
+            await s.commit()
+            return int(gone.rowcount or 0)  # type: ignore[attr-defined]
