@@ -18,6 +18,8 @@ from storage.budgets import BudgetRepo
 from storage.identities import Identities
 from storage.models import utcnow
 
+SPACE_S = 2.0  # seconds a space's token totals are reused before they are read again
+OVERRIDES_S = 5.0  # seconds another process's /limits change may take to apply here
 USER_KEYS = ("messages_per_minute", "tokens_per_day", "tokens_per_month", "spoken_chars_per_day")
 KEYS = (*USER_KEYS, "space_tokens_per_day", "space_tokens_per_month", "concurrent_turns_per_space")
 
@@ -64,6 +66,11 @@ class Budgets:
         self.clock = clock
         self.seconds = seconds
         self._running: Counter[int] = Counter()  # space id: turns being answered
+        # Every override, read at most every OVERRIDES_S (a table of a few rows): another
+        # process's /limits set reaches this one within that; this process's at once.
+        self._overrides: dict[str, dict[str, int]] | None = None
+        self._spaces: dict[int, tuple[float, datetime, tuple[int, int, int]]] = {}
+        self._read_at = 0.0
 
     async def user_id(self, platform: str, ref: str) -> int:
         """The id of a user named by their platform id (known from now on if new)."""
@@ -75,11 +82,14 @@ class Budgets:
 
     async def limits(self, ctx: Context) -> dict[str, tuple[int, str]]:
         """Each limit in force here and where it comes from (config, space or user)."""
-        space, user = f"space:{ctx.space_id}", f"user:{ctx.user_id}"
-        found = await self.repo.overrides([space, user])
+        now = time.monotonic()
+        if self._overrides is None or now - self._read_at > OVERRIDES_S:
+            self._overrides, self._read_at = await self.repo.all_overrides(), now
+        space = self._overrides.get(f"space:{ctx.space_id}", {})
+        user = self._overrides.get(f"user:{ctx.user_id}", {})
         out = {key: (int(getattr(self.cfg, key)), "config") for key in KEYS}
-        out |= {k: (v, "space") for k, v in found[space].items() if k in KEYS}
-        out |= {k: (v, "user") for k, v in found[user].items() if k in USER_KEYS}
+        out |= {k: (v, "space") for k, v in space.items() if k in KEYS}
+        out |= {k: (v, "user") for k, v in user.items() if k in USER_KEYS}
         return out
 
     @contextlib.asynccontextmanager
@@ -104,27 +114,47 @@ class Budgets:
 
     async def _tokens(self, ctx: Context, limits: dict[str, int]) -> None:
         now = self.clock()
-        for key, since, until, who in (
-            ("tokens_per_day", _day(now), _day(now) + timedelta(days=1), "You have"),
-            ("tokens_per_month", _month(now), _next_month(now), "You have"),
-            ("space_tokens_per_day", _day(now), _day(now) + timedelta(days=1), "This place has"),
-            ("space_tokens_per_month", _month(now), _next_month(now), "This place has"),
-        ):
+        day, month = _day(now), _month(now)
+        tomorrow = day + timedelta(days=1)
+        checks: list[tuple[str, datetime, str, int]] = []
+        if limits["tokens_per_day"] or limits["tokens_per_month"]:
+            mine = await self.repo.totals(day, month, user_id=ctx.user_id)
+            checks += [
+                ("tokens_per_day", tomorrow, "You have", mine[0]),
+                ("tokens_per_month", _next_month(now), "You have", mine[1]),
+            ]
+        if limits["space_tokens_per_day"] or limits["space_tokens_per_month"]:
+            here = await self._space(ctx.space_id, day, month)
+            checks += [
+                ("space_tokens_per_day", tomorrow, "This place has", here[0]),
+                ("space_tokens_per_month", _next_month(now), "This place has", here[1]),
+            ]
+        for key, until, who, spent in checks:
             limit = limits[key]
-            if not limit:
-                continue
-            space = key.startswith("space_")
-            used, _ = await self.repo.used(
-                since,
-                user_id=None if space else ctx.user_id,
-                space_id=ctx.space_id if space else None,
-            )
-            if used >= limit:
+            if limit and spent >= limit:
                 period = "today" if key.endswith("day") else "this month"
                 raise LimitExceeded(
-                    f"{who} used {used:,} of {limit:,} model tokens {period} (budgets.{key}): "
+                    f"{who} used {spent:,} of {limit:,} model tokens {period} (budgets.{key}): "
                     f"0 left until {until:%Y-%m-%d %H:%M} UTC, in {_in(until - now)}"
                 )
+
+    def spent(self, space_id: int, tokens: int) -> None:
+        """A reply of this process used `tokens` in a space: its held totals count them."""
+        held = self._spaces.get(space_id)
+        if held is not None:
+            day, month, chars = held[2]
+            self._spaces[space_id] = (held[0], held[1], (day + tokens, month + tokens, chars))
+
+    async def _space(self, space_id: int, day: datetime, month: datetime) -> tuple[int, int, int]:
+        """A space's totals, read at most every SPACE_S (a busy server's month is many rows);
+        this process's replies are added as they are stored (`spent`), so a space's budget
+        may run over only by what other processes' turns spend in that time."""
+        held = self._spaces.get(space_id)
+        now = time.monotonic()
+        if held is None or now - held[0] > SPACE_S or held[1] != day:
+            totals = await self.repo.totals(day, month, space_id=space_id)
+            held = self._spaces[space_id] = (now, day, totals)
+        return held[2]
 
     async def _message(self, ctx: Context, per_minute: int) -> None:
         if not per_minute:
@@ -191,3 +221,10 @@ class Budgets:
         if value < 0:
             raise BadInput("a limit is 0 (none) or more")
         await self.repo.set(scope, key, value)
+        self._overrides = None  # this process sees it at once
+
+    async def reset(self, scope: str, key: str | None = None) -> int:
+        """Drop a scope's overrides (one, or all); returns how many."""
+        gone = await self.repo.reset(scope, key)
+        self._overrides = None
+        return gone

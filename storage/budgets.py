@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import case, delete, func, select, text
 
 from storage.db import Database
 from storage.models import BudgetOverride, RateBucket, UsageLog
@@ -74,13 +74,40 @@ class BudgetRepo:
             ).one()
             return int(row[0]), int(row[1])
 
-    async def overrides(self, scopes: Sequence[str]) -> dict[str, dict[str, int]]:
-        """The limits set for these scopes: scope → key → value."""
-        out: dict[str, dict[str, int]] = {scope: {} for scope in scopes}
+    async def totals(
+        self,
+        day: datetime,
+        month: datetime,
+        *,
+        user_id: int | None = None,
+        space_id: int | None = None,
+    ) -> tuple[int, int, int]:
+        """In one indexed read, for a user or a space: tokens used today, tokens used this
+        month, characters spoken today (`day` ≥ `month`)."""
+        tokens = UsageLog.prompt_tokens + UsageLog.completion_tokens
+        today = UsageLog.created_at >= day
+        who = UsageLog.user_id == user_id if user_id is not None else UsageLog.space_id == space_id
+
+        def total(value: Any, when: Any = None) -> Any:
+            picked = value if when is None else case((when, value), else_=0)
+            return func.coalesce(func.sum(picked), 0)
+
         async with self._sessions() as s:
-            rows = await s.scalars(select(BudgetOverride).where(BudgetOverride.scope.in_(scopes)))
-            for row in rows:
-                out[row.scope][row.key] = row.value
+            row = (
+                await s.execute(
+                    select(
+                        total(tokens, today), total(tokens), total(UsageLog.characters, today)
+                    ).where(who, UsageLog.created_at >= month)
+                )
+            ).one()
+            return int(row[0]), int(row[1]), int(row[2])
+
+    async def all_overrides(self) -> dict[str, dict[str, int]]:
+        """Every limit set for a space or a user: scope → key → value (a small table)."""
+        out: dict[str, dict[str, int]] = {}
+        async with self._sessions() as s:
+            for row in await s.scalars(select(BudgetOverride)):
+                out.setdefault(row.scope, {})[row.key] = row.value
         return out
 
     async def set(self, scope: str, key: str, value: int) -> None:

@@ -90,7 +90,7 @@ async def limits_set(s: Services, ctx: Context, key: str, value: int, user: str 
 async def limits_reset(s: Services, ctx: Context, key: str | None, user: str | None) -> Reply:
     """Drop overrides."""
     scope = await _scope(s, ctx, user)
-    gone = await _budgets(s).repo.reset(scope, key)
+    gone = await _budgets(s).reset(scope, key)
     whom = f"user {user}" if user else "this place"
     return Reply(
         text=f"Reset {gone} limit{'s' if gone != 1 else ''} of {whom} to config's.", ephemeral=True
