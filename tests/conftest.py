@@ -70,8 +70,13 @@ def fake_llm() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    return make_settings(tmp_path / "data", fake_llm.base_url, admins={"console": ["root"]})
+def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+    """Settings for one test; `indirect` parametrization adds config sections, e.g.
+    {"budgets": {"messages_per_minute": 3}}."""
+    extra = getattr(request, "param", {})
+    return make_settings(
+        tmp_path / "data", fake_llm.base_url, admins={"console": ["root"]}, **extra
+    )
 
 
 @pytest.fixture

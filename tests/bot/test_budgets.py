@@ -17,17 +17,10 @@ from bot.core import Core
 from storage.budgets import BudgetRepo
 from storage.db import Database
 from storage.models import Turn
-from tests.conftest import make_settings, who
+from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 
 ALICE, BOB = who("alice"), who("bob")
-
-
-@pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    extra = getattr(request, "param", {})
-    admins = {"console": ["root"]}
-    return make_settings(tmp_path / "data", fake_llm.base_url, admins=admins, **extra)
 
 
 class Clock:

@@ -4,28 +4,18 @@ checked at the loopback model."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.config import Settings
 from bot.core import Core
 from bot.messages import Attachment, Reply
 from storage.knowledge_index import Chunk
-from tests.conftest import make_settings, who
+from tests.conftest import who
 from tests.support import documents as make
 from tests.support.fake_openai import FakeOpenAI
 
 ALICE, BOB = who("alice"), who("bob")
-
-
-@pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    """The shared settings, with a test's own `knowledge` section when it gives one."""
-    extra = getattr(request, "param", {})
-    admins = {"console": ["root"]}
-    return make_settings(tmp_path / "data", fake_llm.base_url, admins=admins, **extra)
 
 
 RULES = [

@@ -3,24 +3,15 @@ reply and flags the turn, and nothing else does."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.core import Core
 from storage.models import Turn
-from tests.conftest import make_settings, who
+from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 
 ALICE = who("alice")
-
-
-@pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
-    extra = getattr(request, "param", {})
-    return make_settings(tmp_path / "data", fake_llm.base_url, **extra)
 
 
 async def _flags(core: Core) -> dict[str, str]:
