@@ -561,8 +561,9 @@ class Core(SurfaceQueries, SceneTurns):
         async def run() -> Reply:
             async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
                 ctx = await self.context(incoming.who)
-                persona = await self.personas.active(ctx)
-                return await self.conversation.edited(ctx, persona, text)
+                async with self.budgets.turn(ctx):  # answered again: a turn's spending
+                    persona = await self.personas.active(ctx)
+                    return await self.conversation.edited(ctx, persona, text)
 
         return await guard(run(), "answering an edited message")
 
@@ -571,7 +572,8 @@ class Core(SurfaceQueries, SceneTurns):
             ctx = await self.context(who)
             persona = await self.personas.active(ctx)
             if to is None:
-                return await self.conversation.regenerate(ctx, persona, reply_id)
+                async with self.budgets.turn(ctx):  # a new version spends like a message
+                    return await self.conversation.regenerate(ctx, persona, reply_id)
             return await self.conversation.swipe(ctx, persona, reply_id, to)
 
     async def command(self, call: CommandCall, progress: ProgressSink | None = None) -> Reply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from bot.commands.spec import Param, command
@@ -39,10 +41,16 @@ async def undo(s: Services, ctx: Context) -> Reply:
     )
 
 
+def _budget(s: Services, ctx: Context) -> AbstractAsyncContextManager[None]:
+    """A redone or continued reply spends the model like a message: the budgets apply."""
+    return s.budgets.turn(ctx) if s.budgets is not None else contextlib.nullcontext()
+
+
 @command("regen", help="Answer your last message again: a new version of the reply")
 async def regen(s: Services, ctx: Context) -> Reply:
     """A new version of the active persona's last reply here, shown from now on."""
-    return await s.conversation.regenerate(ctx, await s.personas.active(ctx), None)
+    async with _budget(s, ctx):
+        return await s.conversation.regenerate(ctx, await s.personas.active(ctx), None)
 
 
 @command(
@@ -59,4 +67,5 @@ async def swipe(s: Services, ctx: Context, n: int | None) -> Reply:
 @command("continue", help="Have the persona go on with its last reply, where it stopped")
 async def continue_(s: Services, ctx: Context) -> Reply:
     """Extend the active persona's last reply here in place."""
-    return await s.conversation.extend(ctx, await s.personas.active(ctx))
+    async with _budget(s, ctx):
+        return await s.conversation.extend(ctx, await s.personas.active(ctx))

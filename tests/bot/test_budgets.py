@@ -188,3 +188,16 @@ async def test_a_restarted_bot_keeps_counting(settings: Settings) -> None:
         assert (await second.handle_text(ALICE, "three")).error
     finally:
         await second.close()
+
+
+@pytest.mark.parametrize("settings", [{"budgets": {"messages_per_minute": 2}}], indirect=True)
+async def test_a_redone_or_continued_reply_spends_from_the_same_bucket(
+    core: Core, clock: Clock
+) -> None:
+    await core.handle_text(ALICE, "hello")
+    assert not (await core.handle_text(ALICE, "/regen")).error
+    refused = await core.handle_text(ALICE, "/continue")
+    assert refused.error and "budgets.messages_per_minute" in refused.text
+    assert (await core.regenerate(ALICE)).error  # the 🔄 button too
+    clock.move(30)
+    assert not (await core.handle_text(ALICE, "/continue")).error
