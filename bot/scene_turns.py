@@ -18,6 +18,7 @@ from storage.keys import OwnerKey
 if TYPE_CHECKING:
     from bot.channel_context import ChannelContext
     from bot.context import Context
+    from bot.conversation import Conversation
     from bot.llm import LLM
     from bot.locks import KeyedLocks
     from bot.memory.extract import Extractor
@@ -32,6 +33,7 @@ class SceneTurns:
 
     scenes: Scenes
     group: ChannelContext
+    conversation: Conversation
     llm: LLM
     locks: KeyedLocks
     models: ModelChoice
@@ -119,9 +121,17 @@ class SceneTurns:
         on_working: WorkSignal | None,
     ) -> Reply:
         """A persona answering another's line: the channel is its whole context (no one's
-        memories), and the line is kept for the channel only."""
+        memories; its own documents), and the line is kept for the channel only."""
         heard = await self.group.heard(ctx, Incoming(ctx.who, ""), persona, set(), step.line_id)
-        messages = build_messages(persona, [], step.after, channel=heard.text)
+        # Its own documents, like any answer of it: they are the persona's, not anyone's words.
+        found = await self.conversation.passages(persona, step.after, None)
+        messages = build_messages(
+            persona,
+            [],
+            step.after,
+            channel=heard.text,
+            passages=[(c.source, c.text) for c in found],
+        )
         model, temperature, _ = await self.models.effective(ctx, persona)
         if on_working is not None:
             await on_working(True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.app import build_core
 from bot.core import Core
-from bot.messages import Incoming, Reply, Who
+from bot.messages import Attachment, Incoming, Reply, Who
 from storage.models import ChannelLine, Turn
 from tests.conftest import make_settings, who
 from tests.support.fake_openai import FakeOpenAI
@@ -121,6 +121,29 @@ async def test_personas_answer_each_other_at_most_max_chain_times(
         assert "beta: 2 replies" in usage.text and "alpha: 2 replies" in usage.text
         again = await everyone(core, at("bob"), "thanks both")  # a person speaks: count resets
         assert len(again) == 1 and again[0].next is None
+    finally:
+        await core.close()
+
+
+async def test_a_persona_answering_another_reads_its_own_documents(
+    tmp_path: Path, fake_llm: FakeOpenAI
+) -> None:
+    core = await scene_core(tmp_path, fake_llm, mode="round_robin", max_chain=1)
+    try:
+        notes = Attachment(
+            "alpha.md", "text/markdown", b"# Pasta\n\nSalt the pasta water twice.\n"
+        )
+        added = await core.handle_text(
+            at("ann"), "/knowledge add persona=alpha", attachments=(notes,)
+        )
+        assert "Added alpha.md" in added.text, added.text
+        replies = await everyone(core, at("bob"), "Alpha, ask Beta about the pasta water")
+        assert speakers(replies) == ["alpha", "beta", "alpha"]
+        chained = fake_llm.chat_requests[-1]["messages"]  # Alpha, answering Beta's line
+        asked = next(m["content"] for m in chained if m["role"] == "user")
+        assert asked.startswith("Beta: ")
+        assert "Salt the pasta water twice" in chained[0]["content"]
+        assert "[alpha.md Pasta]" in chained[0]["content"]
     finally:
         await core.close()
 
