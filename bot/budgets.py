@@ -92,12 +92,16 @@ class Budgets:
         out |= {k: (v, "user") for k, v in user.items() if k in USER_KEYS}
         return out
 
+    async def _in_force(self, ctx: Context) -> dict[str, int]:
+        """Each limit's value here, without where it comes from."""
+        return {key: value for key, (value, _) in (await self.limits(ctx)).items()}
+
     @contextlib.asynccontextmanager
     async def turn(self, ctx: Context) -> AsyncIterator[None]:
         """Refuse the turn (LimitExceeded) if a limit is reached; else hold a place in the
         space's concurrent turns while it runs. Checked in this order, the message bucket
         last, so a refusal for another limit costs the user no message."""
-        limits = {k: v for k, (v, _) in (await self.limits(ctx)).items()}
+        limits = await self._in_force(ctx)
         busy = limits["concurrent_turns_per_space"]
         if busy and self._running[ctx.space_id] >= busy:
             raise LimitExceeded(
@@ -172,11 +176,11 @@ class Budgets:
 
     async def may_speak(self, ctx: Context, characters: int) -> str:
         """ "" if the reply may be spoken, else why not (the reply still goes out as text)."""
-        limit = {k: v for k, (v, _) in (await self.limits(ctx)).items()}["spoken_chars_per_day"]
+        limit = (await self._in_force(ctx))["spoken_chars_per_day"]
         if not limit:
             return ""
         now = self.clock()
-        _, spoken = await self.repo.used(_day(now), user_id=ctx.user_id)
+        *_, spoken = await self.repo.totals(_day(now), _month(now), user_id=ctx.user_id)
         if spoken + characters <= limit:
             return ""
         until = _day(now) + timedelta(days=1)
@@ -187,26 +191,27 @@ class Budgets:
 
     async def remaining(self, ctx: Context) -> list[str]:
         """What is left of each limit set here, for /usage."""
-        limits = {k: v for k, (v, _) in (await self.limits(ctx)).items()}
+        limits = await self._in_force(ctx)
         now = self.clock()
+        day, month = _day(now), _month(now)
+        none = (0, 0, 0)
+        mine = none
+        if any(limits[k] for k in ("tokens_per_day", "tokens_per_month", "spoken_chars_per_day")):
+            mine = await self.repo.totals(day, month, user_id=ctx.user_id)
+        here = none
+        if limits["space_tokens_per_day"] or limits["space_tokens_per_month"]:
+            here = await self.repo.totals(day, month, space_id=ctx.space_id)
         out = []
-        checks = (
-            ("tokens_per_day", "tokens today", _day(now), False, 0),
-            ("tokens_per_month", "tokens this month", _month(now), False, 0),
-            ("space_tokens_per_day", "tokens here today (everyone)", _day(now), True, 0),
-            ("space_tokens_per_month", "tokens here this month (everyone)", _month(now), True, 0),
-            ("spoken_chars_per_day", "spoken characters today", _day(now), False, 1),
-        )
-        for key, what, since, space, column in checks:
+        for key, what, used in (
+            ("tokens_per_day", "tokens today", mine[0]),
+            ("tokens_per_month", "tokens this month", mine[1]),
+            ("space_tokens_per_day", "tokens here today (everyone)", here[0]),
+            ("space_tokens_per_month", "tokens here this month (everyone)", here[1]),
+            ("spoken_chars_per_day", "spoken characters today", mine[2]),
+        ):
             limit = limits[key]
-            if not limit:
-                continue
-            used = await self.repo.used(
-                since,
-                user_id=None if space else ctx.user_id,
-                space_id=ctx.space_id if space else None,
-            )
-            out.append(f"  {max(0, limit - used[column]):,} of {limit:,} {what} left")
+            if limit:
+                out.append(f"  {max(0, limit - used):,} of {limit:,} {what} left")
         if limits["messages_per_minute"]:
             out.append(f"  at most {limits['messages_per_minute']} messages a minute")
         return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +23,6 @@ _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body)", re.IGNORECASE)
 _TAGS = re.compile(r"<(?:p|div|span|h[1-6]|table|ul|li|a|br)\b[^>]*>", re.IGNORECASE)
 _MARKDOWN = re.compile(r"^(?:#{1,6} \S|```|[-*] \S|\d+\. \S|> \S)|\[[^\]]+\]\([^)]+\)", re.M)
 _DROP = ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head"]
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -123,20 +120,6 @@ def read(data: bytes, limits: Limits, first: int = 0, last: int | None = None) -
         return _docx(data, limits)
     text = data.decode("utf-8-sig")
     return Parsed(kind, {"html": _html, "markdown": _markdown}.get(kind, _text)(text))
-
-
-def parse(data: bytes, limits: Limits, progress: Progress | None = None) -> Parsed:
-    """Check and read a whole document in this thread; `progress(done, total)` hears of each
-    page of a PDF."""
-    kind, total = survey(data, limits)
-    if kind != "pdf":
-        return kept(read(data, limits))
-    sections: list[Section] = []
-    for first in range(total):
-        sections += read(data, limits, first, first + 1).sections
-        if progress is not None:
-            progress(first + 1, total)
-    return kept(Parsed(kind, tuple(sections), total))
 
 
 def kept(found: Parsed) -> Parsed:

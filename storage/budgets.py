@@ -52,28 +52,6 @@ class BudgetRepo:
             row = await s.get(RateBucket, key)
             return None if row is None else (row.tokens, row.at)
 
-    async def used(
-        self, since: datetime, *, user_id: int | None = None, space_id: int | None = None
-    ) -> tuple[int, int]:
-        """Tokens and spoken characters used since `since` by a user or in a space."""
-        where = [UsageLog.created_at >= since]
-        if user_id is not None:
-            where.append(UsageLog.user_id == user_id)
-        if space_id is not None:
-            where.append(UsageLog.space_id == space_id)
-        async with self._sessions() as s:
-            row = (
-                await s.execute(
-                    select(
-                        func.coalesce(
-                            func.sum(UsageLog.prompt_tokens + UsageLog.completion_tokens), 0
-                        ),
-                        func.coalesce(func.sum(UsageLog.characters), 0),
-                    ).where(*where)
-                )
-            ).one()
-            return int(row[0]), int(row[1])
-
     async def totals(
         self,
         day: datetime,
