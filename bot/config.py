@@ -103,6 +103,10 @@ class BudgetsConfig(_Section):
     concurrent_turns_per_space: int = Field(0, ge=0)
 
 
+class AccessConfig(_Section):
+    blocked_note: str = Field("", max_length=500)
+
+
 class SafetyConfig(_Section):
     enabled: bool = False
     phrases: list[str] = Field(
@@ -283,6 +287,7 @@ class Settings(_Section):
     knowledge: KnowledgeConfig = KnowledgeConfig()  # type: ignore[call-arg]
     safety: SafetyConfig = SafetyConfig()  # type: ignore[call-arg]
     budgets: BudgetsConfig = BudgetsConfig()  # type: ignore[call-arg]
+    access: AccessConfig = AccessConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()

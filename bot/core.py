@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
+from bot.access import Access
 from bot.budgets import Budgets
 from bot.channel_context import ChannelContext
 from bot.channels import ChatChannels
@@ -58,6 +59,7 @@ from bot.voice.sniff import is_audio
 from personas.catalog import load_templates
 from personas.model import Persona
 from personas.prompt import MemoryLine
+from storage.access import AccessRepo
 from storage.budgets import BudgetRepo
 from storage.channel_lines import ChannelLines
 from storage.channels import ChatChannelRepo
@@ -118,6 +120,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
         self.pictures = Pictures(PictureRepo(db), settings.limits.picture_bytes)
         self.personas = PersonaService(PersonaRepo(db), settings, load_templates(), self.pictures)
         self.outbox = Outbox()  # the composition root registers the running adapters
+        self.access = Access(AccessRepo(db), settings.access, self.outbox)
         self.inbox = Inbox(InboxRepo(db))  # what platforms delivered, kept before confirming
         self.retirement = Retirement(
             self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
@@ -171,6 +174,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             commands=self.command_list,
             documents=documents,
             budgets=self.budgets,
+            access=self.access,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -233,10 +237,13 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
 
     async def answers(self, incoming: Incoming) -> bool:
         """Is this message for the bot? Addressed to it (the adapter says: a DM, a mention, a
-        reply to it, its thread), or written in a chat channel (the core knows those)."""
+        reply to it, its thread), or written in a chat channel (the core knows those). Never
+        when an access list keeps its writer out (they hear at most a private note)."""
+        ctx = await self.context(incoming.who)
+        if await self.access.turned_away(ctx):
+            return False
         if incoming.addressed:
             return True
-        ctx = await self.context(incoming.who)
         if await self.scenes.here(ctx) is not None:  # a scene answers everyone in it
             return True
         refs = (incoming.who.channel_ref, incoming.parent_ref)
@@ -269,6 +276,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
         # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
         async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
             ctx = await self.context(incoming.who)
+            await self.access.check(ctx)
             async with self.budgets.turn(ctx):  # refused here: nothing is stored
                 stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
                 if stored is not None and stored.status == "retired":

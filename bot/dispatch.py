@@ -34,7 +34,8 @@ async def guard(work: Awaitable[Reply], what: str) -> Reply:
     try:
         return await work
     except BotError as err:
-        return Reply(text=err.message, error=True, ephemeral=True)
+        silent = getattr(err, "silent", False)
+        return Reply(text=err.message, error=True, ephemeral=True, silent=silent)
     except Exception as exc:
         # The trace goes into the message itself, so every log sink keeps it.
         log.error("%s failed:\n%s", what, "".join(traceback.format_exception(exc)).rstrip())
@@ -144,6 +145,8 @@ class Dispatcher:
         if not spec.offered_on(call.who.platform):
             raise BadInput(f"{spec.name} is not used here — /help lists the commands")
         ctx = await self.context(call.who)
+        if not spec.anyone and self.services.access is not None:
+            await self.services.access.check(ctx, command=True)
         args = typed(spec, call.args, call.attachments)
         self.check(spec, ctx, args)
         target = await self.target(spec, ctx, args)

@@ -2,6 +2,7 @@
 
 from personas.errors import (
     BadInput,
+    Barred,
     BotError,
     ConfigError,
     Conflict,
@@ -12,6 +13,7 @@ from personas.errors import (
 
 __all__ = [
     "BadInput",
+    "Barred",
     "BotError",
     "ConfigError",
     "Conflict",

@@ -20,6 +20,10 @@ class Who:
     space_kind: SpaceKind = "dm"
     space_admin: bool = False  # the platform says this user administers the space
     channel_ref: str = ""  # a channel or thread inside the space, where the platform has them
+    # Access lists: the user's roles in the space (Discord), and what holds the channel (a
+    # thread's channel, a channel's category).
+    roles: tuple[str, ...] = ()
+    channel_parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,9 @@ class Reply:
     line_id: int | None = None
     # In a scene, another persona answers next: adapters stream Core.scene_next as it.
     next: Look | None = None
+    # Nothing to show where it was asked (an access list keeps the user out): adapters send
+    # nothing, except where an answer is owed privately (a Discord slash command).
+    silent: bool = False
 
 
 # Adapters that stream pass one of these to receive text chunks as the model produces them.

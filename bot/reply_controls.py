@@ -13,6 +13,7 @@ from bot.messages import Incoming, Reply, Who
 if TYPE_CHECKING:
     import asyncio
 
+    from bot.access import Access
     from bot.budgets import Budgets
     from bot.config import Settings
     from bot.context import Context
@@ -32,6 +33,7 @@ class ReplyControls:
     services: Services
     turns: TurnRepo
     locks: KeyedLocks
+    access: Access
     budgets: Budgets
     _stops: dict[tuple[str, str], asyncio.Event]
 
@@ -87,6 +89,7 @@ class ReplyControls:
         async def run() -> Reply:
             async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
                 ctx = await self.context(incoming.who)
+                await self.access.check(ctx)
                 async with self.budgets.turn(ctx):  # answered again: a turn's spending
                     persona = await self.personas.active(ctx)
                     return await self.conversation.edited(ctx, persona, text)
@@ -98,6 +101,7 @@ class ReplyControls:
             ctx = await self.context(who)
             persona = await self.personas.active(ctx)
             if to is None:
+                await self.access.check(ctx)
                 async with self.budgets.turn(ctx):  # a new version spends like a message
                     return await self.conversation.regenerate(ctx, persona, reply_id)
             return await self.conversation.swipe(ctx, persona, reply_id, to)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.access import Access
     from bot.budgets import Budgets
     from bot.channels import ChatChannels
     from bot.commands.spec import CommandSpec
@@ -59,3 +60,4 @@ class Services:
     commands: Callable[[], list[CommandSpec]]
     documents: KnowledgeDocs | None = None
     budgets: Budgets | None = None
+    access: Access | None = None

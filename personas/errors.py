@@ -35,5 +35,13 @@ class LimitExceeded(BotError):
     """A rate or size limit was hit."""
 
 
+class Barred(PermissionDenied):
+    """An access list keeps this user out here; `silent`: show them nothing at all."""
+
+    def __init__(self, message: str, silent: bool) -> None:
+        super().__init__(message)
+        self.silent = silent
+
+
 class ConfigError(BotError):
     """The configuration is invalid; the message names the key."""

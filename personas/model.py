@@ -64,6 +64,8 @@ class Persona:
     farewell: str = ""
     retired_at: datetime | None = None
     card: dict[str, Any] = field(default_factory=dict)  # an imported card's other fields
+    moderated: str = ""  # taken down: "space" (by its space's admins) or "bot" (bot admins)
+    moderation_reason: str = ""
     last_used_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

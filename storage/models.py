@@ -40,6 +40,8 @@ class User(Base):
     platform_user_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Another account of the same person (/me link): this account acts as that user.
+    linked_to: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class Space(Base):
@@ -101,6 +103,9 @@ class PersonaRow(Base):
     )  # shared by all users; no personal data
     # An imported character card's own fields (description, scenario, lorebook, extensions…).
     card: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Taken down by moderation: "" (no), "space" (its space's admins) or "bot" (bot admins).
+    moderated: Mapped[str] = mapped_column(String(16), default="")
+    moderation_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -63,6 +63,9 @@ def who(
     return Who(platform, user, user.title(), space, kind, admin)
 
 
+ROOT_ADMIN = {"console": ["root"]}
+
+
 @pytest.fixture
 def fake_llm() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
@@ -74,9 +77,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenA
     """Settings for one test; `indirect` parametrization adds config sections, e.g.
     {"budgets": {"messages_per_minute": 3}}."""
     extra = getattr(request, "param", {})
-    return make_settings(
-        tmp_path / "data", fake_llm.base_url, admins={"console": ["root"]}, **extra
-    )
+    return make_settings(tmp_path / "data", fake_llm.base_url, **{"admins": ROOT_ADMIN, **extra})
 
 
 @pytest.fixture

@@ -296,6 +296,8 @@ class Chat:
     ) -> None:
         """A command typed as text (e.g. "@bot /persona list"): same grammar as the console."""
         reply = await self.core.handle_text(who, text, attachments=files)
+        if reply.silent:  # an access list keeps them out: not a word
+            return
         channel: Any = message.channel
 
         async def note(text: str) -> None:

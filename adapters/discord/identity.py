@@ -19,6 +19,17 @@ def _channel_ref(channel: object) -> str:
     return str(getattr(channel, "id", "") or "")
 
 
+def _parents(channel: object) -> tuple[str, ...]:
+    """What holds a channel, for access lists: a thread's channel, and the category."""
+    found = [getattr(channel, "parent_id", None), getattr(channel, "category_id", None)]
+    return tuple(dict.fromkeys(str(x) for x in found if x))
+
+
+def _roles(user: object) -> tuple[str, ...]:
+    """A member's role ids (the guild's @everyone role included)."""
+    return tuple(str(r.id) for r in getattr(user, "roles", ()) or ())
+
+
 def who_of_interaction(interaction: discord.Interaction) -> Who:
     """Identity of the user who ran a command or pressed a button."""
     user = interaction.user
@@ -33,6 +44,8 @@ def who_of_interaction(interaction: discord.Interaction) -> Who:
         "group",
         space_admin=perms.manage_guild or perms.administrator,
         channel_ref=str(interaction.channel_id or ""),
+        roles=_roles(user),
+        channel_parents=_parents(interaction.channel),
     )
 
 
@@ -53,6 +66,8 @@ def who_of_message(message: discord.Message) -> Who:
         "group",
         space_admin=admin,
         channel_ref=_channel_ref(message.channel),
+        roles=_roles(author),
+        channel_parents=_parents(message.channel),
     )
 
 

@@ -94,7 +94,17 @@ class Handlers:
         admin = (
             kind == "group" and check_admin and await self._group_admin(bot, chat, user.id, fresh)
         )
-        return Who(PLATFORM, str(user.id), user.full_name, space, kind, admin, channel)  # type: ignore[arg-type]
+        parents = (space,) if channel != space and kind == "group" else ()  # a forum topic's
+        return Who(
+            PLATFORM,
+            str(user.id),
+            user.full_name,
+            space,
+            kind,  # type: ignore[arg-type]
+            admin,
+            channel,
+            channel_parents=parents,
+        )
 
     def place(self, update: Update, bot: Bot) -> Place:
         """Where answers to this update go."""
@@ -136,6 +146,8 @@ class Handlers:
         self, update: Update, context: Any, who: Who, place: Place, reply: Reply
     ) -> None:
         """Deliver a command's reply; private output in a group goes to the user's DM."""
+        if reply.silent:  # an access list keeps them out: not a word
+            return
         markup = self._controls(reply, who)
         if reply.confirm is not None:
             token = self.offers.add(

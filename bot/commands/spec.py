@@ -139,6 +139,7 @@ class CommandSpec:
     doing: str = ""  # refusals: "only bot admins … can {doing}"
     surfaces: tuple[str, ...] = ()  # platforms that offer it (empty: all)
     progress: bool = False  # long work: the handler gets `progress`, a ProgressSink
+    anyone: bool = False  # open even to users an access list keeps out (their own data)
 
     @property
     def name(self) -> str:
@@ -177,6 +178,7 @@ GROUP_HELP = {
     "persona": "Create, switch, edit and share personas",
     "memory": "See or wipe what you said to the active persona",
     "knowledge": "A persona's documents: files it reads from and cites in its answers",
+    "access": "Who may use the bot here: allowed and blocked users, roles, channels (admins)",
     "limits": "Budgets: messages a minute, tokens a day or month, spoken characters (admins)",
     "lore": "A persona's lorebook: entries that go into the prompt when their keys come up",
     "chat": "Several chats with the active persona: new, list, switch, rename, delete, summary",
@@ -223,6 +225,7 @@ def command(
     doing: str = "",
     surfaces: tuple[str, ...] = (),
     progress: bool = False,
+    anyone: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under `path` with its parameters, rights and help text."""
 
@@ -244,6 +247,7 @@ def command(
             doing,
             surfaces,
             progress,
+            anyone,
         )
         return fn
 
@@ -253,6 +257,7 @@ def command(
 def all_commands() -> list[CommandSpec]:
     """Every declared command (imports the modules that declare them)."""
     from bot.commands import (  # noqa: F401
+        access,
         cards,
         channel,
         chat,

@@ -70,7 +70,14 @@ def test_the_tables_are_not_empty() -> None:
         "/persona rollback",
         "/knowledge remove",
     }
-    assert [p.name for _, p in PRIVILEGED_OPTIONS] == ["user", "user", "user", "global"]
+    assert [p.name for _, p in PRIVILEGED_OPTIONS] == [
+        "global",
+        "global",
+        "user",
+        "user",
+        "user",
+        "global",
+    ]
 
 
 @pytest.mark.parametrize("spec", GUARDED, ids=lambda s: s.name)

@@ -17,6 +17,7 @@ from tests.support.fake_discord import (
 )
 
 ADMIN_ROLE = 800000000000000002
+REGULAR_ROLE = 800000000000000003  # a role with no rights, for access lists
 CHANNEL_ID = 800000000000000010  # general
 QUIET_ID = 800000000000000011  # a channel where the bot may not manage webhooks
 THREAD_ID = 800000000000000020  # a thread the bot started in #general
@@ -101,6 +102,17 @@ def guild_create() -> dict[str, Any]:
                 "mentionable": False,
                 "flags": 0,
             },
+            {
+                "id": str(REGULAR_ROLE),
+                "name": "regulars",
+                "permissions": str(MEMBER_PERMISSIONS),
+                "position": 2,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            },
         ],
         "channels": [text_channel(CHANNEL_ID, "general", 0), text_channel(QUIET_ID, "quiet", 1)],
         "threads": [
@@ -138,6 +150,7 @@ def message_create(
     reply_to: dict[str, Any] | None = None,
     dm_channel: int | None = None,
     attachments: list[dict[str, Any]] | None = None,
+    roles: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """A MESSAGE_CREATE event: in the server (default) or, with dm_channel, a DM."""
     data: dict[str, Any] = {
@@ -160,7 +173,7 @@ def message_create(
     }
     if dm_channel is None:
         data["guild_id"] = str(GUILD_ID)
-        member = _member(author, [ADMIN_ROLE] if admin else [])
+        member = _member(author, [ADMIN_ROLE] * admin + list(roles))
         del member["user"]
         data["member"] = member
     if reply_to is not None:
@@ -204,6 +217,7 @@ def interaction(
     dm: bool = False,
     channel: int = CHANNEL_ID,
     message: dict[str, Any] | None = None,
+    roles: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """An INTERACTION_CREATE event of `kind` (2 command, 3 button, 4 autocomplete, 5 modal)."""
     payload: dict[str, Any] = {
@@ -238,7 +252,7 @@ def interaction(
             "permission_overwrites": [],
         }
         payload["member"] = {
-            **_member(author, [ADMIN_ROLE] if admin else []),
+            **_member(author, [ADMIN_ROLE] * admin + list(roles)),
             "permissions": str(perms),
         }
         payload["context"] = 0

@@ -72,7 +72,7 @@ class Harness:
 
     async def slash(self, author: dict[str, Any], path: tuple[str, ...], **options: Any):
         """Run `/path option:value …`; returns the calls it produced."""
-        kw = {k: options.pop(k) for k in ("admin", "dm", "channel") if k in options}
+        kw = {k: options.pop(k) for k in ("admin", "dm", "channel", "roles") if k in options}
         return await self.interact(author, 2, gw.command_data(path, options), **kw)
 
 

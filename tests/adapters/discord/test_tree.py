@@ -19,6 +19,7 @@ from bot.messages import Reply
 ROOT = Path(__file__).resolve().parents[3]
 # Every command group and top-level command, as Discord lists them.
 TOPS = {
+    "access",
     "channel",
     "chat",
     "continue",
