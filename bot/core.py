@@ -42,6 +42,7 @@ from bot.messages import (
     WorkSignal,
 )
 from bot.model_choice import ModelChoice
+from bot.moderation import Moderation
 from bot.moods import Moods
 from bot.outbox import Outbox
 from bot.persona_service import PersonaService
@@ -73,6 +74,7 @@ from storage.inbox import InboxRepo
 from storage.keys import OwnerKey
 from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
+from storage.moderation import ModerationRepo
 from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
 from storage.pictures import PictureRepo
@@ -123,7 +125,15 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
         self.access = Access(AccessRepo(db), settings.access, self.outbox)
         self.inbox = Inbox(InboxRepo(db))  # what platforms delivered, kept before confirming
         self.retirement = Retirement(
-            self.personas, RetirementRepo(db), FarewellRepo(db), self.outbox, settings
+            self.personas,
+            RetirementRepo(db),
+            FarewellRepo(db),
+            self.outbox,
+            settings,
+            self.identities,
+        )
+        self.moderation = Moderation(
+            ModerationRepo(db), self.personas, self.identities, self.outbox
         )
         self.jobs = JobRunner(self)
         self.chats = ChatRepo(db)
@@ -175,6 +185,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             documents=documents,
             budgets=self.budgets,
             access=self.access,
+            moderation=self.moderation,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import BadInput, BotError, Conflict, PersonaNotFound
+from bot.errors import BadInput, BotError, Conflict, PermissionDenied, PersonaNotFound
 from bot.pictures import Pictures
 from personas.card_persona import handle as card_handle
 from personas.card_persona import persona_values
@@ -244,6 +244,12 @@ class PersonaService:
             raise BadInput("give an avatar image or an avatar URL, not both")
         if "avatar_url" in values:
             values["avatar_image"] = ""
+        if values.get("visibility") == "public" and p.moderated:
+            by = "the bot's admins" if p.moderated == "bot" else "this place's admins"
+            raise PermissionDenied(
+                f"'{p.name}' was taken down by {by}: {p.moderation_reason} — it can't be "
+                "shared again unless they restore it"
+            )
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so
         becomes_public = values.get("visibility") == "public" and p.visibility != "public"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.errors import BadInput
 from bot.outbox import Outbox
 from storage.farewells import FarewellRepo
+from storage.identities import Identities
 from storage.retirement import RetirementRepo
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ class Retirement:
         farewells: FarewellRepo,
         outbox: Outbox,
         settings: Settings,
+        identities: Identities,
     ) -> None:
+        self.identities = identities
         self.personas = personas
         self.repo = repo
         self.farewells = farewells
@@ -148,7 +151,7 @@ class Retirement:
     async def _tell(self, p: Persona, now: datetime) -> None:
         """Say goodbye by DM where an adapter can (the rest hear it on their next message)."""
         for user_id in await self.farewells.owed(p.id):
-            address = await self.repo.address(user_id)
+            address = await self.identities.address(user_id)
             if address is None or not self.outbox.reaches(address[0]):
                 continue
             text = f"{p.display_name}: {self.farewell_text(p)}"

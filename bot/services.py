@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.memory.service import MemoryService
     from bot.memory.summary import Summaries
     from bot.model_choice import ModelChoice
+    from bot.moderation import Moderation
     from bot.moods import Moods
     from bot.persona_service import PersonaService
     from bot.pictures import Pictures
@@ -61,3 +62,4 @@ class Services:
     documents: KnowledgeDocs | None = None
     budgets: Budgets | None = None
     access: Access | None = None
+    moderation: Moderation | None = None

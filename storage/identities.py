@@ -38,6 +38,12 @@ class Identities:
         async with self._sessions() as s:
             return await s.scalar(select(User.display_name).where(User.id == user_id)) or ""
 
+    async def address(self, user_id: int) -> tuple[str, str] | None:
+        """(platform, platform user id) of a user, to reach them directly."""
+        async with self._sessions() as s:
+            user = await s.get(User, user_id)
+            return (user.platform, user.platform_user_id) if user is not None else None
+
     async def user(self, platform: str, ref: str, display_name: str = "") -> int:
         """The id of this platform account, created if new."""
         return await self._get_or_create(

@@ -85,9 +85,3 @@ class RetirementRepo:
                 }
             )
         return users
-
-    async def address(self, user_id: int) -> tuple[str, str] | None:
-        """(platform, platform user id) of a user, to reach them directly."""
-        async with self.db.sessions() as s:
-            user = await s.get(User, user_id)
-            return (user.platform, user.platform_user_id) if user is not None else None

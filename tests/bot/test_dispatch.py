@@ -77,6 +77,7 @@ def test_the_tables_are_not_empty() -> None:
         "user",
         "user",
         "global",
+        "all",
     ]
 
 

@@ -28,6 +28,8 @@ TOPS = {
     "knowledge",
     "limits",
     "lore",
+    "moderation",
+    "reports",
     "me",
     "memory",
     "model",
