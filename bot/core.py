@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
@@ -54,6 +55,7 @@ from bot.scene_turns import SceneTurns
 from bot.scenes import Scenes, Step
 from bot.services import Services
 from bot.surface import SurfaceQueries, look
+from bot.user_data import UserData
 from bot.voice.providers import SpeechFailed
 from bot.voice.service import VoiceService
 from bot.voice.sniff import is_audio
@@ -84,6 +86,7 @@ from storage.space_settings import SpaceSettingsRepo
 from storage.summaries import SummaryRepo
 from storage.turns import TurnRepo
 from storage.usage import UsageRepo
+from storage.user_data import Account, UserDataRepo
 from storage.versions import ReplyVersions
 from storage.voice_prefs import VoicePrefRepo
 
@@ -135,6 +138,11 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
         self.moderation = Moderation(
             ModerationRepo(db), self.personas, self.identities, self.outbox
         )
+        self.user_data = UserData(
+            UserDataRepo(db), self.personas, settings.data_dir / "archives", self._forget_accounts
+        )
+        self.user_data.memory, self.user_data.documents = memory, documents
+        self.user_data.voice = voice
         self.jobs = JobRunner(self)
         self.chats = ChatRepo(db)
         lines = ChannelLines(db, settings.group.keep)
@@ -186,6 +194,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             budgets=self.budgets,
             access=self.access,
             moderation=self.moderation,
+            user_data=self.user_data,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -245,6 +254,13 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             )
         admins = self.settings.admins.ids(who.platform)
         return Context(who, self._users[ukey], self._spaces[skey], who.user_ref in admins)
+
+    def _forget_accounts(self, accounts: Sequence[Account]) -> None:
+        """Erased accounts: their cached ids go (a new message starts a stranger)."""
+        for a in accounts:
+            self._users.pop((a.platform, a.ref), None)
+            for space in (a.ref, f"dm:{a.ref}"):
+                self._spaces.pop((a.platform, space), None)
 
     async def answers(self, incoming: Incoming) -> bool:
         """Is this message for the bot? Addressed to it (the adapter says: a DM, a mention, a

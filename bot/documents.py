@@ -219,6 +219,12 @@ class KnowledgeDocs:
         await self.index.delete(persona_id)
         self._docs.pop(persona_id, None)
 
+    async def erase(self, persona_ids: Sequence[int]) -> None:
+        """These personas' chunks, gone from the index files too (a person's erasure)."""
+        await self.index.erase(persona_ids)
+        for pid in persona_ids:
+            self._docs.pop(pid, None)
+
     async def reindex(self, persona_id: int, progress: ProgressSink | None) -> int:
         """Chunk and embed every document again from its stored text; returns chunks."""
         total = 0

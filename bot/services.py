@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.pictures import Pictures
     from bot.retirement import Retirement
     from bot.scenes import Scenes
+    from bot.user_data import UserData
     from bot.voice.service import VoiceService
     from storage.chats import ChatRepo
     from storage.decay import Decay
@@ -63,3 +64,4 @@ class Services:
     budgets: Budgets | None = None
     access: Access | None = None
     moderation: Moderation | None = None
+    user_data: UserData | None = None

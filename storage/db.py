@@ -34,6 +34,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows are overwritten with zeros: an erased user's words stay in no free page.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 
@@ -107,6 +109,14 @@ class Database:
 
         async with self.engine.connect() as conn:
             return await conn.run_sync(current)
+
+    async def checkpoint(self) -> None:
+        """SQLite: fold the write-ahead log into the database and empty it (after an erasure,
+        so no old page of it lingers in the log file)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         """Dispose of every pooled connection."""

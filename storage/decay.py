@@ -33,7 +33,6 @@ from storage.vectors import VectorStore
 log = logging.getLogger(__name__)
 
 
-
 class DecayRules(Protocol):
     """The decay settings (config.yaml → memory.decay) as this module reads them."""
 

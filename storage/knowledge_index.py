@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from storage.lance_purge import purge
+
 log = logging.getLogger(__name__)
 
 TABLE = "knowledge"
@@ -152,6 +154,16 @@ class KnowledgeIndex:
             where += f" AND doc_id IN ({', '.join(str(int(d)) for d in doc_ids)})"
         async with self._lock:
             await table.delete(where)
+
+    async def erase(self, persona_ids: Sequence[int]) -> None:
+        """Remove these personas' chunks for good (the files keep no trace of them)."""
+        if not persona_ids:
+            return
+        table = await self._open()
+        where = f"persona_id IN ({', '.join(str(int(i)) for i in persona_ids)})"
+        async with self._lock:
+            if await purge(self.path, TABLE, table, where) is not None:
+                self._table, self._ann = None, False  # reopened with its indices
 
     async def count(self, persona_id: int | None = None) -> int:
         """Chunks of one persona, or of all."""

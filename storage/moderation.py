@@ -110,4 +110,3 @@ class ModerationRepo:
         async with self._sessions() as s:
             rows = (await s.execute(query.order_by(PersonaRow.id))).all()
             return [(int(i), str(n), str(by), str(why)) for i, n, by, why in rows]
-

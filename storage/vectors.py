@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from storage.keys import OwnerKey
+from storage.lance_purge import purge
 from storage.lexical import bm25
 from storage.owner_rows import OwnerRows
 
@@ -309,6 +310,45 @@ class VectorStore:
             return
         async with self._lock, self._changing(owner_key(owner)):
             await table.delete(_where(owner))
+
+    async def of_users(self, user_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Every row these users own, vectors included (a user's data export)."""
+        table = await self._open()
+        if table is None or not user_ids:
+            return []
+        where = f"user_id IN ({', '.join(str(int(i)) for i in user_ids)})"
+        rows = await table.query().where(where).to_list()
+        return [
+            {
+                k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                for k, v in r.items()
+                if k != "owner"
+            }
+            | {"vector": [round(float(x), 6) for x in r["vector"]]}
+            for r in rows
+        ]
+
+    async def erase(self, user_ids: Sequence[int], persona_ids: Sequence[int]) -> None:
+        """Remove every row of these users, and every row of these personas (whoever's)."""
+        table = await self._open()
+        if table is None:
+            return
+        parts = [
+            f"{column} IN ({', '.join(str(int(i)) for i in ids)})"
+            for column, ids in (("user_id", user_ids), ("persona_id", persona_ids))
+            if ids
+        ]
+        if not parts:
+            return
+        async with self._lock:
+            self._owners.clear()
+            try:
+                fresh = await purge(self.path, TABLE, table, " OR ".join(parts))
+                if fresh is not None:
+                    self._table = fresh
+                    await self._ensure_indices()  # an overwrite starts without them
+            finally:
+                self._owners.clear()
 
     async def by_vector(
         self, owner: OwnerKey, vector: np.ndarray | Awaitable[np.ndarray], k: int

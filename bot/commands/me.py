@@ -1,8 +1,10 @@
-"""/me: what you tell the personas about yourself (a name and a few lines)."""
+"""/me: what you tell the personas about yourself (a name and a few lines), your data's
+export and erasure; /privacy erase for bot admins."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.spec import Param, command
 from bot.errors import BadInput
@@ -11,6 +13,10 @@ from bot.messages import Reply
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.services import Services
+    from bot.user_data import UserData
+    from storage.user_data import Account
+
+PLATFORMS = ("discord", "telegram", "console")
 
 PERSONA = Param("persona", "only for this persona (default: every persona)", type="persona")
 
@@ -88,3 +94,102 @@ async def me_clear(s: Services, ctx: Context, persona: str | None) -> Reply:
     if not await s.descriptions.clear(ctx.user_id, persona_id):
         raise BadInput(f"you haven't told {whom} anything to forget")
     return Reply(text=f"Forgotten what you told {whom} about yourself.", ephemeral=True)
+
+
+def _user_data(s: Services) -> UserData:
+    assert s.user_data is not None
+    return s.user_data
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return (
+        f"{counts['rows']:,} database rows, {counts['memories']:,} memories in the search "
+        f"index, {counts['personas']} personas of yours"
+        + (f", {counts['audio']} spoken replies" if counts.get("audio") else "")
+    )
+
+
+@command(
+    "me",
+    "export",
+    help="Everything the bot holds about you, as one file, sent only to you",
+    anyone=True,
+)
+async def me_export(s: Services, ctx: Context) -> Reply:
+    """Every account linked to you included; the file is a zip when it has audio."""
+    accounts = await _user_data(s).person(ctx.user_id)
+    file, counts = await _user_data(s).export(accounts)
+    linked = f" (accounts: {', '.join(f'{a.platform} {a.ref}' for a in accounts)})"
+    return Reply(
+        text=f"Everything I hold about you{linked}: {_counted(counts)}.",
+        attachments=(file,),
+        ephemeral=True,
+    )
+
+
+async def _forget_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> str:
+    accounts = await _user_data(s).person(ctx.user_id)
+    owned = await _user_data(s).repo.personas([a.user_id for a in accounts])
+    names = ", ".join(p.name for p in owned[:10]) + (" …" if len(owned) > 10 else "")
+    mine = (
+        f" — and your {len(owned)} personas ({names}) with all they hold, for every user"
+        * bool(owned)
+    )
+    return (
+        f"Erase everything I hold about you on {len(accounts)} account(s): messages, memories, "
+        f"descriptions, settings, voice clones, archived memories{mine}? Usage totals stay, "
+        "anonymous; an access-list block on you stays too."
+    )
+
+
+def _erased(counts: dict[str, int]) -> str:
+    return (
+        f"Erased: {counts['rows']:,} database rows, {counts['personas']} personas, "
+        f"{counts['clones']} voice clones, {counts['archives']} archives changed. "
+        "If you write again, you start as a stranger."
+    )
+
+
+@command(
+    "me",
+    "forget",
+    help="Erase everything the bot holds about you (asks first)",
+    confirm=_forget_question,
+    anyone=True,
+)
+async def me_forget(s: Services, ctx: Context) -> Reply:
+    """Erase the asking person, every linked account included."""
+    accounts = await _user_data(s).person(ctx.user_id)
+    return Reply(text=_erased(await _user_data(s).erase(accounts)), ephemeral=True)
+
+
+async def _someone(s: Services, ctx: Context, args: Mapping[str, Any]) -> list[Account]:
+    platform = str(args.get("platform") or ctx.who.platform)
+    ref = str(args["user"]).strip()
+    found = await _user_data(s).repo.find(platform, ref)
+    if found is None:
+        raise BadInput(f"the bot holds nothing about {platform} user {ref}")
+    return await _user_data(s).person(found)
+
+
+async def _erase_question(s: Services, ctx: Context, args: Mapping[str, Any]) -> str:
+    accounts = await _someone(s, ctx, args)
+    listed = ", ".join(f"{a.platform} {a.ref}" for a in accounts)
+    return f"Erase everything the bot holds about the person with the account(s) {listed}?"
+
+
+@command(
+    "privacy",
+    "erase",
+    help="Erase everything about a user who asked by another route (bot admins; asks first)",
+    rights="bot_admin",
+    params=(
+        Param("user", "their id on the platform", required=True, positional=True),
+        Param("platform", "their platform (default: this one)", choices=PLATFORMS),
+    ),
+    confirm=_erase_question,
+)
+async def privacy_erase(s: Services, ctx: Context, user: str, platform: str | None) -> Reply:
+    """The same erasure as /me forget, for someone else."""
+    accounts = await _someone(s, ctx, {"user": user, "platform": platform})
+    return Reply(text=_erased(await _user_data(s).erase(accounts)), ephemeral=True)

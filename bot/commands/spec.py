@@ -179,6 +179,7 @@ GROUP_HELP = {
     "memory": "See or wipe what you said to the active persona",
     "knowledge": "A persona's documents: files it reads from and cites in its answers",
     "access": "Who may use the bot here: allowed and blocked users, roles, channels (admins)",
+    "privacy": "Erase a user's data on request (bot admins)",
     "moderation": "Take down shared personas and restore them (admins)",
     "limits": "Budgets: messages a minute, tokens a day or month, spoken characters (admins)",
     "lore": "A persona's lorebook: entries that go into the prompt when their keys come up",

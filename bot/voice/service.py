@@ -79,9 +79,7 @@ class VoiceService:
         script = self._script(text)
         if not script:
             raise SpeechFailed("nothing to say")
-        model = self.provider.model
-        key = hashlib.sha256(f"{self.name}|{model}|{voice}|{script}".encode()).hexdigest()
-        path = self._cached(key)
+        path = self._cached(self._key(script, voice))
         if self.config.cache_mb > 0 and path.exists():
             os.utime(path)
             return Spoken(Attachment("reply.ogg", "audio/ogg", path.read_bytes()), 0)
@@ -94,6 +92,26 @@ class VoiceService:
             path.write_bytes(audio)
             await asyncio.to_thread(self._trim_cache)
         return Spoken(Attachment("reply.ogg", "audio/ogg", audio), len(script))
+
+    def _key(self, script: str, voice: str) -> str:
+        assert self.provider is not None
+        text = f"{self.name}|{self.provider.model}|{voice}|{script}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def cached_audio(self, text: str, voice: str) -> bytes | None:
+        """The kept audio of `text` spoken in `voice`, if the cache still holds it."""
+        script = self._script(text)
+        if self.provider is None or not script:
+            return None
+        path = self._cached(self._key(script, voice))
+        return path.read_bytes() if path.exists() else None
+
+    def clear_cache(self) -> int:
+        """Delete every kept spoken reply (an erasure: the cache can't tell whose they are)."""
+        files = list(self.cache_dir.glob("*.ogg")) if self.cache_dir.exists() else []
+        for path in files:
+            path.unlink(missing_ok=True)
+        return len(files)
 
     def _pieces(self, script: str) -> list[str]:
         assert self.provider is not None

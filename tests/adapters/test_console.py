@@ -386,7 +386,10 @@ async def test_console_exports_of_two_users_never_overwrite(core: Core) -> None:
     for name in ("alice", "bob"):
         out = io.StringIO()
         console = ConsoleAdapter(
-            core, name, stdin=io.StringIO(f"I am {name}\n/memory export\n"), stdout=out,
+            core,
+            name,
+            stdin=io.StringIO(f"I am {name}\n/memory export\n"),
+            stdout=out,
             interactive=False,
         )
         await console.run()

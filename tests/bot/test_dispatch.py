@@ -55,7 +55,8 @@ def sample(spec: CommandSpec, persona: str) -> dict[str, Any]:
         elif p.type == "bool":
             values[p.name] = True
         else:
-            values[p.name] = persona if p.name == "name" else "x"
+            # "user": a platform id the bot knows (the bot admin, on the console)
+            values[p.name] = {"name": persona, "user": "root"}.get(p.name, "x")
     return values
 
 
@@ -69,6 +70,8 @@ def test_the_tables_are_not_empty() -> None:
         "/chat delete",
         "/persona rollback",
         "/knowledge remove",
+        "/me forget",
+        "/privacy erase",
     }
     assert [p.name for _, p in PRIVILEGED_OPTIONS] == [
         "global",

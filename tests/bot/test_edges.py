@@ -76,6 +76,7 @@ def test_data_is_private_and_debug_logs_hold_no_prompt(
 ) -> None:
     data = tmp_path / "data"
     env = bot_env(data, fake_llm.base_url, log_level="DEBUG")
+
     def run(**extra: str) -> subprocess.CompletedProcess[bytes]:
         done = subprocess.run(
             [sys.executable, "-m", "bot", "console", "--user", "alice"],

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
 
-
     # Platform updates kept before the platform is told they arrived (Telegram confirms a batch
     # with its next getUpdates): a crash loses none; a restart replays or explains each.
     op.create_table(

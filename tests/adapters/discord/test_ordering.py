@@ -11,9 +11,7 @@ from tests.support.fake_discord import user as discord_user
 from tests.support.fake_openai import FakeOpenAI
 
 
-async def test_discord_bursts_keep_each_users_order(
-    dc: Harness, fake_llm: FakeOpenAI
-) -> None:
+async def test_discord_bursts_keep_each_users_order(dc: Harness, fake_llm: FakeOpenAI) -> None:
     fake_llm.server.jitter_s = 0.05
     people = [discord_user(200000000000000000 + i, f"u{i}") for i in range(USERS)]
     for n in range(EACH):

@@ -113,4 +113,3 @@ async def test_a_url_avatar_still_travels_with_each_post(dc: Harness) -> None:
     (shown,) = dc.api.shown
     assert shown.avatar_url == "https://img.example/bard.png" and shown.avatar is None
     assert [h["name"] for h in dc.api.webhooks[gw.CHANNEL_ID]] == ["personabot"]
-

@@ -29,6 +29,7 @@ TOPS = {
     "limits",
     "lore",
     "moderation",
+    "privacy",
     "reports",
     "me",
     "memory",

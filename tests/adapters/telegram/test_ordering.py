@@ -8,9 +8,7 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_telegram import message, user
 
 
-async def test_telegram_bursts_keep_each_users_order(
-    tg: Harness, fake_llm: FakeOpenAI
-) -> None:
+async def test_telegram_bursts_keep_each_users_order(tg: Harness, fake_llm: FakeOpenAI) -> None:
     fake_llm.server.jitter_s = 0.05
     people = [user(5000 + i, f"U{i}") for i in range(USERS)]
     last = 0

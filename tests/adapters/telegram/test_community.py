@@ -1,5 +1,6 @@
-"""Access lists on Telegram through the real python-telegram-bot Application: a blocked user
-gets no answer in the group, to messages or commands; the platform's list holds in DMs too."""
+"""Running it for a community on Telegram, through the real python-telegram-bot Application:
+a blocked user gets no answer in the group, to messages or commands; the platform's list holds
+in DMs too; a data export asked for in a group arrives in private."""
 
 from __future__ import annotations
 
@@ -43,3 +44,14 @@ async def test_the_global_list_silences_a_user_everywhere(tg: Harness) -> None:
     assert sent(await tg.send(message(BOB, f"{AT} hi", chat_id=GROUP, mention=AT))) == []
     sent(await tg.send(message(ALICE, f"/access remove {BOB['id']} global=yes")))
     assert sent(await tg.send(message(BOB, "hi in private")))
+
+
+async def test_an_export_asked_in_the_group_arrives_in_private(tg: Harness) -> None:
+    await tg.send(message(BOB, f"{AT} my plan is pineapple", chat_id=GROUP, mention=AT))
+    calls = await tg.send(message(BOB, "/me export", chat_id=GROUP))
+    document = [c for c in calls if c.method == "sendDocument"]
+    assert len(document) == 1 and document[0].params["chat_id"] == str(BOB["id"])
+    (text, note) = sent(calls)
+    assert text.params["chat_id"] == str(BOB["id"]) and "Everything I hold about you" in text.text
+    assert note.params["chat_id"] == str(GROUP)
+    assert note.text == "I sent you the answer in a private chat."
