@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -24,6 +25,7 @@ from bot.documents import KnowledgeDocs, with_sources
 from bot.errors import BadInput
 from bot.inbox import Inbox
 from bot.jobs.runner import JobRunner
+from bot.links import Links
 from bot.llm import LLM, Completion, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
 from bot.memory.extract import Extractor
@@ -74,6 +76,7 @@ from storage.farewells import FarewellRepo
 from storage.identities import Identities
 from storage.inbox import InboxRepo
 from storage.keys import OwnerKey
+from storage.links import LinkRepo
 from storage.memory_scopes import MemoryScopeRepo
 from storage.models import utcnow
 from storage.moderation import ModerationRepo
@@ -91,6 +94,8 @@ from storage.versions import ReplyVersions
 from storage.voice_prefs import VoicePrefRepo
 
 log = logging.getLogger(__name__)
+
+ID_S = 10.0  # seconds a link made by another process may take to apply here
 
 
 class Core(SurfaceQueries, SceneTurns, ReplyControls):
@@ -143,6 +148,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
         )
         self.user_data.memory, self.user_data.documents = memory, documents
         self.user_data.voice = voice
+        self.links = Links(LinkRepo(db), self.identities, BudgetRepo(db), self._users_changed)
         self.jobs = JobRunner(self)
         self.chats = ChatRepo(db)
         lines = ChannelLines(db, settings.group.keep)
@@ -195,6 +201,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             access=self.access,
             moderation=self.moderation,
             user_data=self.user_data,
+            links=self.links,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -217,7 +224,8 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             self.extractor = Extractor(
                 memory, self.turns, llm, distiller, keeper, self.identities.name
             )
-        self._users: dict[tuple[str, str], int] = {}
+        # Account → the user it acts as, re-read after ID_S (another process may link it).
+        self._users: dict[tuple[str, str], tuple[int, float]] = {}
         self._spaces: dict[tuple[str, str], int] = {}
 
     async def start(self) -> None:
@@ -243,17 +251,21 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
     async def context(self, who: Who) -> Context:
         """Resolve platform identity to ids (cached: ids never change)."""
         ukey = (who.platform, who.user_ref)
-        if ukey not in self._users:
-            self._users[ukey] = await self.identities.user(
-                who.platform, who.user_ref, who.user_name
-            )
+        known = self._users.get(ukey)
+        if known is None or known[1] < time.monotonic():
+            uid = await self.identities.user(who.platform, who.user_ref, who.user_name)
+            known = self._users[ukey] = (uid, time.monotonic() + ID_S)
         skey = (who.platform, who.space_ref)
         if skey not in self._spaces:
             self._spaces[skey] = await self.identities.space(
                 who.platform, who.space_ref, who.space_kind
             )
         admins = self.settings.admins.ids(who.platform)
-        return Context(who, self._users[ukey], self._spaces[skey], who.user_ref in admins)
+        return Context(who, known[0], self._spaces[skey], who.user_ref in admins)
+
+    def _users_changed(self) -> None:
+        """Accounts were linked or unlinked: every account's user is read again."""
+        self._users.clear()
 
     def _forget_accounts(self, accounts: Sequence[Account]) -> None:
         """Erased accounts: their cached ids go (a new message starts a stranger)."""

@@ -165,6 +165,8 @@ class Dispatcher:
             question = spec.confirm.format(target=target, **args)
         else:
             question = await spec.confirm(self.services, ctx, {**args, "target": target})
+            if not question:  # the declared question says this call needs none
+                return await run()
         return self.confirmations.ask(ctx.who, f"{question} This cannot be undone.", run)
 
     def check(self, spec: CommandSpec, ctx: Context, args: Mapping[str, Any]) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.conversation import Conversation
     from bot.documents import KnowledgeDocs
     from bot.jobs.runner import JobRunner
+    from bot.links import Links
     from bot.memory.service import MemoryService
     from bot.memory.summary import Summaries
     from bot.model_choice import ModelChoice
@@ -65,3 +66,4 @@ class Services:
     access: Access | None = None
     moderation: Moderation | None = None
     user_data: UserData | None = None
+    links: Links | None = None

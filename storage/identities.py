@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -45,7 +45,20 @@ class Identities:
             return (user.platform, user.platform_user_id) if user is not None else None
 
     async def user(self, platform: str, ref: str, display_name: str = "") -> int:
-        """The id of this platform account, created if new."""
+        """The user this platform account acts as (the one it is linked to, else its own id,
+        created if new)."""
+        async with self._sessions() as s:
+            found = await s.scalar(
+                select(func.coalesce(User.linked_to, User.id)).where(
+                    User.platform == platform, User.platform_user_id == ref
+                )
+            )
+        if found is not None:
+            return int(found)
+        return await self.account(platform, ref, display_name)  # new: linked to nobody
+
+    async def account(self, platform: str, ref: str, display_name: str = "") -> int:
+        """This platform account's own id, created if new."""
         return await self._get_or_create(
             select(User.id).where(User.platform == platform, User.platform_user_id == ref),
             User(platform=platform, platform_user_id=ref, display_name=display_name[:100]),

@@ -63,15 +63,26 @@ async def me_set(
 
 @command("me", "show", help="What you told the personas about yourself")
 async def me_show(s: Services, ctx: Context) -> Reply:
-    """The general description and each persona's own."""
+    """The general description and each persona's own, and the accounts linked as you."""
     found = await s.descriptions.all_of(ctx.user_id)
+    accounts = await s.links.repo.accounts(ctx.user_id) if s.links is not None else []
+    linked = (
+        ["Linked accounts (one person): " + ", ".join(f"{p} {r}" for p, r in accounts)]
+        if len(accounts) > 1
+        else []
+    )
     if not found:
         return Reply(
-            text=f"You haven't told the personas anything yet; they call you "
-            f'{ctx.who.user_name or "by your platform name"}. /me set name="…" about="…"',
+            text="\n".join(
+                [
+                    f"You haven't told the personas anything yet; they call you "
+                    f'{ctx.who.user_name or "by your platform name"}. /me set name="…" about="…"',
+                    *linked,
+                ]
+            ),
             ephemeral=True,
         )
-    lines = []
+    lines = list(linked)
     for d in found:
         whom = "Every persona"
         if d.persona_id is not None:

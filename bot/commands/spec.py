@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 ParamType = Literal["str", "text", "int", "float", "bool", "persona", "file"]
 Handler = Callable[..., Awaitable["Reply"]]
+# Asked before a command runs; "" means this call needs no confirmation.
 Question = Callable[["Services", "Context", Mapping[str, Any]], Awaitable[str]]
 
 # Who may run a command, lowest first. "space": admins of the space, or anyone in a space of
@@ -268,6 +269,7 @@ def all_commands() -> list[CommandSpec]:
         jobs,
         knowledge,
         limits,
+        links,
         lore,
         me,
         memory,
