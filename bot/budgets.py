@@ -8,7 +8,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.config import BudgetsConfig
@@ -19,9 +19,28 @@ from storage.identities import Identities
 from storage.models import utcnow
 
 SPACE_S = 2.0  # seconds a space's token totals are reused before they are read again
+# Seconds a user's token totals are reused: their turns in this process are added as they
+# are stored, so only another process's turns for them in that time can be missed.
+USER_S = 60.0
 OVERRIDES_S = 5.0  # seconds another process's /limits change may take to apply here
 USER_KEYS = ("messages_per_minute", "tokens_per_day", "tokens_per_month", "spoken_chars_per_day")
 KEYS = (*USER_KEYS, "space_tokens_per_day", "space_tokens_per_month", "concurrent_turns_per_space")
+
+
+@dataclass
+class Held:
+    """Totals held for a user or a space: what the database said (through row `last_id`)
+    and what this process's replies spent since."""
+
+    read_at: float
+    day: datetime
+    base: tuple[int, int, int]  # tokens today, tokens this month, characters spoken today
+    last_id: int
+    pending: int = 0
+
+    def totals(self) -> tuple[int, int, int]:
+        """Tokens today and this month, characters today."""
+        return self.base[0] + self.pending, self.base[1] + self.pending, self.base[2]
 
 
 def _day(now: datetime) -> datetime:
@@ -69,7 +88,9 @@ class Budgets:
         # Every override, read at most every OVERRIDES_S (a table of a few rows): another
         # process's /limits set reaches this one within that; this process's at once.
         self._overrides: dict[str, dict[str, int]] | None = None
-        self._spaces: dict[int, tuple[float, datetime, tuple[int, int, int]]] = {}
+        self._spaces: dict[int, Held] = {}
+        self._users: dict[int, Held] = {}
+        self._told: set[int] = set()  # users whose turn reported its spending (spent())
         self._read_at = 0.0
 
     async def user_id(self, platform: str, ref: str) -> int:
@@ -111,10 +132,15 @@ class Budgets:
         await self._tokens(ctx, limits)
         await self._message(ctx, limits["messages_per_minute"])
         self._running[ctx.space_id] += 1
+        self._told.discard(ctx.user_id)
         try:
             yield
         finally:
             self._running[ctx.space_id] -= 1
+            if ctx.user_id not in self._told:  # it may have spent unreported: read again
+                self._users.pop(ctx.user_id, None)
+                self._spaces.pop(ctx.space_id, None)
+            self._told.discard(ctx.user_id)
 
     async def _tokens(self, ctx: Context, limits: dict[str, int]) -> None:
         now = self.clock()
@@ -122,13 +148,13 @@ class Budgets:
         tomorrow = day + timedelta(days=1)
         checks: list[tuple[str, datetime, str, int]] = []
         if limits["tokens_per_day"] or limits["tokens_per_month"]:
-            mine = await self.repo.totals(day, month, user_id=ctx.user_id)
+            mine = await self._held(self._users, ctx.user_id, USER_S, day, month)
             checks += [
                 ("tokens_per_day", tomorrow, "You have", mine[0]),
                 ("tokens_per_month", _next_month(now), "You have", mine[1]),
             ]
         if limits["space_tokens_per_day"] or limits["space_tokens_per_month"]:
-            here = await self._space(ctx.space_id, day, month)
+            here = await self._held(self._spaces, ctx.space_id, SPACE_S, day, month)
             checks += [
                 ("space_tokens_per_day", tomorrow, "This place has", here[0]),
                 ("space_tokens_per_month", _next_month(now), "This place has", here[1]),
@@ -142,23 +168,37 @@ class Budgets:
                     f"0 left until {until:%Y-%m-%d %H:%M} UTC, in {_in(until - now)}"
                 )
 
-    def spent(self, space_id: int, tokens: int) -> None:
-        """A reply of this process used `tokens` in a space: its held totals count them."""
-        held = self._spaces.get(space_id)
-        if held is not None:
-            day, month, chars = held[2]
-            self._spaces[space_id] = (held[0], held[1], (day + tokens, month + tokens, chars))
+    def spent(self, ctx: Context, tokens: int) -> None:
+        """This turn's reply used `tokens`: the held totals of its user and space count them
+        (a turn that reports nothing has its user's totals read again next time)."""
+        self._told.add(ctx.user_id)
+        for held, key in ((self._users, ctx.user_id), (self._spaces, ctx.space_id)):
+            found = held.get(key)
+            if found is not None:
+                found.pending += tokens
 
-    async def _space(self, space_id: int, day: datetime, month: datetime) -> tuple[int, int, int]:
-        """A space's totals, read at most every SPACE_S (a busy server's month is many rows);
-        this process's replies are added as they are stored (`spent`), so a space's budget
-        may run over only by what other processes' turns spend in that time."""
-        held = self._spaces.get(space_id)
-        now = time.monotonic()
-        if held is None or now - held[0] > SPACE_S or held[1] != day:
-            totals = await self.repo.totals(day, month, space_id=space_id)
-            held = self._spaces[space_id] = (now, day, totals)
-        return held[2]
+    async def _held(
+        self, held: dict[int, Held], key: int, fresh_s: float, day: datetime, month: datetime
+    ) -> tuple[int, int, int]:
+        """A user's or space's totals: read whole once a day, then every `fresh_s` only the
+        usage rows added since (by any process); this process's replies count at once
+        (`spent`), so a budget may run over only by what other processes' turns spend
+        within `fresh_s`."""
+        found = held.get(key)
+        now = self.seconds()
+        if found is not None and found.day == day and now - found.read_at <= fresh_s:
+            return found.totals()
+        whole = found is None or found.day != day
+        after = 0 if whole or found is None else found.last_id
+        who = {"user_id": key} if held is self._users else {"space_id": key}
+        *new, last = await self.repo.totals_after(day, month, after, **who)
+        if whole or found is None:
+            held[key] = Held(now, day, (new[0], new[1], new[2]), last)
+        else:
+            base = found.base
+            found.base = (base[0] + new[0], base[1] + new[1], base[2] + new[2])
+            found.read_at, found.last_id, found.pending = now, last, 0
+        return held[key].totals()
 
     async def _message(self, ctx: Context, per_minute: int) -> None:
         if not per_minute:

@@ -420,7 +420,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls):
             reply_id = await self._store_reply(
                 owner, ctx, persona, done, "done", chat, heard.others
             )
-            self.budgets.spent(ctx.space_id, done.prompt_tokens + done.completion_tokens)
+            self.budgets.spent(ctx, done.prompt_tokens + done.completion_tokens)
             line_id = await self.group.replied(
                 ctx, persona, done.text, reply_id, incoming.message_ref
             )

@@ -27,22 +27,27 @@ _TAKE = text(
     """
 )
 
+_TAKE_SQL = str(_TAKE)  # the same statement, for the driver itself (named :params)
+
 
 class BudgetRepo:
     """Counting for budgets; every number comes from the database, so it survives restarts
     and holds across processes."""
 
     def __init__(self, db: Database) -> None:
+        self._db = db
         self._sessions = db.sessions
         self._write = db.write
 
     async def take(self, key: str, capacity: float, rate: float, now: float) -> float | None:
         """Take one token from bucket `key` (refilled at `rate` a second up to `capacity`):
         the tokens left, or None when it is empty (nothing is changed then)."""
+        params = {"key": key, "capacity": capacity, "rate": rate, "now": now}
+        done, row = self._db.try_now(_TAKE_SQL, params)  # SQLite, nobody writing: at once
+        if done:
+            return None if row is None else float(row[0])
         async with self._write() as s:
-            left = await s.scalar(
-                _TAKE, {"key": key, "capacity": capacity, "rate": rate, "now": now}
-            )
+            left = await s.scalar(_TAKE, params)
             await s.commit()
             return None if left is None else float(left)
 
@@ -62,6 +67,20 @@ class BudgetRepo:
     ) -> tuple[int, int, int]:
         """In one indexed read, for a user or a space: tokens used today, tokens used this
         month, characters spoken today (`day` ≥ `month`)."""
+        found = await self.totals_after(day, month, 0, user_id=user_id, space_id=space_id)
+        return found[0], found[1], found[2]
+
+    async def totals_after(
+        self,
+        day: datetime,
+        month: datetime,
+        after_id: int,
+        *,
+        user_id: int | None = None,
+        space_id: int | None = None,
+    ) -> tuple[int, int, int, int]:
+        """The same totals over usage rows newer than `after_id` only, and the newest row's id
+        (`after_id` when there is none): what was spent since an earlier read."""
         tokens = UsageLog.prompt_tokens + UsageLog.completion_tokens
         today = UsageLog.created_at >= day
         who = UsageLog.user_id == user_id if user_id is not None else UsageLog.space_id == space_id
@@ -74,11 +93,14 @@ class BudgetRepo:
             row = (
                 await s.execute(
                     select(
-                        total(tokens, today), total(tokens), total(UsageLog.characters, today)
-                    ).where(who, UsageLog.created_at >= month)
+                        total(tokens, today),
+                        total(tokens),
+                        total(UsageLog.characters, today),
+                        func.coalesce(func.max(UsageLog.id), after_id),
+                    ).where(who, UsageLog.created_at >= month, UsageLog.id > after_id)
                 )
             ).one()
-            return int(row[0]), int(row[1]), int(row[2])
+            return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     async def all_overrides(self) -> dict[str, dict[str, int]]:
         """Every limit set for a space or a user: scope → key → value (a small table)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,6 +74,8 @@ class Database:
         # made p99 latency jump to seconds under 10 concurrent users.
         self._write_lock = asyncio.Lock()
         self.cache = ReadCache()  # what every turn reads and only commands change
+        self._file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        self._quick: sqlite3.Connection | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -110,6 +113,25 @@ class Database:
         async with self.engine.connect() as conn:
             return await conn.run_sync(current)
 
+    def try_now(self, sql: str, params: dict[str, Any]) -> tuple[bool, Any]:
+        """SQLite: run one self-contained write statement at once, on the event loop, without
+        waiting for anyone — (True, its first row) — or (False, None) when another writer
+        holds the file (or this is not a SQLite file), and the caller takes the async road.
+        A thread hop costs ~0.6 ms; the statement itself ~0.02 ms."""
+        if self._file in (None, "", ":memory:") or self._write_lock.locked():
+            return False, None
+        if self._quick is None:
+            # Autocommit: each statement is its own transaction; no busy wait on the loop.
+            self._quick = sqlite3.connect(self._file, isolation_level=None)
+            self._quick.execute("PRAGMA busy_timeout=0")
+            self._quick.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return True, self._quick.execute(sql, params).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False, None
+
     async def checkpoint(self) -> None:
         """SQLite: fold the write-ahead log into the database and empty it (after an erasure,
         so no old page of it lingers in the log file)."""
@@ -120,4 +142,7 @@ class Database:
 
     async def close(self) -> None:
         """Dispose of every pooled connection."""
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         await self.engine.dispose()

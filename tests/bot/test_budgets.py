@@ -5,6 +5,7 @@ process sees them)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.config import Settings
 from bot.core import Core
 from storage.budgets import BudgetRepo
 from storage.db import Database
-from storage.models import Turn
+from storage.models import Turn, UsageLog
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 
@@ -201,3 +202,42 @@ async def test_a_redone_or_continued_reply_spends_from_the_same_bucket(
     assert (await core.regenerate(ALICE)).error  # the 🔄 button too
     clock.move(30)
     assert not (await core.handle_text(ALICE, "/continue")).error
+
+
+async def test_another_processs_spending_is_seen_within_a_minute(
+    tmp_path: Path, clock: Clock, core: Core
+) -> None:
+    """A user's token totals are held for budgets.USER_S, with this process's replies added:
+    what another process spends for them in that time is seen once it passes."""
+    core.budgets.cfg = core.budgets.cfg.model_copy(update={"tokens_per_day": 1_000})
+    assert not (await core.handle_text(ALICE, "hello")).error  # totals read and held
+    uid = (await core.context(ALICE)).user_id
+    async with core.db.write() as s:  # another process's reply for her: 5,000 tokens
+        s.add(UsageLog(user_id=uid, prompt_tokens=5_000, completion_tokens=0))
+        await s.commit()
+    assert not (await core.handle_text(ALICE, "still held")).error
+    clock.move(61)
+    refused = await core.handle_text(ALICE, "now read again")
+    assert refused.error and "tokens today (budgets.tokens_per_day)" in refused.text
+
+
+async def test_the_bucket_is_taken_at_once_unless_another_writer_holds_the_file(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
+    await db.migrate()
+    repo = BudgetRepo(db)
+    done, row = db.try_now("SELECT 1", {})
+    assert done and row == (1,)
+    other = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process mid-write
+    assert db.try_now("UPDATE rate_buckets SET tokens = tokens", {}) == (False, None)
+    waiting = asyncio.ensure_future(repo.take("k", 2, 1 / 60, 100.0))  # the async road waits
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    other.execute("COMMIT")
+    assert await waiting == 1.0
+    assert await repo.take("k", 2, 1 / 60, 100.0) == 0.0  # at once again
+    assert await repo.take("k", 2, 1 / 60, 100.0) is None
+    other.close()
+    await db.close()
