@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from personas import pii
+
 LIMIT = 8000
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -65,23 +67,20 @@ def proper_nouns(text: str) -> set[str]:
 
 
 def scrub(text: str, names: Iterable[str] = (), keep: Iterable[str] = ()) -> str:
-    """Replace contacts, numbers, addresses, known names and other proper nouns with tags."""
-    out = _EMAIL.sub("[email]", text)
-    out = _URL.sub("[link]", out)
-    out = _HANDLE.sub("[handle]", out)
-    out = _ADDRESS.sub("[address]", out)
-    out = _PHONE.sub("[number]", out)
-    out = _NUMBER.sub("[number]", out)
-    for name in sorted(
-        {n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True
-    ):
-        out = re.sub(rf"\b{re.escape(name)}\b", "[name]", out, flags=re.IGNORECASE)
+    """Replace personal data with tags: what Presidio finds (personas/pii.py), street
+    addresses, handles, long numbers, the `names` given, a first name starting a sentence, and
+    other capitalised words inside sentences (`keep`: words that stay, e.g. the persona's
+    own name)."""
     allowed = _COMMON | {k for k in keep if k}
-
-    def proper_noun(m: re.Match[str]) -> str:
-        word = m.group(2)
-        return m.group(0) if word in allowed else m.group(1) + "[name]"
-
-    # A capitalised word that does not start a sentence or line is a name or a place.
-    out = re.sub(r"(?<![.!?:\-•*\n])(\s)([A-Z][a-z][\w'-]*)", proper_noun, out)
-    return out[:LIMIT]
+    found = pii.find(text, names, keep)
+    for pattern, tag in (
+        (_ADDRESS, "[address]"),
+        (_HANDLE, "[handle]"),
+        (_EMAIL, "[email]"),
+        (_URL, "[link]"),
+        (_PHONE, "[number]"),
+        (_NUMBER, "[number]"),
+    ):
+        found += [pii.Found(m.start(), m.end(), tag) for m in pattern.finditer(text)]
+    found += pii.inside_sentences(text, allowed)
+    return pii.replace(text, found)[:LIMIT]

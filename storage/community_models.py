@@ -48,3 +48,44 @@ class LinkCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProfileRow(Base):
+    """A professional profile, `<industry>_<role>`."""
+
+    __tablename__ = "profiles"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    industry: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserProfile(Base):
+    """The profile a user has (set by them, or inferred and told)."""
+
+    __tablename__ = "user_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    profile: Mapped[str] = mapped_column(
+        ForeignKey("profiles.name", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="user")  # user | inferred
+    set_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ExperienceBlock(Base):
+    """What a persona learned serving people of one profile: no one's personal data."""
+
+    __tablename__ = "experience_blocks"
+
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    )
+    profile: Mapped[str] = mapped_column(
+        ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

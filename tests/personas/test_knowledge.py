@@ -34,3 +34,19 @@ def test_contacts_numbers_addresses_and_names_are_removed() -> None:
 def test_proper_nouns_and_limit() -> None:
     assert proper_nouns("my friend Jonas moved to Oslo. Then I cried") == {"Jonas", "Oslo"}
     assert len(scrub("a" * (LIMIT + 50))) == LIMIT
+
+
+def test_a_name_starting_a_sentence_is_removed_too() -> None:
+    """The leak users found: "Bob" opened the sentence, so the capitalised-word rule let it by;
+    a first name (from Faker's lists, names nobody told the bot) is caught there now."""
+    out = scrub("Bob at bob@example.org prefers mornings. Priya asked twice. Guests like tea.")
+    assert "Bob" not in out and "bob@" not in out and "Priya" not in out
+    assert out.startswith("[name] at [email] prefers mornings.") and "Guests like tea." in out
+
+
+def test_presidio_finds_what_shapes_alone_miss() -> None:
+    text = "Card 4111-1111-1111-1111, IBAN GB82 WEST 1234 5698 7654 32, from 192.168.4.20."
+    out = scrub(text)
+    for secret in ("4111", "GB82", "7654", "192.168"):
+        assert secret not in out, (secret, out)
+    assert scrub("Ordinary advice: keep replies short.") == "Ordinary advice: keep replies short."
