@@ -103,6 +103,13 @@ class BudgetsConfig(_Section):
     concurrent_turns_per_space: int = Field(0, ge=0)
 
 
+class ProfilesConfig(_Section):
+    infer: bool = False
+    every: int = Field(20, ge=1)
+    min_confidence: float = Field(0.8, ge=0, le=1)
+    model: str = ""
+
+
 class AccessConfig(_Section):
     blocked_note: str = Field("", max_length=500)
 
@@ -288,6 +295,7 @@ class Settings(_Section):
     safety: SafetyConfig = SafetyConfig()  # type: ignore[call-arg]
     budgets: BudgetsConfig = BudgetsConfig()  # type: ignore[call-arg]
     access: AccessConfig = AccessConfig()  # type: ignore[call-arg]
+    profiles: ProfilesConfig = ProfilesConfig()  # type: ignore[call-arg]
     admins: AdminsConfig = AdminsConfig()
     limits: LimitsConfig = LimitsConfig()  # type: ignore[call-arg]
     adapters: AdaptersConfig = AdaptersConfig()

@@ -18,6 +18,7 @@ from bot.memory.summary import Summaries
 from bot.messages import Incoming, Reply, Versions
 from bot.model_choice import ModelChoice
 from bot.moods import Moods
+from bot.profiles import Profiles
 from bot.surface import look
 from personas.model import Persona
 from personas.prompt import HistoryItem, MemoryLine, build_messages
@@ -104,6 +105,7 @@ class Conversation:
         self.greeted: dict[tuple[int, int], int] = {}
         self.group: ChannelContext | None = None  # the core sets it: group channels' context
         self.documents: KnowledgeDocs | None = None  # the core sets it: persona documents
+        self.profiles: Profiles | None = None  # the core sets it: experience by profile
 
     async def here(self, ctx: Context, owner: OwnerKey) -> int | None:
         """The space whose turns and memories a prompt may draw on: in a group only that
@@ -169,6 +171,9 @@ class Conversation:
         limits = self.settings.limits
         if passages is None:
             passages = await self.passages(persona, text, None)
+        experience = ("", "")
+        if self.profiles is not None:
+            experience = await self.profiles.experience(ctx.user_id, persona.id)
         return build_messages(
             persona,
             history_items(window.history),
@@ -182,6 +187,7 @@ class Conversation:
             summary=window.summary_text,
             channel=channel,
             passages=[(c.source, c.text) for c in passages],
+            experience=experience,
         )
 
     async def passages(self, persona: Persona, text: str, vector: Vector | None) -> list[Chunk]:

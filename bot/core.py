@@ -27,6 +27,7 @@ from bot.jobs.runner import JobRunner
 from bot.links import Links
 from bot.llm import LLM, Completion, LLMFailure, is_embedded
 from bot.locks import KeyedLocks
+from bot.memory.experience import ExperienceKeeper
 from bot.memory.extract import Extractor
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
@@ -49,6 +50,7 @@ from bot.moods import Moods
 from bot.outbox import Outbox
 from bot.persona_service import PersonaService
 from bot.pictures import Pictures
+from bot.profiles import Profiles
 from bot.reply_controls import ReplyControls
 from bot.retirement import Retirement
 from bot.safety import SafetyNote
@@ -80,6 +82,7 @@ from storage.moderation import ModerationRepo
 from storage.moods import MoodRepo
 from storage.personas import PersonaRepo
 from storage.pictures import PictureRepo
+from storage.profiles import ProfileRepo
 from storage.retirement import RetirementRepo
 from storage.scenes import SceneRepo
 from storage.space_settings import SpaceSettingsRepo
@@ -167,6 +170,9 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
         )
         self.conversation.group = self.group  # a redone reply hears the channel too
         self.conversation.documents = documents
+        guesser = settings.profiles.model or settings.memory.extraction_model or settings.llm.model
+        self.profiles = Profiles(ProfileRepo(db), settings.profiles, llm, self.turns, guesser)
+        self.conversation.profiles = self.profiles
         self.retirement.documents = documents
         self.locks = KeyedLocks()
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
@@ -199,6 +205,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
             moderation=self.moderation,
             user_data=self.user_data,
             links=self.links,
+            profiles=self.profiles,
         )
         self.dispatch = Dispatcher(self.services, self.context, Confirmations(), self.commands)
         self.extractor: Extractor | None = None
@@ -221,6 +228,14 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
             self.extractor = Extractor(
                 memory, self.turns, llm, distiller, keeper, self.identities.name
             )
+            self.extractor.experience = ExperienceKeeper(
+                self.profiles.repo,
+                self.turns,
+                self.identities,
+                llm,
+                distiller,
+                mem.knowledge_min_users,
+            )
         # Account → the user it acts as, re-read after ID_S (another process may link it).
         self._users: dict[tuple[str, str], tuple[int, float]] = {}
         self._spaces: dict[tuple[str, str], int] = {}
@@ -238,6 +253,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
         if self.extractor is not None:
             await self.extractor.wait()
         await self.summaries.wait()
+        await self.profiles.wait()
         if self.memory is not None:
             await self.memory.settle()
             await self.memory.vectors.close()
@@ -333,6 +349,10 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
             return reply
         if self.extractor is not None:
             self.extractor.schedule()
+        self.profiles.after_turn(ctx)
+        note = self.profiles.owed_note(ctx.user_id)
+        if note:
+            reply = replace(reply, text=f"{reply.text}\n\n{note}")
         if self.voice is not None and await self.voice_on(ctx):
             over = await self.budgets.may_speak(ctx, len(reply.text))
             if over:

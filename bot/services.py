@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.moods import Moods
     from bot.persona_service import PersonaService
     from bot.pictures import Pictures
+    from bot.profiles import Profiles
     from bot.retirement import Retirement
     from bot.scenes import Scenes
     from bot.user_data import UserData
@@ -67,3 +68,4 @@ class Services:
     moderation: Moderation | None = None
     user_data: UserData | None = None
     links: Links | None = None
+    profiles: Profiles | None = None

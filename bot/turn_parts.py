@@ -121,4 +121,3 @@ class TurnParts:
             if r.item.id != window.summary_memory  # the summary is in the prompt already
         ]
         return lines, asyncio.ensure_future(keep()), vector
-

@@ -272,6 +272,17 @@ class TurnRepo:
             n = await s.scalar(select(func.count()).where(_owned(owner)))
             return int(n or 0)
 
+    async def said_by(self, user_id: int, limit: int) -> list[str]:
+        """A user's newest messages to any persona (their profile's inference reads them)."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(Turn.content)
+                .where(Turn.user_id == user_id, Turn.role == "user")
+                .order_by(Turn.id.desc())
+                .limit(limit)
+            )
+            return [str(c) for c in rows]
+
     async def said_to(self, persona_id: int, limit: int) -> list[tuple[int, str]]:
         """(user id, text) of the newest user messages to a persona, across its users: the
         input of its shared-knowledge pass, which keeps only what several users said."""

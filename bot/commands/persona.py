@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from bot.commands.cards import greeting_reply
@@ -285,7 +286,7 @@ async def persona_knowledge(
         raise BadInput("give the lessons after set, e.g. /persona knowledge set Keep it short.")
     if len(text) > KNOWLEDGE_LIMIT:
         raise BadInput(f"knowledge is too long: {len(text)} characters (limit {KNOWLEDGE_LIMIT})")
-    clean = scrub(text, keep=[p.display_name])
+    clean = await asyncio.to_thread(scrub, text, (), [p.display_name])  # Presidio: off the loop
     await s.personas.update(p, {"knowledge": clean}, ctx.user_id)
     note = "" if clean == text else " Personal details were replaced with tags."
     return Reply(text=f"Updated {p.display_name}'s shared knowledge.{note}", ephemeral=True)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.llm import LLM, LLMFailure
+from bot.memory.experience import ExperienceKeeper
 from bot.memory.knowledge import KnowledgeKeeper
 from bot.memory.service import MemoryService
 from personas.errors import BotError
@@ -104,6 +105,7 @@ class Extractor:
         self._hints: dict[int, list[int]] = {}  # user turn id → ids of facts its recall found
         self._learning = asyncio.Lock()
         self._uses: dict[int, int] = {}  # persona id → use count at its last knowledge check
+        self.experience: ExperienceKeeper | None = None  # the core sets it
 
     def hint(self, turn_id: int, known: list[MemoryRecord]) -> None:
         """The facts a chat turn's recall found for its message (spares a second recall)."""
@@ -216,6 +218,8 @@ class Extractor:
             self._uses[persona_id] = persona.usage_count
             if self.keeper.due(persona, since):
                 await self.keeper.learn(persona)
+                if self.experience is not None:  # the same moment suits the blocks
+                    await self.experience.refresh(persona)
 
     async def apply(
         self,

@@ -14,6 +14,7 @@ copies user text into its answer:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -115,6 +116,12 @@ def _flat(text: str) -> str:
     return " ".join(w.lower() for w in _WORD.findall(text))
 
 
+def scrubbed(texts: list[str], names: Iterable[str]) -> str:
+    """Messages for a pass, each scrubbed and cut, one per line (run in a worker thread:
+    Presidio is CPU work)."""
+    return "\n".join(f"- {scrub(text, names)[:300]}" for text in texts)
+
+
 def generic_lines(answer: str, said: Iterable[tuple[int, str]], min_users: int) -> list[str]:
     """Lines of `answer` none of whose words were said by fewer than `min_users` users, and
     that do not repeat any message word for word."""
@@ -170,7 +177,7 @@ class KnowledgeKeeper:
         said = await self.turns.said_to(persona.id, WINDOW)
         if len({user for user, _ in said}) < self.min_users:
             return False
-        sample = "\n".join(f"- {scrub(text)[:300]}" for _, text in said[:60])
+        sample = await asyncio.to_thread(scrubbed, [text for _, text in said[:60]], ())
         notebook = "\n".join(f"> {line}" for line in persona.knowledge.splitlines()) or "(empty)"
         messages = [
             {"role": "system", "content": INSTRUCTIONS},
@@ -183,6 +190,6 @@ class KnowledgeKeeper:
             log.warning("knowledge pass for %s failed: %s", persona.name, type(exc).__name__)
             return False
         lines = generic_lines(text, said, self.min_users)
-        clean = scrub("\n".join(lines), keep=[persona.display_name])
+        clean = await asyncio.to_thread(scrub, "\n".join(lines), (), [persona.display_name])
         await self.personas.update(persona.id, {"knowledge": clean})
         return True

@@ -74,6 +74,7 @@ def test_the_tables_are_not_empty() -> None:
         "/knowledge remove",
         "/me forget",
         "/privacy erase",
+        "/profiles remove",
     }
     assert [p.name for _, p in PRIVILEGED_OPTIONS] == [
         "global",

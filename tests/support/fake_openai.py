@@ -111,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "memories": [{"op": "add", "kind": "fact", "text": shown[:500]}],
                     "knowledge": shown,
+                    "experience": shown,
                     "summary": shown,
                 }
             )

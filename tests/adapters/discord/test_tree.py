@@ -30,6 +30,7 @@ TOPS = {
     "lore",
     "moderation",
     "privacy",
+    "profiles",
     "reports",
     "me",
     "memory",
