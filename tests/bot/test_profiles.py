@@ -8,9 +8,11 @@ import json
 
 import pytest
 
+from bot.config import ProfilesConfig
 from bot.core import Core
 from bot.memory.experience import ExperienceKeeper
 from bot.messages import Reply, Who
+from bot.profiles import Profiles
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 
@@ -174,3 +176,16 @@ async def test_an_inferred_profile_is_told_once_and_can_be_undone(
     await _ok(core, BEN, "two")
     await core.profiles.wait()
     assert (await _ok(core, BEN, "/me profile")).text.startswith("You have no profile")
+
+
+@pytest.mark.parametrize("settings", [{"profiles": {"infer": True}}], indirect=True)
+def test_inference_stays_off_with_the_bundled_model(core: Core) -> None:
+    assert core.profiles.inferring  # the loopback model may guess
+    bundled = Profiles(
+        core.profiles.repo, core.settings.profiles, core.llm, core.turns, "embedded/smollm2"
+    )
+    assert not bundled.inferring
+    default = Profiles(
+        core.profiles.repo, ProfilesConfig(), core.llm, core.turns, "openai/test-model"
+    )
+    assert not default.inferring  # off unless turned on
