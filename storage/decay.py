@@ -22,7 +22,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, case, delete, func, literal, select, true, update
+from sqlalchemy import (
+    DateTime,
+    Float,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 
 from personas.errors import BadInput
 from personas.model import parse_decay
@@ -67,15 +79,24 @@ def strength(function: str, days: float, half_life: float, recalls: int = 0) -> 
     raise ValueError(function)
 
 
-def _sql_strength(function: str, half_life: float, now: datetime) -> Any:
+def _sql_strength(function: str, half_life: float, now: datetime, dialect: str) -> Any:
+    """The formula in SQL: SQLite counts days with julianday and takes a scalar max;
+    PostgreSQL subtracts timestamps (epoch seconds) and takes greatest."""
     since = func.coalesce(MemoryItem.last_recalled_at, MemoryItem.created_at)
-    days = func.max(0.0, func.julianday(literal(now)) - func.julianday(since))
-    h = literal(half_life) * (1 + MemoryItem.recall_count)
+    at = literal(now, DateTime)
+    if dialect == "postgresql":
+        larger: Any = func.greatest
+        elapsed = cast(func.extract("epoch", at - since), Float) / 86400.0
+    else:
+        larger = func.max
+        elapsed = func.julianday(at) - func.julianday(since)
+    days = larger(0.0, elapsed)
+    h = literal(half_life, Float) * (1 + MemoryItem.recall_count)
     if function == "exponential":
         return func.power(0.5, days / h)
     if function == "linear":
-        return func.max(0.0, 1 - days / (2 * h))
-    return func.max(0.0, 1 - func.ln(1 + days / h) / (2 * math.log(2)))
+        return larger(0.0, 1 - days / (2 * h))
+    return larger(0.0, 1 - func.ln(1 + days / h) / (2 * math.log(2)))
 
 
 @dataclass
@@ -121,7 +142,7 @@ class Decay:
         cfg = self.config
         result = DecayResult()
         for function, half_life, scope in await self._plans():
-            new = _sql_strength(function, half_life, now)
+            new = _sql_strength(function, half_life, now, self.db.engine.dialect.name)
             tier = case(
                 (new < cfg.archive_below, "archived"),
                 (new < cfg.cold_below, "cold"),
@@ -141,7 +162,9 @@ class Decay:
                     .values(
                         strength=new,
                         tier=tier,
-                        archived_at=case((new < cfg.archive_below, literal(now)), else_=None),
+                        archived_at=case(
+                            (new < cfg.archive_below, literal(now, DateTime)), else_=None
+                        ),
                     )
                     .execution_options(synchronize_session=False)
                 )
@@ -155,7 +178,9 @@ class Decay:
     def _fading(self, function: str, half_life: float, now: datetime, days: int) -> Any:
         """Active, unexempt, unarchived items that will be archived within `days`."""
         cfg = self.config
-        later = _sql_strength(function, half_life, now + timedelta(days=days))
+        later = _sql_strength(
+            function, half_life, now + timedelta(days=days), self.db.engine.dialect.name
+        )
         return and_(
             MemoryItem.status == "active",
             MemoryItem.tier != "archived",

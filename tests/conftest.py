@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import uuid
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 # The int8 embedding model is converted once per test run, never into the home folder.
@@ -64,6 +65,62 @@ def who(
 
 
 ROOT_ADMIN = {"console": ["root"]}
+# PostgreSQL runs: the storage, memory and scheduler tests run again on a fresh database of
+# this server (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432); .ci/run sets it.
+PG_ENV = "PERSONABOT_TEST_PG"
+PG_DIRS = ("tests/storage/", "tests/bot/memory/", "tests/bot/jobs/", "tests/bot/test_budgets")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses a database runs on SQLite; those in PG_DIRS on PostgreSQL too."""
+    if "db_url" not in metafunc.fixturenames:
+        return
+    path = Path(str(metafunc.module.__file__)).as_posix()
+    everywhere = os.environ.get("PERSONABOT_TEST_PG_ALL") == "1"  # every test, on both
+    twice = everywhere or any(f"/{d}" in path for d in PG_DIRS)
+    metafunc.parametrize(
+        "db_url", ["sqlite", "postgresql"] if twice else ["sqlite"], indirect=True
+    )
+
+
+def _pg_admin(base: str, sql: str) -> None:
+    """Run one statement on the server's maintenance database (outside the test's loop)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+
+    dsn = base.replace("postgresql+asyncpg://", "postgresql://").rstrip("/") + "/postgres"
+
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(run())).result()
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database for one test: a SQLite file, or a fresh PostgreSQL database dropped after."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    base = os.environ.get(PG_ENV, "")
+    if not base:
+        pytest.skip(
+            f"the PostgreSQL run: set {PG_ENV}=postgresql+asyncpg://postgres@127.0.0.1:5432 "
+            "(a server that lets this user create databases), as .ci/run does"
+        )
+    name = f"pb_test_{uuid.uuid4().hex[:12]}"
+    _pg_admin(base, f'CREATE DATABASE "{name}"')  # fails loudly when the server is unreachable
+    try:
+        yield f"{base.rstrip('/')}/{name}"
+    finally:
+        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -73,10 +130,12 @@ def fake_llm() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeOpenAI, db_url: str
+) -> Settings:
     """Settings for one test; `indirect` parametrization adds config sections, e.g.
-    {"budgets": {"messages_per_minute": 3}}."""
-    extra = getattr(request, "param", {})
+    {"budgets": {"messages_per_minute": 3}}. The database is `db_url`'s."""
+    extra = {"database_url": db_url, **getattr(request, "param", {})}
     return make_settings(tmp_path / "data", fake_llm.base_url, **{"admins": ROOT_ADMIN, **extra})
 
 

@@ -30,11 +30,12 @@ async def fire_job(key: str, job: str) -> None:
 
 
 def sync_url(async_url: str) -> str:
-    """The job store is synchronous: the same database through the plain driver."""
+    """The job store is synchronous: the same database through a blocking driver (SQLite's
+    own; psycopg 3 for PostgreSQL)."""
     url = make_url(async_url)
-    return url.set(drivername=url.drivername.split("+", 1)[0]).render_as_string(
-        hide_password=False
-    )
+    base = url.drivername.split("+", 1)[0]
+    driver = "postgresql+psycopg" if base == "postgresql" else base
+    return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
 class Scheduler:

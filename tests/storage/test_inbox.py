@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from sqlalchemy import event
 
@@ -11,8 +10,8 @@ from storage.db import Database
 from storage.inbox import InboxRepo
 
 
-async def test_concurrent_stamps_share_commits_and_each_one_lands(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'inbox.db'}")
+async def test_concurrent_stamps_share_commits_and_each_one_lands(db_url: str) -> None:
+    db = Database(db_url)
     await db.migrate()
     inbox = InboxRepo(db)
     await inbox.keep("telegram", [(n, f'{{"update_id": {n}}}') for n in range(1, 61)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ from storage.turns import TurnRepo
 
 
 @pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+async def db(db_url: str):  # type: ignore[no-untyped-def]
+    database = Database(db_url)
     await database.migrate()
     yield database
     await database.close()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy import create_engine, text
 
 from adapters.collecting import CollectingAdapter
 from bot.app import build_core
@@ -55,9 +56,10 @@ async def test_schedules_are_persisted_in_the_database(core: Core, settings: Set
         assert all(scheduler.next_run(job) is not None for job in JOBS)
     finally:
         scheduler.shutdown()
-    path = settings.db_url.split("///", 1)[1]
-    with sqlite3.connect(path) as db:
-        stored = {r[0] for r in db.execute("SELECT id FROM apscheduler_jobs")}
+    engine = create_engine(sync_url(settings.db_url))  # the job store's own road, any dialect
+    with engine.connect() as db:
+        stored = {r[0] for r in db.execute(text("SELECT id FROM apscheduler_jobs"))}
+    engine.dispose()
     assert stored == set(JOBS)  # they survive the process
     again = Scheduler(core.jobs, settings.scheduler, settings.db_url, key="test-b")
     again.start()
@@ -68,6 +70,7 @@ async def test_schedules_are_persisted_in_the_database(core: Core, settings: Set
     finally:
         again.shutdown()
     assert sync_url("sqlite+aiosqlite:////x/y.db") == "sqlite:////x/y.db"
+    assert sync_url("postgresql+asyncpg://u@h:5432/d") == "postgresql+psycopg://u@h:5432/d"
 
 
 async def test_admins_list_and_run_jobs(user: Callable[..., CollectingAdapter]) -> None:

@@ -54,8 +54,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def memory(tmp_path: Path, clock: Clock) -> AsyncIterator[MemoryService]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def memory(tmp_path: Path, clock: Clock, db_url: str) -> AsyncIterator[MemoryService]:
+    db = Database(db_url)
     await db.migrate()
     service = MemoryService(
         MemoryRepo(db),
