@@ -76,7 +76,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_url" not in metafunc.fixturenames:
         return
     path = Path(str(metafunc.module.__file__)).as_posix()
-    everywhere = os.environ.get("PERSONABOT_TEST_PG_ALL") == "1"  # every test, on both
+    # A developer's sweep: every test that takes a database runs on both (tests that read the
+    # SQLite file itself can't pass on PostgreSQL).
+    everywhere = os.environ.get("PERSONABOT_TEST_PG_ALL") == "1"
     twice = everywhere or any(f"/{d}" in path for d in PG_DIRS)
     metafunc.parametrize(
         "db_url", ["sqlite", "postgresql"] if twice else ["sqlite"], indirect=True
