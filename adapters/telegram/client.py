@@ -77,9 +77,11 @@ class KeepingBot(ExtBot[Any]):
 
 
 def menu(specs: list[CommandSpec]) -> list[BotCommand]:
-    """The command menu: every declared command and wizard, in its underscore form."""
+    """The command menu: every declared command and wizard, in its underscore form — except
+    bot admins' own (Telegram shows at most 100; they still work typed, and /help lists
+    them)."""
     out = []
-    for spec in (s for s in specs if s.offered_on("telegram")):
+    for spec in (s for s in specs if s.offered_on("telegram") and s.rights != "bot_admin"):
         if spec.wizard is not None:
             alias = f"{spec.path[0]}_{spec.wizard.alias}"
             out.append(BotCommand(alias, f"{spec.help} — step by step"[:256]))

@@ -201,6 +201,8 @@ class FakeBotAPI:
             }
             return web.json_response(body, status=429)
         refused = photo_problem(uploads[0]) if method == "sendPhoto" and uploads else ""
+        if method == "setMyCommands" and len(json.loads(params.get("commands", "[]"))) > 100:
+            refused = "BOT_COMMANDS_TOO_MUCH"  # the Bot API's limit: at most 100 commands
         if refused:
             self.calls.append(call)
             self._changed.set()

@@ -55,6 +55,7 @@ async def test_the_command_menu_is_registered(tg: Harness) -> None:
     assert {"persona_switch", "persona_new", "memory_list", "help", "cancel"} <= set(menu)
     assert menu["persona_switch"] == "Talk to another persona here"
     assert all(1 <= len(d) <= 256 for d in menu.values())
+    assert len(menu) <= 100 and "jobs_run" not in menu  # bot admins type their own
 
 
 async def test_a_dm_is_a_turn_of_that_user_and_the_reply_is_headed(tg: Harness) -> None:
