@@ -20,9 +20,10 @@ class Inbox:
         """Store updates before the platform is told they arrived."""
         await self.repo.keep(platform, updates)
 
-    async def take(self, platform: str, update_id: int) -> None:
-        """Handling of this update began."""
-        await self.repo.take(platform, update_id)
+    async def take(self, platform: str, update_id: int) -> bool:
+        """Handling of this update begins here — False when it began elsewhere already (a
+        repeated delivery, another worker): then it must not be handled again."""
+        return await self.repo.take(platform, update_id)
 
     async def done(self, platform: str, update_id: int) -> None:
         """This update needs nothing more."""

@@ -28,7 +28,7 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
         self._write = db.write
-        self._stamps: list[tuple[str, str, int, asyncio.Future[None]]] = []
+        self._stamps: list[tuple[str, str, int, asyncio.Future[bool]]] = []
         self._stamping: asyncio.Task[None] | None = None
 
     async def keep(self, platform: str, updates: Sequence[tuple[int, str]]) -> None:
@@ -53,15 +53,16 @@ class InboxRepo:
                 await s.execute(insert(InboxEntry).values(rows))
             await s.commit()
 
-    async def _stamp(self, column: str, platform: str, update_id: int) -> None:
-        """Stamp one update, returning once it is committed. Stamps that arrive while one is
-        being written share the next transaction (a burst's hundreds of updates take a few
-        commits, not two each)."""
-        done = asyncio.get_running_loop().create_future()
+    async def _stamp(self, column: str, platform: str, update_id: int) -> bool:
+        """Stamp one update, returning once it is committed: True when this call stamped it
+        (a `taken_at` already set stays: whoever stamped it first has it). Stamps that arrive
+        while one is being written share the next transaction (a burst's hundreds of updates
+        take a few commits, not two each)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._stamps.append((column, platform, update_id, done))
         if self._stamping is None or self._stamping.done():
             self._stamping = asyncio.create_task(self._write_stamps())
-        await done
+        return await done
 
     async def _write_stamps(self) -> None:
         while self._stamps:
@@ -71,26 +72,33 @@ class InboxRepo:
                 chosen.setdefault((column, platform), []).append(update_id)
             try:
                 now = utcnow()
+                stamped: set[tuple[str, str, int]] = set()
                 async with self._write() as s:
                     for (column, platform), ids in chosen.items():
-                        await s.execute(
+                        where = [InboxEntry.platform == platform, InboxEntry.update_id.in_(ids)]
+                        if column == "taken_at":  # claimed once, whichever worker asks first
+                            where.append(InboxEntry.taken_at.is_(None))
+                        got = await s.scalars(
                             update(InboxEntry)
-                            .where(InboxEntry.platform == platform, InboxEntry.update_id.in_(ids))
+                            .where(*where)
                             .values({column: now})
+                            .returning(InboxEntry.update_id)
                         )
+                        stamped |= {(column, platform, int(u)) for u in got}
                     await s.commit()
             except Exception as exc:  # every waiting caller hears it, as from its own write
                 for *_, waiting in batch:
                     if not waiting.done():
                         waiting.set_exception(exc)
             else:
-                for *_, waiting in batch:
+                for column, platform, update_id, waiting in batch:
                     if not waiting.done():
-                        waiting.set_result(None)
+                        waiting.set_result((column, platform, update_id) in stamped)
 
-    async def take(self, platform: str, update_id: int) -> None:
-        """Handling began: from here a turn may be stored, so a restart must not replay it."""
-        await self._stamp("taken_at", platform, update_id)
+    async def take(self, platform: str, update_id: int) -> bool:
+        """Handling began: from here a turn may be stored, so a restart must not replay it.
+        False when it was taken already (a second delivery, or another worker has it)."""
+        return await self._stamp("taken_at", platform, update_id)
 
     async def done(self, platform: str, update_id: int) -> None:
         """Handled (answered, ignored, or explained after a restart)."""

@@ -49,7 +49,9 @@ def in_arrival_order(handler: Handler) -> Handler:
         async with self.core.in_order(PLATFORM, str(user.id)):
             if self.config.webhook_url:  # no getUpdates to keep it earlier: keep it now
                 await self.core.inbox.keep(PLATFORM, [(update.update_id, update.to_json())])
-            await self.core.inbox.take(PLATFORM, update.update_id)  # a restart won't replay it
+            # A restart won't replay it; a second delivery (or another worker's) is not handled.
+            if not await self.core.inbox.take(PLATFORM, update.update_id):
+                return
             await handler(self, update, context)
 
     return ordered

@@ -1,4 +1,5 @@
-"""The inbox on a real SQLite file: stamps arriving together share a commit, none is lost."""
+"""The inbox on a real database: stamps arriving together share a commit, none is lost, and
+an update is taken once."""
 
 from __future__ import annotations
 
@@ -33,3 +34,22 @@ async def test_concurrent_stamps_share_commits_and_each_one_lands(db_url: str) -
     assert left == {**{n: True for n in range(21, 51)}, **{n: False for n in range(51, 61)}}
     assert [(u.update_id, u.taken) for u in await inbox.unfinished("discord")] == [(1, False)]
     await db.close()
+
+
+async def test_an_update_is_taken_once_whoever_asks(db_url: str) -> None:
+    """Two workers (two handles on one database) get the same updates — a webhook delivered
+    twice, or behind a load balancer: each update is taken by exactly one of them."""
+    one, two = Database(db_url), Database(db_url)
+    await one.migrate()
+    first, second = InboxRepo(one), InboxRepo(two)
+    updates = [(n, f'{{"update_id": {n}}}') for n in range(1, 31)]
+    await asyncio.gather(first.keep("telegram", updates), second.keep("telegram", updates))
+    got = await asyncio.gather(
+        *(first.take("telegram", n) for n in range(1, 31)),
+        *(second.take("telegram", n) for n in range(1, 31)),
+    )
+    for n in range(30):
+        assert got[n] != got[30 + n], n  # exactly one of the two took it
+    assert not await first.take("telegram", 1)  # and nobody takes it again
+    await one.close()
+    await two.close()
