@@ -243,6 +243,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
     async def start(self) -> None:
         """Migrate the schema and install shipped presets."""
         await self.db.migrate()
+        await self.db.listen()  # PostgreSQL: other workers' changes reach this cache
         added = await self.personas.sync_presets()
         if self.extractor is not None:
             self.extractor.schedule()  # exchanges left over from a crash or an outage

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -56,6 +56,9 @@ def head_revision() -> str:
     return str(ScriptDirectory.from_config(cfg).get_current_head())
 
 
+CACHE_NOTE = {"channel": "personabot_cache"}  # the NOTIFY channel of read-cache changes
+
+
 class Database:
     """Owns the engine; hands out sessions to repositories."""
 
@@ -76,6 +79,8 @@ class Database:
         self.cache = ReadCache()  # what every turn reads and only commands change
         self._file = parsed.database if parsed.get_backend_name() == "sqlite" else None
         self._quick: sqlite3.Connection | None = None
+        self._postgres = parsed.get_backend_name() == "postgresql"
+        self._listener: Any = None  # PostgreSQL: the connection that hears cache notes
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -89,9 +94,25 @@ class Database:
         self.cache.clear()
         try:
             async with self.write() as session:
+                if self._postgres:  # sent at its commit: other processes drop their caches
+                    await session.execute(text("SELECT pg_notify(:channel, '')"), CACHE_NOTE)
                 yield session
         finally:
             self.cache.clear()
+
+    async def listen(self) -> None:
+        """PostgreSQL: drop the read cache whenever any process commits a change to what it
+        holds (LISTEN on its own connection). SQLite: one process per file, nothing to hear."""
+        if not self._postgres or self._listener is not None:
+            return
+        import asyncpg
+
+        url = make_url(self.url).set(drivername="postgresql")
+        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
+        await self._listener.add_listener(CACHE_NOTE["channel"], self._heard)
+
+    def _heard(self, *_: Any) -> None:
+        self.cache.clear()
 
     async def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (creates it on an empty database)."""
@@ -142,6 +163,9 @@ class Database:
 
     async def close(self) -> None:
         """Dispose of every pooled connection."""
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         if self._quick is not None:
             self._quick.close()
             self._quick = None

@@ -295,9 +295,11 @@ async def test_webhook_mode_takes_updates_only_with_the_secret(
         await Harness(adapter, api).settle()
         await api.wait_for("sendMessage")
         assert shown(api.calls) == ["<b>Assistant</b>\necho: via webhook"]
-        async with aiohttp.ClientSession() as http:  # delivered again: answered once
-            async with http.post(url, json=update, headers=headers) as again:
-                assert again.status == 200
+        async with (  # delivered again: answered once
+            aiohttp.ClientSession() as http,
+            http.post(url, json=update, headers=headers) as again,
+        ):
+            assert again.status == 200
         await Harness(adapter, api).settle()
         assert shown(api.calls) == ["<b>Assistant</b>\necho: via webhook"]
         assert api.find("getUpdates") == []
