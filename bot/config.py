@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 
@@ -260,6 +267,17 @@ class DiscordAdapterConfig(_Section):
     sync_on_join: bool = True
     threads: bool = False
     reply_buttons: bool = True
+    shard_count: int = Field(default=0, ge=0, le=10_000)
+    shard_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordAdapterConfig:
+        if self.shard_ids and not self.shard_count:
+            raise ValueError("shard_ids needs shard_count")
+        wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if wrong:
+            raise ValueError(f"shard ids {wrong} are not below shard_count {self.shard_count}")
+        return self
 
 
 class TelegramAdapterConfig(_Section):

@@ -42,8 +42,12 @@ def intents(config: DiscordAdapterConfig) -> discord.Intents:
     return wanted
 
 
-class _Client(discord.Client):
-    """discord.Client whose events go to the adapter."""
+class _Events:
+    """The client's events, handed to the adapter (one client, or this worker's shards)."""
+
+    adapter: DiscordAdapter
+    user: Any
+    guilds: Any
 
     def __init__(self, adapter: DiscordAdapter, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -68,6 +72,24 @@ class _Client(discord.Client):
         await self.adapter.on_event_error(event_method, *args)
 
 
+class _Client(_Events, discord.Client):
+    """discord.Client whose events go to the adapter."""
+
+
+class _ShardedClient(_Events, discord.AutoShardedClient):
+    """discord.py's sharded client: this worker's shards (adapters.discord.shard_ids) of
+    adapters.discord.shard_count, one gateway connection each."""
+
+
+def client_for(adapter: DiscordAdapter, config: DiscordAdapterConfig) -> discord.Client:
+    """One client, or — with shard_count set — the shards this worker runs."""
+    kwargs: dict[str, Any] = {"intents": intents(config), "allowed_mentions": NO_MENTIONS}
+    if not config.shard_count:
+        return _Client(adapter, **kwargs)
+    ids = list(config.shard_ids) or list(range(config.shard_count))
+    return _ShardedClient(adapter, shard_count=config.shard_count, shard_ids=ids, **kwargs)
+
+
 class DiscordAdapter:
     """Slash commands, forms, buttons and chat on Discord, all through the core."""
 
@@ -83,7 +105,7 @@ class DiscordAdapter:
         self.core = core
         self.token = token
         self.config = config or core.settings.adapters.discord
-        self.client = _Client(self, intents=intents(self.config), allowed_mentions=NO_MENTIONS)
+        self.client = client_for(self, self.config)
         self.slash = Slash(core)
         self.sender = Sender(
             self.client, self.config.webhooks, core.avatar, self.config.avatar_webhooks
