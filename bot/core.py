@@ -174,7 +174,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
         self.profiles = Profiles(ProfileRepo(db), settings.profiles, llm, self.turns, guesser)
         self.conversation.profiles = self.profiles
         self.retirement.documents = documents
-        self.locks = KeyedLocks()
+        self.locks = KeyedLocks(db.user_lock)  # PostgreSQL: across every worker too
         self._stops: dict[tuple[str, str], asyncio.Event] = {}  # turns a user may stop
         self.commands = {c.path: c for c in all_commands()}
         self.services = Services(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 
 # Keys the current task (and the tasks it starts) already holds: holding again is a no-op, so an
@@ -20,8 +20,13 @@ class KeyedLocks:
     the order things arrived.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, across: Callable[[str], AbstractAsyncContextManager[None]] | None = None
+    ) -> None:
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        # Taken after this process's lock: the same key's lock in every process sharing the
+        # database (PostgreSQL's advisory locks), so two workers take one user's turns in turn.
+        self._across = across
 
     @asynccontextmanager
     async def hold(self, key: Hashable) -> AsyncIterator[None]:
@@ -33,7 +38,7 @@ class KeyedLocks:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._across_lock(key):
                 token = _HELD.set(held | {key})
                 try:
                     yield
@@ -45,6 +50,9 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+    def _across_lock(self, key: Hashable) -> AbstractAsyncContextManager[None]:
+        return self._across(repr(key)) if self._across is not None else nullcontext()
 
     def __len__(self) -> int:
         return len(self._locks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -56,6 +57,7 @@ def head_revision() -> str:
     return str(ScriptDirectory.from_config(cfg).get_current_head())
 
 
+LOCK_POLL_S = 0.02  # how often a user's turn waiting on another worker asks again
 CACHE_NOTE = {"channel": "personabot_cache"}  # the NOTIFY channel of read-cache changes
 
 
@@ -81,6 +83,8 @@ class Database:
         self._quick: sqlite3.Connection | None = None
         self._postgres = parsed.get_backend_name() == "postgresql"
         self._listener: Any = None  # PostgreSQL: the connection that hears cache notes
+        self._locks_conn: Any = None  # PostgreSQL: the connection that holds users' locks
+        self._lock_use = asyncio.Lock()  # one statement at a time on it
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -113,6 +117,35 @@ class Database:
 
     def _heard(self, *_: Any) -> None:
         self.cache.clear()
+
+    @asynccontextmanager
+    async def user_lock(self, key: str) -> AsyncIterator[None]:
+        """PostgreSQL: hold `key` against every process sharing the database (an advisory
+        lock, asked for on one connection of this process with try-and-wait, so one waiting
+        user never blocks another's). SQLite: nothing to do, one process per file."""
+        if not self._postgres:
+            yield
+            return
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        conn = await self._lock_connection()
+        while True:
+            async with self._lock_use:
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", number):
+                    break
+            await asyncio.sleep(LOCK_POLL_S)
+        try:
+            yield
+        finally:
+            async with self._lock_use:
+                await conn.execute("SELECT pg_advisory_unlock($1)", number)
+
+    async def _lock_connection(self) -> Any:
+        if self._locks_conn is None:
+            import asyncpg
+
+            url = make_url(self.url).set(drivername="postgresql")
+            self._locks_conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+        return self._locks_conn
 
     async def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (creates it on an empty database)."""
@@ -166,6 +199,9 @@ class Database:
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
+        if self._locks_conn is not None:
+            await self._locks_conn.close()
+            self._locks_conn = None
         if self._quick is not None:
             self._quick.close()
             self._quick = None

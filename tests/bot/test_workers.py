@@ -1,0 +1,47 @@
+"""Two workers (two cores, one PostgreSQL database): a user's second message, arriving at the
+other worker while the first is being answered, waits for it and sees it in its prompt; a
+persona edited on one worker is the one the other uses next."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.app import build_core
+from bot.config import Settings
+from tests.conftest import who
+from tests.support.fake_openai import FakeOpenAI
+
+ANA = who("ana", "g1", "group")
+LONG = " ".join(f"word{i}" for i in range(20))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_users_turns_keep_their_order_across_workers(
+    settings: Settings, fake_llm: FakeOpenAI
+) -> None:
+    a, b = build_core(settings), build_core(settings)
+    await a.start()
+    await b.start()
+    try:
+        fake_llm.fail_next("slow")  # the first answer takes about a second
+        first = asyncio.ensure_future(a.handle_text(ANA, f"first {LONG}"))
+        await asyncio.sleep(0.3)  # worker a is answering now
+        second = await b.handle_text(ANA, "second")
+        assert first.done() and not (await first).error  # b waited for a's turn to end
+        assert not second.error
+        said = [
+            m["content"] for m in fake_llm.chat_requests[-1]["messages"] if m["role"] == "user"
+        ]
+        assert said[-2:] == [f"first {LONG}", "second"]  # the first, stored, then the second
+
+        assert not (await a.handle_text(ANA, '/persona create kit prompt="Kit."')).error
+        await a.handle_text(ANA, '/persona edit kit prompt="Kit, edited on worker a."')
+        await asyncio.sleep(0.2)  # the note crosses to worker b
+        await b.handle_text(ANA, "hello kit")
+        system = fake_llm.chat_requests[-1]["messages"][0]["content"]
+        assert "Kit, edited on worker a." in system
+    finally:
+        await a.close()
+        await b.close()
