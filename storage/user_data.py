@@ -141,7 +141,7 @@ class UserDataRepo:
                 elif table.name == "budget_overrides":
                     where = c.scope.in_([f"user:{i}" for i in ids])
                 elif table.name == "rate_buckets":
-                    where = c.key.in_([f"msg:user:{i}" for i in ids])
+                    where = c.key.in_(_buckets(ids))
                 elif table.name == "spaces":
                     where = _dm_spaces(accounts)
                 else:
@@ -172,7 +172,7 @@ class UserDataRepo:
                 delete(Space).where(_dm_spaces(accounts)),
                 delete(PersonaRow).where(PersonaRow.owner_id.in_(ids)),
                 delete(BudgetOverride).where(BudgetOverride.scope.in_([f"user:{i}" for i in ids])),
-                delete(RateBucket).where(RateBucket.key.in_([f"msg:user:{i}" for i in ids])),
+                delete(RateBucket).where(RateBucket.key.in_(_buckets(ids))),
             ):
                 deleted += int((await s.execute(statement)).rowcount or 0)  # type: ignore[attr-defined]
             for table in reversed(self._tables()):
@@ -195,6 +195,11 @@ class UserDataRepo:
             await s.commit()
         await self._db.checkpoint()
         return deleted
+
+
+def _buckets(ids: Sequence[int]) -> list[str]:
+    """Their rate buckets: messages a minute, and link codes tried."""
+    return [f"msg:user:{i}" for i in ids] + [f"link:{i}" for i in ids]
 
 
 def _refs(accounts: Sequence[Account], platform: str | None = None) -> list[str]:

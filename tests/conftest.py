@@ -111,8 +111,8 @@ def _pg_admin(base: str, sql: str) -> None:
 @pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database for one test: a SQLite file, or a fresh PostgreSQL database dropped after."""
-    if getattr(request, "param", "sqlite") == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    if getattr(request, "param", "sqlite") == "sqlite":  # the file settings use by default
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'personabot.db'}"
         return
     base = os.environ.get(PG_ENV, "")
     if not base:
@@ -140,7 +140,8 @@ def settings(
 ) -> Settings:
     """Settings for one test; `indirect` parametrization adds config sections, e.g.
     {"budgets": {"messages_per_minute": 3}}. The database is `db_url`'s."""
-    extra = {"database_url": db_url, **getattr(request, "param", {})}
+    pg = {"database_url": db_url} if db_url.startswith("postgresql") else {}
+    extra = {**pg, **getattr(request, "param", {})}
     return make_settings(tmp_path / "data", fake_llm.base_url, **{"admins": ROOT_ADMIN, **extra})
 
 
