@@ -28,7 +28,9 @@ async def test_a_worker_runs_its_shards_and_answers(core: Core, discord_api: Fak
     await dc.settle()
     assert await dc.message(ALICE, f"{MENTION} hello from a shard", mentions=(BOT_USER,)) > 0
     posted = [
-        c for c in discord_api.calls if c.method == "POST" and "hello from a shard" in str(c.body)
+        c
+        for c in discord_api.calls
+        if c.method in ("POST", "PATCH") and "hello from a shard" in str(c.body)
     ]
     assert posted
     await adapter.client.close()
