@@ -93,11 +93,9 @@ class Access:
         platform = await self.lists(global_scope(who.platform))
         if who.user_ref in platform.block["user"]:
             return True
-        if ctx.private_space:
+        if ctx.private_space or (ctx.space_admin and command):
             return False
         here = await self.lists(space_scope(ctx.space_id))
-        if ctx.space_admin and command:
-            return False
         if not ctx.space_admin and _user_barred(here, who.user_ref, who.roles):
             return True
         channels = {who.channel_ref, *who.channel_parents} - {""}

@@ -329,8 +329,7 @@ class Core(SurfaceQueries, SceneTurns, ReplyControls, TurnParts):
         # they arrived (asyncio locks are FIFO) and a turn sees every earlier one stored.
         async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
             ctx = await self.context(incoming.who)
-            await self.access.check(ctx)
-            async with self.budgets.turn(ctx):  # refused here: nothing is stored
+            async with self.gate(ctx):  # refused here: nothing is stored
                 stored = await self.personas.repo.active(ctx.user_id, ctx.space_id)
                 if stored is not None and stored.status == "retired":
                     return await self._after_retirement(ctx, stored)

@@ -245,10 +245,9 @@ class PersonaService:
         if "avatar_url" in values:
             values["avatar_image"] = ""
         if values.get("visibility") == "public" and p.moderated:
-            by = "the bot's admins" if p.moderated == "bot" else "this place's admins"
             raise PermissionDenied(
-                f"'{p.name}' was taken down by {by}: {p.moderation_reason} — it can't be "
-                "shared again unless they restore it"
+                f"'{p.name}' was taken down by {p.taken_down_by}: {p.moderation_reason} — it "
+                "can't be shared again unless they restore it"
             )
         if values.get("visibility") == "public":
             values["space_id"] = ctx.space_id  # shared where the owner said so

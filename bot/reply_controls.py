@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from bot.commands.cards import greeting_reply
@@ -40,6 +42,14 @@ class ReplyControls:
     async def context(self, who: Who) -> Context:
         """Resolve platform identity to ids (Core provides it)."""
         raise NotImplementedError
+
+    @asynccontextmanager
+    async def gate(self, ctx: Context) -> AsyncIterator[None]:
+        """What every answer that spends passes first: the access lists, then the budgets
+        (held while it runs). Refused here, nothing is stored."""
+        await self.access.check(ctx)
+        async with self.budgets.turn(ctx):
+            yield
 
     def stop(self, who: Who) -> bool:
         """Stop the reply being written for this user now (Ctrl-C, ⏹): what was written is
@@ -89,8 +99,7 @@ class ReplyControls:
         async def run() -> Reply:
             async with self.locks.hold((incoming.who.platform, incoming.who.user_ref)):
                 ctx = await self.context(incoming.who)
-                await self.access.check(ctx)
-                async with self.budgets.turn(ctx):  # answered again: a turn's spending
+                async with self.gate(ctx):  # answered again: a turn's spending
                     persona = await self.personas.active(ctx)
                     return await self.conversation.edited(ctx, persona, text)
 
@@ -101,7 +110,6 @@ class ReplyControls:
             ctx = await self.context(who)
             persona = await self.personas.active(ctx)
             if to is None:
-                await self.access.check(ctx)
-                async with self.budgets.turn(ctx):  # a new version spends like a message
+                async with self.gate(ctx):  # a new version spends like a message
                     return await self.conversation.regenerate(ctx, persona, reply_id)
             return await self.conversation.swipe(ctx, persona, reply_id, to)

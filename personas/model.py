@@ -71,6 +71,11 @@ class Persona:
     updated_at: datetime | None = None
 
     @property
+    def taken_down_by(self) -> str:
+        """Who took it down, as its owner is told ("" when it was not)."""
+        return {"bot": "the bot's admins", "space": "this place's admins"}.get(self.moderated, "")
+
+    @property
     def scope_label(self) -> str:
         """Where the persona lives, for listings."""
         if self.is_preset:

@@ -133,67 +133,72 @@ def first_names() -> frozenset[str]:
     return frozenset(names - _WORDS)
 
 
-@cache
 def _analyzer() -> Any:
-    """Presidio's analyzer with its pattern recognizers on a tokenizer-only English engine."""
+    """Presidio's analyzer (built once: the lock makes a second first caller wait for it)."""
     with _lock:
-        for noisy in ("presidio-analyzer", "presidio_analyzer"):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
-        import spacy
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer import predefined_recognizers as known
-        from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+        return _build()
 
-        class Tokens(NlpEngine):
-            """spaCy's rule-based English tokenizer; no statistical model."""
 
-            def __init__(self) -> None:
-                self.nlp = spacy.blank("en")
+@cache
+def _build() -> Any:
+    """Presidio's analyzer with its pattern recognizers on a tokenizer-only English engine."""
+    for noisy in ("presidio-analyzer", "presidio_analyzer"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    import spacy
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import predefined_recognizers as known
+    from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
-            def load(self) -> None:
-                return None
+    class Tokens(NlpEngine):
+        """spaCy's rule-based English tokenizer; no statistical model."""
 
-            def is_loaded(self) -> bool:
-                return True
+        def __init__(self) -> None:
+            self.nlp = spacy.blank("en")
 
-            def get_supported_languages(self) -> list[str]:
-                return ["en"]
+        def load(self) -> None:
+            return None
 
-            def get_supported_entities(self) -> list[str]:
-                return []
+        def is_loaded(self) -> bool:
+            return True
 
-            def process_text(self, text: str, language: str) -> Any:
-                doc = self.nlp(text)
-                return NlpArtifacts(
-                    entities=[],
-                    tokens=doc,
-                    tokens_indices=[t.idx for t in doc],
-                    lemmas=[t.lower_ for t in doc],
-                    nlp_engine=self,
-                    language=language,
-                )
+        def get_supported_languages(self) -> list[str]:
+            return ["en"]
 
-            def process_batch(
-                self,
-                texts: Iterable[str],
-                language: str,
-                batch_size: int = 1,
-                n_process: int = 1,
-                **kwargs: Any,
-            ) -> Iterator[tuple[str, NlpArtifacts]]:
-                for text in texts:
-                    yield text, self.process_text(text, language)
+        def get_supported_entities(self) -> list[str]:
+            return []
 
-            def is_stopword(self, word: str, language: str) -> bool:
-                return bool(self.nlp.vocab[word].is_stop)
+        def process_text(self, text: str, language: str) -> Any:
+            doc = self.nlp(text)
+            return NlpArtifacts(
+                entities=[],
+                tokens=doc,
+                tokens_indices=[t.idx for t in doc],
+                lemmas=[t.lower_ for t in doc],
+                nlp_engine=self,
+                language=language,
+            )
 
-            def is_punct(self, word: str, language: str) -> bool:
-                return bool(self.nlp.vocab[word].is_punct)
+        def process_batch(
+            self,
+            texts: Iterable[str],
+            language: str,
+            batch_size: int = 1,
+            n_process: int = 1,
+            **kwargs: Any,
+        ) -> Iterator[tuple[str, NlpArtifacts]]:
+            for text in texts:
+                yield text, self.process_text(text, language)
 
-        registry = RecognizerRegistry(supported_languages=["en"])
-        for name in _RECOGNIZERS:
-            registry.add_recognizer(getattr(known, name)())
-        return AnalyzerEngine(registry=registry, nlp_engine=Tokens(), supported_languages=["en"])
+        def is_stopword(self, word: str, language: str) -> bool:
+            return bool(self.nlp.vocab[word].is_stop)
+
+        def is_punct(self, word: str, language: str) -> bool:
+            return bool(self.nlp.vocab[word].is_punct)
+
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for name in _RECOGNIZERS:
+        registry.add_recognizer(getattr(known, name)())
+    return AnalyzerEngine(registry=registry, nlp_engine=Tokens(), supported_languages=["en"])
 
 
 def find(text: str, names: Iterable[str] = (), keep: Iterable[str] = ()) -> list[Found]:

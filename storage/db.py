@@ -109,10 +109,7 @@ class Database:
         holds (LISTEN on its own connection). SQLite: one process per file, nothing to hear."""
         if not self._postgres or self._listener is not None:
             return
-        import asyncpg
-
-        url = make_url(self.url).set(drivername="postgresql")
-        self._listener = await asyncpg.connect(url.render_as_string(hide_password=False))
+        self._listener = await self._raw_connection()
         await self._listener.add_listener(CACHE_NOTE["channel"], self._heard)
 
     def _heard(self, *_: Any) -> None:
@@ -141,11 +138,15 @@ class Database:
 
     async def _lock_connection(self) -> Any:
         if self._locks_conn is None:
-            import asyncpg
-
-            url = make_url(self.url).set(drivername="postgresql")
-            self._locks_conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+            self._locks_conn = await self._raw_connection()
         return self._locks_conn
+
+    async def _raw_connection(self) -> Any:
+        """A connection of asyncpg's own, outside the pool (LISTEN, advisory locks)."""
+        import asyncpg
+
+        url = make_url(self.url).set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False))
 
     async def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (creates it on an empty database)."""

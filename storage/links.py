@@ -75,13 +75,3 @@ class LinkRepo:
             await s.execute(update(User).where(User.id.in_(moved)).values(linked_to=None))
             await s.commit()
             return moved
-
-    async def accounts(self, root_id: int) -> list[tuple[str, str]]:
-        """(platform, id) of every account that is this user."""
-        async with self._sessions() as s:
-            rows = await s.execute(
-                select(User.platform, User.platform_user_id)
-                .where(or_(User.id == root_id, User.linked_to == root_id))
-                .order_by(User.id)
-            )
-            return [(p, r) for p, r in rows.all()]

@@ -14,6 +14,7 @@ from sqlalchemy import Table, delete, or_, select, update
 
 from storage import community_models  # noqa: F401  (its tables join Base.metadata)
 from storage.db import Database
+from storage.identities import Identities
 from storage.models import (
     Base,
     BudgetOverride,
@@ -160,8 +161,8 @@ class UserDataRepo:
         the anonymous account with no persona named. Returns the rows deleted."""
         ids = [a.user_id for a in accounts]
         deleted = 0
+        anonymous = await Identities(self._db).account(*ANONYMOUS)  # erased people's usage
         async with self._write() as s:
-            anonymous = await _anonymous(s)
             owned = select(PersonaRow.id).where(PersonaRow.owner_id.in_(ids))
             await s.execute(
                 update(UsageLog)
@@ -216,17 +217,3 @@ def _dm_spaces(accounts: Sequence[Account]) -> Any:
             for a in accounts
         ]
     )
-
-
-async def _anonymous(s: Any) -> int:
-    """The id of the account that holds erased people's usage (created on first use)."""
-    query = select(User.id).where(
-        User.platform == ANONYMOUS[0], User.platform_user_id == ANONYMOUS[1]
-    )
-    found = await s.scalar(query)
-    if found is not None:
-        return int(found)
-    row = User(platform=ANONYMOUS[0], platform_user_id=ANONYMOUS[1], display_name="")
-    s.add(row)
-    await s.flush()
-    return row.id

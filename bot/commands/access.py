@@ -39,8 +39,10 @@ def _access(s: Services) -> Access:
     return s.access
 
 
-def _target(ctx: Context, kind: str | None, given: str) -> tuple[str, str]:
-    """(kind, ref) from an id, a mention or `here`, checked against this platform."""
+def _target(ctx: Context, kind: str | None, given: str, global_: bool | None) -> tuple[str, str]:
+    """(kind, ref) from an id, a mention or `here`, checked against this platform (the
+    platform's list holds users only: a bare id there is a user's)."""
+    kind = kind or ("user" if global_ else None)
     text = given.strip()
     mention = _MENTION.fullmatch(text)
     if text.lower() == "here":
@@ -137,7 +139,7 @@ async def _put(s: Services, ctx: Context, kind: str, ref: str, scope: str, mode:
 )
 async def access_allow(s: Services, ctx: Context, id: str, kind: str | None) -> Reply:
     """Add to this place's allowed list."""
-    found, ref = _target(ctx, kind, id)
+    found, ref = _target(ctx, kind, id, False)
     text = await _put(s, ctx, found, ref, _scope(ctx, False), "allow")
     return Reply(text=text, ephemeral=True)
 
@@ -153,7 +155,7 @@ async def access_block(
     s: Services, ctx: Context, id: str, kind: str | None, global_: bool | None
 ) -> Reply:
     """Add to this place's block list, or the platform's."""
-    found, ref = _target(ctx, kind or ("user" if global_ else None), id)
+    found, ref = _target(ctx, kind, id, global_)
     if global_ and found != "user":
         raise BadInput("the global list blocks users only")
     text = await _put(s, ctx, found, ref, _scope(ctx, global_), "block")
@@ -171,7 +173,7 @@ async def access_remove(
     s: Services, ctx: Context, id: str, kind: str | None, global_: bool | None
 ) -> Reply:
     """Delete the entry, whichever list it is on."""
-    found, ref = _target(ctx, kind or ("user" if global_ else None), id)
+    found, ref = _target(ctx, kind, id, global_)
     scope = _scope(ctx, global_)
     access = _access(s)
     if not await access.repo.remove(scope, found, ref):

@@ -65,9 +65,9 @@ async def me_set(
 async def me_show(s: Services, ctx: Context) -> Reply:
     """The general description and each persona's own, and the accounts linked as you."""
     found = await s.descriptions.all_of(ctx.user_id)
-    accounts = await s.links.repo.accounts(ctx.user_id) if s.links is not None else []
+    accounts = await s.user_data.person(ctx.user_id) if s.user_data is not None else []
     linked = (
-        ["Linked accounts (one person): " + ", ".join(f"{p} {r}" for p, r in accounts)]
+        ["Linked accounts (one person): " + ", ".join(f"{a.platform} {a.ref}" for a in accounts)]
         if len(accounts) > 1
         else []
     )

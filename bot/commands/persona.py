@@ -133,8 +133,10 @@ async def persona_show(s: Services, ctx: Context, name: str | None) -> Reply:
         )
         text += f"\n  retiring {plan}"
     if p.moderated and full:
-        by = "the bot's admins" if p.moderated == "bot" else "this place's admins"
-        text += f"\n  taken down by {by}: {p.moderation_reason} (it can't be shared again)"
+        text += (
+            f"\n  taken down by {p.taken_down_by}: {p.moderation_reason} "
+            "(it can't be shared again)"
+        )
     found = await s.pictures.get(p.avatar_image)
     pictures: tuple[Attachment, ...] = ()
     if found is not None:
