@@ -40,14 +40,14 @@ def build_memory(settings: Settings, db: Database) -> MemoryService:
         settings.memory.embedding_api_base,
         settings.data_dir / "models",
     )
-    vectors = VectorStore(settings.vectors_path, getattr(embedder, "dim", None))
+    vectors = VectorStore(settings.vectors_location, getattr(embedder, "dim", None))
     return MemoryService(MemoryRepo(db), vectors, embedder, settings.memory)
 
 
 def build_documents(settings: Settings, db: Database, memory: MemoryService) -> KnowledgeDocs:
     """Persona documents, embedded by memory's model into the same LanceDB folder."""
     dim = getattr(memory.embedder, "dim", None) or 384
-    index = KnowledgeIndex(settings.vectors_path, int(dim))
+    index = KnowledgeIndex(settings.vectors_location, int(dim))
     return KnowledgeDocs(DocumentRepo(db), index, memory.embedder, settings.knowledge)
 
 

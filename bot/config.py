@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
+from storage.lance_location import LanceLocation, is_remote
 
 ENV_PREFIX = "PERSONABOT__"
 CONFIG_ENV = "PERSONABOT_CONFIG"
@@ -56,12 +57,16 @@ class DecayConfig(_Section):
     batch: int = Field(default=5000, ge=1)
 
 
+SECRET_WORDS = ("secret", "access_key", "key_id", "token", "password", "sas", "account_key")
+
+
 class MemoryConfig(_Section):
     enabled: bool = True
     decay: DecayConfig = DecayConfig()
     embedding: str = "local-minilm"
     embedding_api_base: str = ""
     vectors_dir: str = ""
+    vectors_options: dict[str, str] = {}
     top_k: int = Field(6, ge=0, le=50)
     candidates: int = Field(40, ge=1, le=1000)
     prompt_chars: int = Field(1500, ge=0)
@@ -80,6 +85,17 @@ class MemoryConfig(_Section):
     summaries: bool = True
     summary_every: int = Field(10, ge=1)
     summary_chars: int = Field(1200, ge=100, le=8000)
+
+    @field_validator("vectors_options")
+    @classmethod
+    def _no_secrets(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if any(word in key.lower() for word in SECRET_WORDS):
+                raise ValueError(
+                    f"{key} is a secret: set it in the environment (e.g. AWS_SECRET_ACCESS_KEY), "
+                    "where LanceDB reads it, not in config"
+                )
+        return value
 
 
 DocKind = Literal["pdf", "docx", "html", "markdown", "text"]
@@ -176,8 +192,9 @@ class JobsConfig(_Section):
     retirement: str = "*/10 * * * *"
     mood: str = "0 * * * *"
     health: str = "30 6 * * *"
+    vectors: str = "*/10 * * * *"
 
-    @field_validator("decay", "retirement", "mood", "health")
+    @field_validator("decay", "retirement", "mood", "health", "vectors")
     @classmethod
     def _cron(cls, value: str) -> str:
         from apscheduler.triggers.cron import CronTrigger
@@ -324,11 +341,12 @@ class Settings(_Section):
     scene: SceneConfig = SceneConfig()
 
     @property
-    def vectors_path(self) -> Path:
-        """Folder of the LanceDB memory index."""
-        return (
-            Path(self.memory.vectors_dir) if self.memory.vectors_dir else self.data_dir / "lancedb"
-        )
+    def vectors_location(self) -> LanceLocation:
+        """Where the LanceDB tables live; shared when other workers may write there too (an
+        object store, or any root beside a PostgreSQL database)."""
+        uri = self.memory.vectors_dir or str(self.data_dir / "lancedb")
+        shared = is_remote(uri) or not self.db_url.startswith("sqlite")
+        return LanceLocation(uri, dict(self.memory.vectors_options), shared)
 
     @property
     def db_url(self) -> str:

@@ -98,7 +98,6 @@ class KnowledgeDocs:
         self._pool: ProcessPoolExecutor | None = None  # the reader process
         # Persona id: the ids of its documents in SQL. Searches keep to these, so chunks left by
         # a persona deleted mid-way (its id reused) or a half-written document never show.
-        self._docs: dict[int, tuple[int, ...]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -178,7 +177,6 @@ class KnowledgeDocs:
                     await self.repo.delete(persona_id, doc_id)
                 raise
             doc = await self.repo.fill(doc_id, parsed, digest, len(data), len(chunks))
-            self._docs.pop(persona_id, None)
             await report.say(f"indexed {name} — {parsed.pages} pages, {len(chunks)} chunks")
             return Added(doc, replaced=old is not None)
 
@@ -211,19 +209,15 @@ class KnowledgeDocs:
         async with self._locks.setdefault(persona_id, asyncio.Lock()):
             await self.index.delete(persona_id, [doc.id])
             await self.repo.delete(persona_id, doc.id)
-            self._docs.pop(persona_id, None)
         return doc
 
     async def wipe(self, persona_id: int) -> None:
         """Every chunk of a persona (its rows go with the persona)."""
         await self.index.delete(persona_id)
-        self._docs.pop(persona_id, None)
 
     async def erase(self, persona_ids: Sequence[int]) -> None:
         """These personas' chunks, gone from the index files too (a person's erasure)."""
         await self.index.erase(persona_ids)
-        for pid in persona_ids:
-            self._docs.pop(pid, None)
 
     async def reindex(self, persona_id: int, progress: ProgressSink | None) -> int:
         """Chunk and embed every document again from its stored text; returns chunks."""
@@ -288,9 +282,5 @@ class KnowledgeDocs:
         return out
 
     async def _held(self, persona_id: int) -> tuple[int, ...]:
-        """The persona's indexed documents (cached until one is added or removed)."""
-        held = self._docs.get(persona_id)
-        if held is None:
-            docs = await self.repo.list(persona_id)
-            held = self._docs[persona_id] = tuple(d.id for d in docs if d.chunks)
-        return held
+        """The persona's indexed documents."""
+        return await self.repo.indexed(persona_id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.inbox import InboxRepo, Unfinished
+from storage.inbox import InboxRepo, Kept, Unfinished
 from storage.models import utcnow
 
-__all__ = ["Inbox", "Unfinished"]
+__all__ = ["Inbox", "Kept", "Unfinished"]
 
 
 class Inbox:
@@ -16,7 +16,7 @@ class Inbox:
     def __init__(self, repo: InboxRepo) -> None:
         self.repo = repo
 
-    async def keep(self, platform: str, updates: list[tuple[int, str]]) -> None:
+    async def keep(self, platform: str, updates: list[Kept]) -> None:
         """Store updates before the platform is told they arrived."""
         await self.repo.keep(platform, updates)
 
@@ -28,6 +28,12 @@ class Inbox:
     async def done(self, platform: str, update_id: int) -> None:
         """This update needs nothing more."""
         await self.repo.done(platform, update_id)
+
+    async def earlier(self, platform: str, sender: str, update_id: int) -> list[Unfinished]:
+        """The sender's unfinished updates from before this one. Asked while holding the
+        sender's turn: no live worker is on them then, so a taken one was begun by a worker
+        that died, and one not taken yet is due before this update."""
+        return await self.repo.earlier(platform, sender, update_id)
 
     async def unfinished(self, platform: str) -> list[Unfinished]:
         """Left over from a run that stopped (crashed) before finishing them; prunes old ones."""

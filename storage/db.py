@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from storage.cache import ReadCache
 
 log = logging.getLogger(__name__)
+MIGRATE_LOCK = 0x7065_7273_6F6E  # "person": the advisory lock key of migrations
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -155,6 +156,10 @@ class Database:
             command.upgrade(_alembic_config(conn), revision)
 
         async with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Workers starting together migrate one at a time (DDL is transactional there:
+                # the next one finds the schema at head and does nothing).
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
             await conn.run_sync(upgrade)
         log.info("database at revision %s", await self.revision())
 

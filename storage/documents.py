@@ -61,6 +61,19 @@ class DocumentRepo:
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
         self._write = db.write
+        # Filling or deleting a document drops every worker's read cache (a NOTIFY at its
+        # commit on PostgreSQL), so the list of what a persona holds is cached there.
+        self._changing = db.write_settings
+        self._cache = db.cache
+
+    async def indexed(self, persona_id: int) -> tuple[int, ...]:
+        """The ids of a persona's documents that have chunks (read once, until one changes
+        on any worker)."""
+
+        async def load() -> tuple[int, ...]:
+            return tuple(d.id for d in await self.list(persona_id) if d.chunks)
+
+        return await self._cache.get(("indexed_documents", persona_id), load)
 
     async def list(self, persona_id: int) -> list[Document]:
         """A persona's documents by name."""
@@ -129,7 +142,7 @@ class DocumentRepo:
         self, doc_id: int, parsed: Parsed, sha256: str, size: int, chunks: int
     ) -> Document:
         """What a document now is, once its chunks are indexed."""
-        async with self._write() as s:
+        async with self._changing() as s:
             row = await s.get(DocumentRow, doc_id)
             assert row is not None
             row.sha256, row.kind, row.size = sha256, parsed.kind, size
@@ -154,7 +167,7 @@ class DocumentRepo:
 
     async def delete(self, persona_id: int, doc_id: int) -> None:
         """Remove one document row (its chunks are the index's to remove)."""
-        async with self._write() as s:
+        async with self._changing() as s:
             await s.execute(
                 delete(DocumentRow).where(
                     DocumentRow.persona_id == persona_id, DocumentRow.id == doc_id

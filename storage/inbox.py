@@ -7,10 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
 from storage.models import InboxEntry, utcnow
+
+
+@dataclass(frozen=True)
+class Kept:
+    """An update as it arrived: its id, its JSON and who sent it (None: no sender)."""
+
+    update_id: int
+    payload: str
+    sender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class Unfinished:
     update_id: int
     payload: str
     taken: bool
+    sender: str | None = None
 
 
 class InboxRepo:
@@ -28,29 +39,30 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self._sessions = db.sessions
         self._write = db.write
+        self._insert = (
+            postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+        )
         self._stamps: list[tuple[str, str, int, asyncio.Future[bool]]] = []
         self._stamping: asyncio.Task[None] | None = None
 
-    async def keep(self, platform: str, updates: Sequence[tuple[int, str]]) -> None:
-        """Store fetched updates (again: a no-op for those already kept)."""
+    async def keep(self, platform: str, updates: Sequence[Kept]) -> None:
+        """Store arrived updates (again: a no-op for those already kept, here or by another
+        worker that got the same delivery)."""
         if not updates:
             return
+        now = utcnow()
+        rows = [
+            {
+                "platform": platform,
+                "update_id": u.update_id,
+                "payload": u.payload,
+                "sender": u.sender,
+                "received_at": now,
+            }
+            for u in updates
+        ]
         async with self._write() as s:
-            known = set(
-                await s.scalars(
-                    select(InboxEntry.update_id).where(
-                        InboxEntry.platform == platform,
-                        InboxEntry.update_id.in_([u for u, _ in updates]),
-                    )
-                )
-            )
-            rows = [
-                {"platform": platform, "update_id": u, "payload": p, "received_at": utcnow()}
-                for u, p in updates
-                if u not in known
-            ]
-            if rows:
-                await s.execute(insert(InboxEntry).values(rows))
+            await s.execute(self._insert(InboxEntry).values(rows).on_conflict_do_nothing())
             await s.commit()
 
     async def _stamp(self, column: str, platform: str, update_id: int) -> bool:
@@ -108,8 +120,28 @@ class InboxRepo:
         """What a previous run kept and did not finish, oldest first."""
         async with self._sessions() as s:
             rows = await s.execute(
-                select(InboxEntry.update_id, InboxEntry.payload, InboxEntry.taken_at)
+                select(
+                    InboxEntry.update_id,
+                    InboxEntry.payload,
+                    InboxEntry.taken_at,
+                    InboxEntry.sender,
+                )
                 .where(InboxEntry.platform == platform, InboxEntry.done_at.is_(None))
+                .order_by(InboxEntry.update_id)
+            )
+            return [Unfinished(int(u), str(p), t is not None, w) for u, p, t, w in rows]
+
+    async def earlier(self, platform: str, sender: str, update_id: int) -> list[Unfinished]:
+        """This sender's unfinished updates that arrived before `update_id`, oldest first."""
+        async with self._sessions() as s:
+            rows = await s.execute(
+                select(InboxEntry.update_id, InboxEntry.payload, InboxEntry.taken_at)
+                .where(
+                    InboxEntry.platform == platform,
+                    InboxEntry.sender == sender,
+                    InboxEntry.done_at.is_(None),
+                    InboxEntry.update_id < update_id,
+                )
                 .order_by(InboxEntry.update_id)
             )
             return [Unfinished(int(u), str(p), t is not None) for u, p, t in rows]

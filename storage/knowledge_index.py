@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from storage.lance_location import LanceLocation, committed, ensure_index, open_or_create
 from storage.lance_purge import purge
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ class ChunkHit:
 class KnowledgeIndex:
     """Chunks with their vectors; a document's chunks are replaced in one commit."""
 
-    def __init__(self, path: Path, dim: int) -> None:
-        self.path = path
+    def __init__(self, path: LanceLocation | Path | str, dim: int) -> None:
+        self.path = LanceLocation.of(path)
         self.dim = dim
         self._table: Any = None
         self._opening = asyncio.Lock()
@@ -77,21 +78,14 @@ class KnowledgeIndex:
             if self._table is None:
                 # Importing LanceDB takes ~1 s: not on the event loop, if it is the first user.
                 await asyncio.to_thread(importlib.import_module, "lancedb.index")
-                import lancedb
                 from lancedb.index import FTS, BTree
 
-                self.path.mkdir(parents=True, exist_ok=True)
-                db = await lancedb.connect_async(str(self.path))
-                table = await db.create_table(TABLE, schema=self._schema(), exist_ok=True)
-                have = {tuple(i.columns) for i in await table.list_indices()}
+                db = await self.path.connect()
+                table = await open_or_create(db, TABLE, self._schema())
                 for column in ("persona_id", "doc_id"):
-                    if (column,) not in have:
-                        await table.create_index(column, config=BTree())
-                if ("text",) not in have:
-                    config = FTS(
-                        language="English", stem=True, remove_stop_words=True, lower_case=True
-                    )
-                    await table.create_index("text", config=config)
+                    await ensure_index(table, column, BTree())
+                fts = FTS(language="English", stem=True, remove_stop_words=True, lower_case=True)
+                await ensure_index(table, "text", fts)
                 self._table = table
         return self._table
 
@@ -116,14 +110,17 @@ class KnowledgeIndex:
             schema=self._schema(),
         )
         async with self._lock:
-            await (
-                table.merge_insert("key")
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .when_not_matched_by_source_delete(f"doc_id = {int(doc_id)}")
-                .execute(rows)
+            await committed(
+                lambda: (
+                    table.merge_insert("key")
+                    .when_matched_update_all()
+                    .when_not_matched_insert_all()
+                    .when_not_matched_by_source_delete(f"doc_id = {int(doc_id)}")
+                    .execute(rows)
+                )
             )
-            await self._maintain(table)
+            if not self.path.shared:  # on a shared root the scheduler's vectors job does it
+                await self._maintain(table)
 
     async def prepare(self) -> None:
         """Fold new rows into the indices and compact (replace does it after each document)."""
@@ -134,7 +131,7 @@ class KnowledgeIndex:
     async def _maintain(self, table: Any) -> None:
         """Compact, fold new rows into the indices and, once the table is large enough, give
         the vectors an HNSW index (built once; later rows are folded in by optimize)."""
-        await table.optimize(cleanup_older_than=timedelta(minutes=5))
+        await committed(lambda: table.optimize(cleanup_older_than=timedelta(minutes=5)))
         if self._ann or await table.count_rows() < ANN_ROWS:
             return
         have = {tuple(i.columns) for i in await table.list_indices()}
@@ -153,7 +150,7 @@ class KnowledgeIndex:
                 return
             where += f" AND doc_id IN ({', '.join(str(int(d)) for d in doc_ids)})"
         async with self._lock:
-            await table.delete(where)
+            await committed(lambda: table.delete(where))
 
     async def erase(self, persona_ids: Sequence[int]) -> None:
         """Remove these personas' chunks for good (the files keep no trace of them)."""

@@ -424,11 +424,15 @@ class InboxEntry(Base):
     """A platform update kept before the platform was told it arrived."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_open", "platform", "done_at"),)
+    __table_args__ = (
+        Index("ix_inbox_open", "platform", "done_at"),
+        Index("ix_inbox_sender", "platform", "sender", "done_at"),
+    )
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     taken_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from storage.keys import OwnerKey
+from storage.lance_location import LanceLocation, committed, ensure_index, open_or_create
 from storage.lance_purge import purge
 from storage.lexical import bm25
 from storage.owner_rows import OwnerRows
@@ -109,6 +110,18 @@ def _settle(waiter: asyncio.Future[None], error: Exception | None) -> None:
         waiter.set_exception(error)
 
 
+async def _append(table: Any, rows: pa.Table) -> None:
+    try:
+        await committed(lambda: table.add(rows))
+    except RuntimeError as exc:
+        if "ncompatible" not in str(exc) and "onflict" not in str(exc):
+            raise
+        # Another worker rewrote the table (an erasure) since this handle last looked: an
+        # append cannot rebase onto an overwrite, so it goes onto the newest version.
+        await table.checkout_latest()
+        await table.add(rows)
+
+
 def _where(owner: OwnerKey) -> str:
     # Ints from our own OwnerKey, never user text: no injection through the filter. One
     # indexed equality: adding the plain user_id/persona_id columns cost 2-3 ms per search.
@@ -116,17 +129,23 @@ def _where(owner: OwnerKey) -> str:
 
 
 class VectorStore:
-    """Async LanceDB table `memories` under one folder; cosine distance; BTREE + FTS indices."""
+    """Async LanceDB table `memories` under one root; cosine distance; BTREE + FTS indices.
+
+    On a shared root (an object store, or a folder several workers use) nothing read is held
+    between turns, every read sees other workers' commits, and compaction is left to the
+    scheduler's `vectors` job, which one worker runs at a time."""
 
     def __init__(
         self,
-        path: Path,
+        path: LanceLocation | Path | str,
         dim: int | None = None,
         optimize_every: int = 50,
         small_owner: int = SMALL_OWNER,
         owner_rows: int = OWNER_ROWS,
     ) -> None:
-        self.path = path
+        self.path = LanceLocation.of(path)
+        if self.path.shared:
+            optimize_every, owner_rows = 0, 0
         self.dim = dim  # None: taken from the existing table, or from the first vector added
         self._table: Any = None
         self._lock = asyncio.Lock()  # one writer at a time; Lance commits are optimistic
@@ -168,16 +187,14 @@ class VectorStore:
 
     async def _open_locked(self, dim: int | None) -> Any:
         if self._table is None:
-            import lancedb
-
-            self.path.mkdir(parents=True, exist_ok=True)
-            db = await lancedb.connect_async(str(self.path))
+            db = await self.path.connect()
             if TABLE in (await db.list_tables()).tables:
                 self._table = await db.open_table(TABLE)
                 self.dim = (await self._table.schema()).field("vector").type.list_size
             elif self.dim or dim:
                 self.dim = self.dim or dim
-                self._table = await db.create_table(TABLE, schema=self._schema(), exist_ok=True)
+                self._table = await open_or_create(db, TABLE, self._schema())
+                self.dim = (await self._table.schema()).field("vector").type.list_size
             else:
                 return None
             await self._ensure_indices()
@@ -186,15 +203,11 @@ class VectorStore:
     async def _ensure_indices(self) -> None:
         from lancedb.index import FTS, BTree
 
-        have = {tuple(i.columns) for i in await self._table.list_indices()}
-        for column in ("owner",):
-            if (column,) not in have:
-                await self._table.create_index(column, config=BTree())
-        if ("text",) not in have:
-            # Stemmed, stop words dropped ("Mira's"/"Mira", "running"/"run"): measured on the
-            # chat benchmark, full-text any@10 0.44 stemmed vs 0.24 not, the default 0.91 vs 0.85.
-            config = FTS(language="English", stem=True, remove_stop_words=True, lower_case=True)
-            await self._table.create_index("text", config=config)
+        await ensure_index(self._table, "owner", BTree())
+        # Stemmed, stop words dropped ("Mira's"/"Mira", "running"/"run"): measured on the
+        # chat benchmark, full-text any@10 0.44 stemmed vs 0.24 not, the default 0.91 vs 0.85.
+        config = FTS(language="English", stem=True, remove_stop_words=True, lower_case=True)
+        await ensure_index(self._table, "text", config)
 
     def _arrow(self, rows: Sequence[VectorRow]) -> pa.Table:
         return pa.table(
@@ -247,7 +260,7 @@ class VectorStore:
             owners = sorted(set(keys.tolist()))
             for key in owners:
                 self._owners.writing(key)
-            await table.add(rows)
+            await _append(table, rows)
         except Exception as exc:
             for key in owners:
                 self._owners.written(key, None, self._small_owner)
@@ -287,7 +300,7 @@ class VectorStore:
             return
         id_list = ", ".join(str(int(i)) for i in ids)
         async with self._lock, self._changing(owner_key(owner)):
-            await table.delete(f"{_where(owner)} AND id IN ({id_list})")
+            await committed(lambda: table.delete(f"{_where(owner)} AND id IN ({id_list})"))
 
     async def delete_ids(self, ids: Sequence[int], batch: int = 5000) -> None:
         """Remove rows by id whoever owns them (maintenance: archived memories), in batches."""
@@ -299,7 +312,8 @@ class VectorStore:
             async with self._lock:
                 self._owners.clear()
                 try:
-                    await table.delete(f"id IN ({id_list})")
+                    where = f"id IN ({id_list})"
+                    await committed(lambda: table.delete(where))  # noqa: B023 (awaited here)
                 finally:
                     self._owners.clear()
 
@@ -309,7 +323,7 @@ class VectorStore:
         if table is None:
             return
         async with self._lock, self._changing(owner_key(owner)):
-            await table.delete(_where(owner))
+            await committed(lambda: table.delete(_where(owner)))
 
     async def of_users(self, user_ids: Sequence[int]) -> list[dict[str, Any]]:
         """Every row these users own, vectors included (a user's data export)."""
@@ -496,10 +510,7 @@ class VectorStore:
 
     async def reset(self) -> None:
         """Drop and recreate the table (for a rebuild from SQL)."""
-        import lancedb
-
-        self.path.mkdir(parents=True, exist_ok=True)
-        db = await lancedb.connect_async(str(self.path))
+        db = await self.path.connect()
         async with self._lock:
             await db.drop_table(TABLE, ignore_missing=True)
             self._table = None  # recreated by the first add
@@ -525,7 +536,7 @@ class VectorStore:
             return
         async with self._lock:
             # Old versions are only needed by readers that started before; minutes suffice.
-            await table.optimize(cleanup_older_than=timedelta(minutes=5))
+            await committed(lambda: table.optimize(cleanup_older_than=timedelta(minutes=5)))
             # Next pass after 1% more rows (at least optimize_every inserts): at a million rows
             # a pass every 50 inserts cut remember() from ~110/s to ~30/s.
             rows = int(await table.count_rows())

@@ -23,7 +23,9 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.core import Core
 from bot.messages import SpaceKind, Who
+from storage.lance_location import LanceLocation
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.s3 import CREDENTIALS, MotoServer
 
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
@@ -126,6 +128,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"{base.rstrip('/')}/{name}"
     finally:
         _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """The loopback S3-compatible server, one for the whole run."""
+    server = MotoServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_root(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> LanceLocation:
+    """A shared LanceDB root in a fresh bucket; the credentials are in the environment."""
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    return moto.location()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from bot.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = {"POSTGRES_PASSWORD": "pw", "DISCORD_TOKEN": "d", "TELEGRAM_TOKEN": "t",
-          "TELEGRAM_WEBHOOK_SECRET": "s", "BOT_DOMAIN": "bot.example.org"}  # fmt: skip
+          "TELEGRAM_WEBHOOK_SECRET": "s", "BOT_DOMAIN": "bot.example.org",
+          "MINIO_ROOT_USER": "mu", "MINIO_ROOT_PASSWORD": "mp"}  # fmt: skip
 
 
 def _services() -> dict[str, Any]:
@@ -38,7 +39,21 @@ def test_every_worker_loads_its_settings_and_waits_for_a_healthy_database() -> N
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert service["healthcheck"]["test"] == ["CMD", "personabot", "health"]
         assert "personabot-data:/data" in service["volumes"], name  # the Dockerfile's data dir
+        assert service["depends_on"]["bucket"]["condition"] == "service_completed_successfully"
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
+
+
+def test_every_worker_shares_the_vector_tables_on_minio_with_credentials_from_env() -> None:
+    services = _services()
+    for name in ("discord-0", "discord-1", "telegram-0", "telegram-1"):
+        env = services[name]["environment"]
+        where = _settings(env).vectors_location
+        assert where.uri == "s3://personabot/lance" and where.shared and where.remote, name
+        assert where.options["aws_endpoint"] == "http://minio:9000"
+        assert env["AWS_SECRET_ACCESS_KEY"] == "${MINIO_ROOT_PASSWORD}"  # from the environment
+    bucket = " ".join(services["bucket"]["command"])
+    assert "mc mb --ignore-existing store/personabot" in bucket
+    assert services["minio"]["healthcheck"]["test"][:2] == ["CMD", "mc"]
 
 
 def test_the_shards_are_split_exactly_and_telegram_sits_behind_the_proxy() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
 import os
 import re
@@ -31,6 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from adapters.telegram.arrival import KeepingQueue, kept, recover
 from adapters.telegram.handlers import PLATFORM, Handlers
 from adapters.telegram.wizard import Wizard
 from bot.commands.spec import CommandSpec
@@ -117,12 +116,15 @@ class TelegramAdapter:
             **urls,
         )
         builder = ApplicationBuilder().bot(bot).concurrent_updates(True)
+        if self.config.webhook_url:
+            builder = builder.update_queue(KeepingQueue(self._keep))
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self._install()
 
     async def _keep(self, updates: tuple[Update, ...]) -> None:
-        """Store a fetched batch before the next getUpdates confirms it to Telegram."""
-        await self.core.inbox.keep(PLATFORM, [(u.update_id, u.to_json()) for u in updates])
+        """Store arrived updates before Telegram is told (the next getUpdates, or the
+        webhook's answer)."""
+        await self.core.inbox.keep(PLATFORM, [kept(u) for u in updates])
 
     async def deliver(self, user_ref: str, text: str) -> None:
         """Reach a user in their private chat (works once they have started the bot)."""
@@ -158,20 +160,7 @@ class TelegramAdapter:
     async def _recover(self) -> None:
         """Updates a crashed run kept but did not finish: replay those it never began; for
         those it began (their turn may be stored, the answer lost), tell the user."""
-        for left in await self.core.inbox.unfinished(PLATFORM):
-            update = Update.de_json(json.loads(left.payload), self.app.bot)
-            if not left.taken:
-                await self.app.update_queue.put(update)
-                continue
-            message = update.effective_message
-            if update.effective_chat is not None and message is not None:
-                said = (message.text or message.caption or "your voice message")[:80]
-                with contextlib.suppress(TelegramError):
-                    await self.app.bot.send_message(
-                        update.effective_chat.id,
-                        f"⚠️ I was restarted while answering “{said}”. Please send it again.",
-                    )
-            await self.core.inbox.done(PLATFORM, update.update_id)
+        await recover(self.core, self.app, shared=bool(self.config.webhook_url))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error edge: log with the trace, answer briefly where the update came from."""

@@ -6,7 +6,6 @@ import html
 import logging
 import re
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Bot, Chat, Message, MessageEntity, Update
@@ -16,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from adapters.private import answer_privately
 from adapters.telegram import keyboards as kb
+from adapters.telegram.arrival import in_arrival_order
 from adapters.telegram.format import pieces
 from adapters.telegram.send import Place, TgStream
 from bot.config import TelegramAdapterConfig
@@ -25,7 +25,6 @@ from bot.messages import Attachment, CommandCall, Incoming, Quoted, Reply, Who
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-Handler = Callable[["Handlers", Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 ADMIN_CACHE_S = 60.0
 
 
@@ -35,26 +34,6 @@ def space_of(chat: Chat, message: Message | None) -> tuple[str, str, str]:
         return str(chat.id), "dm", ""
     topic = message.message_thread_id if message is not None and message.is_topic_message else None
     return str(chat.id), "group", f"{chat.id}:{topic}" if topic else str(chat.id)
-
-
-def in_arrival_order(handler: Handler) -> Handler:
-    """Take the sender's place in line before anything else is awaited and keep it until the
-    answer is delivered: a user's messages are handled, and answered, in the order they came."""
-
-    async def ordered(self: Handlers, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        if user is None:
-            await handler(self, update, context)
-            return
-        async with self.core.in_order(PLATFORM, str(user.id)):
-            if self.config.webhook_url:  # no getUpdates to keep it earlier: keep it now
-                await self.core.inbox.keep(PLATFORM, [(update.update_id, update.to_json())])
-            # A restart won't replay it; a second delivery (or another worker's) is not handled.
-            if not await self.core.inbox.take(PLATFORM, update.update_id):
-                return
-            await handler(self, update, context)
-
-    return ordered
 
 
 class Handlers:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-JOBS = ("decay", "retirement", "mood", "health")
+JOBS = ("decay", "retirement", "mood", "health", "vectors")
 Work = Callable[[datetime], Awaitable[tuple[int, str]]]
 
 
@@ -51,6 +51,7 @@ class JobRunner:
             "retirement": self.retirement,
             "mood": self.mood,
             "health": self.health,
+            "vectors": self.vectors,
         }
 
     async def fire(self, job: str, slot: str | None = None) -> Outcome:
@@ -110,6 +111,18 @@ class JobRunner:
                 )
                 changed += 1
         return changed, f"{changed} moods relaxed"
+
+    async def vectors(self, now: datetime) -> tuple[int, str]:
+        """Compact the vector tables and fold new rows into their indices (one worker at a
+        time: on a shared store no worker does it on its own)."""
+        done = []
+        if self.core.memory is not None:
+            await self.core.memory.vectors.optimize()
+            done.append("memories")
+        if self.core.documents is not None:
+            await self.core.documents.index.prepare()
+            done.append("knowledge")
+        return len(done), f"optimized: {', '.join(done) or 'nothing'}"
 
     async def health(self, now: datetime) -> tuple[int, str]:
         """Log the memory-health summary of every (user, persona)."""

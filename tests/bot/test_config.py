@@ -69,6 +69,10 @@ def test_personabot_config_points_at_another_file(tmp_path: Path) -> None:
             "limits.message: Input should be a valid integer",
         ),
         ({"PERSONABOT__LOG_LEVEL": "LOUD"}, "log_level:"),
+        (
+            {"PERSONABOT__MEMORY__VECTORS_OPTIONS": '{"aws_secret_access_key": "x"}'},
+            "memory.vectors_options: Value error, aws_secret_access_key is a secret",
+        ),
     ],
 )
 def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
@@ -95,3 +99,17 @@ def test_startup_fails_with_one_line(tmp_path: Path) -> None:
         "personabot: config error: llm.temperature: "
         "Input should be less than or equal to 2 (got 9)"
     ]
+
+
+def test_the_vector_store_is_shared_on_an_object_store_or_beside_postgresql() -> None:
+    embedded = load_settings(DEFAULT_CONFIG, environ={}).vectors_location
+    assert not embedded.shared and embedded.folder is not None
+    pg = {"PERSONABOT__DATABASE_URL": "postgresql+asyncpg://u@h/db"}
+    assert load_settings(DEFAULT_CONFIG, environ=pg).vectors_location.shared
+    s3 = {
+        "PERSONABOT__MEMORY__VECTORS_DIR": "s3://b/lance",
+        "PERSONABOT__MEMORY__VECTORS_OPTIONS": '{"aws_endpoint": "http://127.0.0.1:9000"}',
+    }
+    where = load_settings(DEFAULT_CONFIG, environ=s3).vectors_location
+    assert where.shared and where.remote and where.folder is None
+    assert where.options == {"aws_endpoint": "http://127.0.0.1:9000"}

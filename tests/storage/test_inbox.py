@@ -8,15 +8,15 @@ import asyncio
 from sqlalchemy import event
 
 from storage.db import Database
-from storage.inbox import InboxRepo
+from storage.inbox import InboxRepo, Kept
 
 
 async def test_concurrent_stamps_share_commits_and_each_one_lands(db_url: str) -> None:
     db = Database(db_url)
     await db.migrate()
     inbox = InboxRepo(db)
-    await inbox.keep("telegram", [(n, f'{{"update_id": {n}}}') for n in range(1, 61)])
-    await inbox.keep("discord", [(1, "{}")])  # same id, other platform: stamped apart
+    await inbox.keep("telegram", [Kept(n, f'{{"update_id": {n}}}') for n in range(1, 61)])
+    await inbox.keep("discord", [Kept(1, "{}")])  # same id, other platform: stamped apart
     commits = [0]
 
     def count(*_: object) -> None:
@@ -42,7 +42,7 @@ async def test_an_update_is_taken_once_whoever_asks(db_url: str) -> None:
     one, two = Database(db_url), Database(db_url)
     await one.migrate()
     first, second = InboxRepo(one), InboxRepo(two)
-    updates = [(n, f'{{"update_id": {n}}}') for n in range(1, 31)]
+    updates = [Kept(n, f'{{"update_id": {n}}}') for n in range(1, 31)]
     await asyncio.gather(first.keep("telegram", updates), second.keep("telegram", updates))
     got = await asyncio.gather(
         *(first.take("telegram", n) for n in range(1, 31)),
@@ -53,3 +53,26 @@ async def test_an_update_is_taken_once_whoever_asks(db_url: str) -> None:
     assert not await first.take("telegram", 1)  # and nobody takes it again
     await one.close()
     await two.close()
+
+
+async def test_a_senders_earlier_unfinished_updates_are_found_in_order(db_url: str) -> None:
+    """What a worker holding a user's turn settles first: that user's updates from before,
+    taken (begun by a worker that died) or not — never another user's, never later ones."""
+    db = Database(db_url)
+    await db.migrate()
+    inbox = InboxRepo(db)
+    await inbox.keep(
+        "telegram",
+        [Kept(n, f"p{n}", "ana" if n % 2 else "bo") for n in range(1, 11)],
+    )
+    await inbox.take("telegram", 1)
+    await inbox.done("telegram", 3)
+    await inbox.take("telegram", 5)
+    found = await inbox.earlier("telegram", "ana", 9)
+    assert [(u.update_id, u.payload, u.taken) for u in found] == [
+        (1, "p1", True),
+        (5, "p5", True),
+        (7, "p7", False),
+    ]
+    assert [u.update_id for u in await inbox.earlier("telegram", "bo", 5)] == [2, 4]
+    await db.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from storage.db import Database
 
-HEAD = "0018"  # the newest revision
+HEAD = "0019"  # the newest revision
 
 
 async def test_upgrade_from_empty(tmp_path: Path) -> None:
