@@ -86,6 +86,7 @@ class Database:
         self._listener: Any = None  # PostgreSQL: the connection that hears cache notes
         self._locks_conn: Any = None  # PostgreSQL: the connection that holds users' locks
         self._lock_use = asyncio.Lock()  # one statement at a time on it
+        self._lock_opening = asyncio.Lock()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -138,8 +139,9 @@ class Database:
                 await conn.execute("SELECT pg_advisory_unlock($1)", number)
 
     async def _lock_connection(self) -> Any:
-        if self._locks_conn is None:
-            self._locks_conn = await self._raw_connection()
+        async with self._lock_opening:  # many first users at once still open one connection
+            if self._locks_conn is None:
+                self._locks_conn = await self._raw_connection()
         return self._locks_conn
 
     async def _raw_connection(self) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from bot.locks import KeyedLocks
 from storage.db import Database
@@ -40,3 +41,25 @@ async def test_one_users_turns_wait_for_each_other_across_workers(db_url: str) -
     assert order == ["a starts", "other user", "a ends", "b starts"]
     await one.close()
     await two.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_many_first_locks_at_once_share_one_connection(db_url: str) -> None:
+    """A restarted worker settles many users at once: their first locks open one connection
+    to the server, not one each (that ran the server out of connections)."""
+    db, watcher = Database(db_url), Database(db_url)
+    await db.migrate()
+    locks = KeyedLocks(db.user_lock)
+
+    async def hold(user: int) -> None:
+        async with locks.hold(("telegram", str(user))):
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(hold(n) for n in range(150)))
+    async with watcher.sessions() as s:
+        backends = await s.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        )
+    assert backends is not None and backends <= 3  # the locks', the watcher's, the pool's
+    await db.close()
+    await watcher.close()

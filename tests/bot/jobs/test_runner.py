@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from adapters.collecting import CollectingAdapter
@@ -99,3 +100,34 @@ async def test_the_mood_job_stores_relaxed_moods(core: Core) -> None:
     assert outcome.detail == "1 moods relaxed"
     emotion, intensity, when = await repo.get(owner)  # type: ignore[misc]
     assert emotion == "anger" and abs(intensity - 40.0) < 1e-6 and when.hour == 9
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_the_vectors_job_compacts_a_shared_store_once(
+    core: Core, settings: Settings, user: Callable[..., CollectingAdapter]
+) -> None:
+    """Beside PostgreSQL no worker compacts on its own; the job does, in one worker."""
+    assert core.memory is not None and settings.vectors_location.shared
+    ana = user("ana")
+    for n in range(3):
+        await ana.say(f"I keep bees number {n} in the orchard")
+    if core.extractor is not None:
+        await core.extractor.wait()
+    table = await core.memory.vectors._open()
+    assert table is not None
+
+    async def unindexed() -> int:
+        return sum(i.num_unindexed_rows for i in await table.list_indices())
+
+    assert await unindexed() > 0  # written, not yet folded in: nobody compacted
+    other = build_core(settings)
+    await other.start()
+    try:
+        outcomes = await asyncio.gather(
+            JobRunner(core, clock=lambda: NOW).fire("vectors"),
+            JobRunner(other, clock=lambda: NOW).fire("vectors"),
+        )
+        assert sorted(o.status for o in outcomes) == ["ok", "skipped"]
+        assert await unindexed() == 0
+    finally:
+        await other.close()
