@@ -2,7 +2,7 @@
 messages from 100 users spread over them, one worker killed with SIGKILL mid-burst and
 restarted. Every message is answered exactly once (or its sender told that a restart cut its
 answer off), each user's answers come in the order they were sent, and every scheduler slot
-runs once although all three workers fire it.
+runs once although all three workers run the scheduler.
 
 The test plays Telegram and the proxy in front of the workers: each user's updates are
 delivered one after another (the next once the previous was accepted with 200), up to 40 at
@@ -251,5 +251,10 @@ async def test_three_webhook_workers_answer_every_message_once_in_order(
     logs = "".join(w.log.read_text(errors="replace") for w in workers)
     for job, slot, runs, status in await _slots(db_url):
         assert runs == 1 and status == "ok", (job, slot, runs, status)
-    assert "already taken, skipping" in logs  # the other workers fired the slot too
-    print(f"\n{proxy.retried} deliveries retried at another worker; {len(told)} users told")
+    # Whether another worker fired the same slot is up to timing (APScheduler's shared job
+    # store moves a job's next run once one worker took it): counted, not asserted.
+    skipped = logs.count("already taken, skipping")
+    print(
+        f"\n{proxy.retried} deliveries retried at another worker; {len(told)} users told; "
+        f"{skipped} slot(s) another worker had already taken"
+    )
