@@ -4,8 +4,9 @@ and recall latency at 100k memories with LanceDB on a local folder vs on an obje
 `turns`: real `python -m bot` workers in Telegram webhook mode, memory on (the offline
 embedding model in every worker), the loopback Bot API and an instantly answering loopback model
 (processes of their own). PostgreSQL runs share LanceDB on a loopback S3 server (moto); the
-SQLite run keeps LanceDB in its data folder. After a warm-up message from every user, each user
-sends `--each` messages, one after another, delivered round-robin to the workers by this
+SQLite run keeps LanceDB in its data folder; with `--stores s3,folder` the PostgreSQL runs are
+repeated with one LanceDB folder the workers share. After a warm-up message from every user,
+each user sends `--each` messages, one after another, delivered round-robin to the workers by this
 process (as Telegram and a proxy would: up to 40 deliveries at once); timed until the last
 answer is shown. All processes share this machine's cores.
 
@@ -13,7 +14,9 @@ answer is shown. All processes share this machine's cores.
 time is the same either way and left out), then `--queries` searches of random owners, as a
 turn's recall asks them (vector and full-text candidates), with the store shared (nothing held
 between reads: what several workers need) and, for the local folder, also as one process runs
-it. Run:
+it. moto keeps objects in Python and reads a whole object to answer a ranged GET, so its
+latency says more about moto than about S3; the requests per recall it counts say what a real
+store would be asked. Run:
 python benchmarks/workers.py turns [--users 60] [--each 5] [--pg postgresql+asyncpg://...]
 python benchmarks/workers.py recall [--memories 100000] [--queries 500]
 """
@@ -49,8 +52,8 @@ from turn_overhead import start_server  # noqa: E402
 from storage.keys import OwnerKey  # noqa: E402
 from storage.lance_location import LanceLocation  # noqa: E402
 from storage.vectors import VectorRow, VectorStore  # noqa: E402
-from tests.support.fake_telegram import TOKEN, message, user  # noqa: E402
-from tests.support.process import bot_env  # noqa: E402
+from tests.support.fake_telegram import message, user  # noqa: E402
+from tests.support.process import start_bot, webhook_env  # noqa: E402
 from tests.support.s3 import CREDENTIALS, MotoServer, free_port  # noqa: E402
 
 SECRET = "bench-secret"
@@ -74,18 +77,6 @@ async def _pg_database(base: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=out,
-        )
 
 
 async def _listening(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -141,20 +132,10 @@ async def run_turns(
             extra["memory__vectors_options"] = json.dumps(moto.options())
         ports = [free_port() for _ in range(workers)]
         for n, port in enumerate(ports):
-            env = bot_env(
-                tmp,
-                model_base,
-                log_level="WARNING",
-                scheduler__enabled="false",
-                adapters__telegram__base_url=f"{api_base}/bot",
-                adapters__telegram__base_file_url=f"{api_base}/file/bot",
-                adapters__telegram__webhook_url=f"http://127.0.0.1:{port}",
-                adapters__telegram__listen="127.0.0.1",
-                adapters__telegram__port=str(port),
-                **extra,
+            env = webhook_env(
+                tmp, model_base, api_base, port, SECRET, scheduler__enabled="false", **extra
             )
-            env |= {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET, **CREDENTIALS}
-            procs.append(_worker(env, tmp / f"worker{n}.log"))
+            procs.append(start_bot(env | CREDENTIALS, tmp / f"worker{n}.log"))
             await _listening(port, procs[-1], tmp / f"worker{n}.log")  # one migrates first
         people = [user(5000 + i, f"U{i}") for i in range(users)]
 
@@ -173,8 +154,8 @@ async def run_turns(
         order = all(v == list(range(each + 1)) for v in watcher.shown.values())
         rate = users * each / wall
         where = "SQLite, LanceDB in the data folder" if db == "sqlite" else "PostgreSQL"
-        if moto is not None:
-            where += ", LanceDB on the loopback S3 server"
+        if db != "sqlite":
+            where += ", LanceDB on the loopback S3 server" if moto else ", one LanceDB folder"
         print(
             f"{workers} worker(s), {where}: {rate:.1f} turns/s "
             f"({users * each} turns in {wall:.1f} s; each user's answers in order: {order})",
@@ -195,14 +176,15 @@ async def run_turns(
             await _pg_database(db, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def turns(users: int, each: int, pg: str) -> None:
+async def turns(users: int, each: int, pg: str, stores: list[str]) -> None:
     moto = MotoServer.start()
     next_id = [0]
     try:
         print(f"{users} users, {each} messages each after a warm-up; memory on", flush=True)
         await run_turns(1, "sqlite", users, each, None, next_id)
-        for workers in (1, 2, 3):
-            await run_turns(workers, pg, users, each, moto, next_id)
+        for store in stores:
+            for workers in (1, 2, 3):
+                await run_turns(workers, pg, users, each, moto if store == "s3" else None, next_id)
     finally:
         moto.stop()
 
@@ -247,27 +229,37 @@ async def _queries(store: VectorStore, owners: list[OwnerKey], count: int) -> li
     return times
 
 
-async def recall(memories: int, queries: int) -> None:
-    moto = MotoServer.start()
-    os.environ.update(CREDENTIALS)
+def _requests(log: Path) -> int:
+    """Requests moto has answered so far (one log line each)."""
+    return sum(1 for line in log.read_text(errors="replace").splitlines() if '" 20' in line)
+
+
+async def recall(memories: int, queries: int, s3_queries: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="pb-recall-"))
+    moto_log = tmp / "moto.log"
+    moto = MotoServer.start(moto_log)
+    os.environ.update(CREDENTIALS)
     try:
         roots = {
             "local folder, one process": LanceLocation(str(tmp / "one")),
             "local folder, shared": LanceLocation(str(tmp / "shared"), shared=True),
             "loopback S3 (moto), shared": moto.location(),
         }
-        print(f"{memories} memories over {OWNERS} owners; {queries} recalls each", flush=True)
+        print(f"{memories} memories over {OWNERS} owners", flush=True)
         for label, root in roots.items():
             store = VectorStore(root, DIM)
             started = time.perf_counter()
             owners = await _fill(store, memories, np.random.default_rng(1))
             loaded = time.perf_counter() - started
-            await _queries(store, owners, 20)  # first reads open files and caches
-            times = await _queries(store, owners, queries)
+            count = s3_queries if root.remote else queries
+            await _queries(store, owners, 5)  # first reads open files and caches
+            before = _requests(moto_log)
+            times = await _queries(store, owners, count)
+            asked = (_requests(moto_log) - before) / count if root.remote else 0
             print(
                 f"{label}: recall p50 {statistics.median(times):.1f} ms, "
-                f"p95 {pct(times, 0.95):.1f} ms (load {loaded:.0f} s)",
+                f"p95 {pct(times, 0.95):.1f} ms over {count} recalls (load {loaded:.0f} s)"
+                + (f"; {asked:.1f} requests to the store per recall" if root.remote else ""),
                 flush=True,
             )
             await store.close()
@@ -282,11 +274,13 @@ if __name__ == "__main__":
     t.add_argument("--users", type=int, default=60)
     t.add_argument("--each", type=int, default=5)
     t.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432")
+    t.add_argument("--stores", default="s3,folder", help="where PostgreSQL runs keep vectors")
     r = sub.add_parser("recall")
     r.add_argument("--memories", type=int, default=100_000)
     r.add_argument("--queries", type=int, default=500)
+    r.add_argument("--s3-queries", type=int, default=100, help="moto is slow: fewer there")
     a = ap.parse_args()
     if a.what == "turns":
-        asyncio.run(turns(a.users, a.each, a.pg))
+        asyncio.run(turns(a.users, a.each, a.pg, a.stores.split(",")))
     else:
-        asyncio.run(recall(a.memories, a.queries))
+        asyncio.run(recall(a.memories, a.queries, a.s3_queries))

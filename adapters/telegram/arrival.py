@@ -4,7 +4,6 @@ order — also when several webhook workers share the updates and one of them di
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -60,6 +59,7 @@ async def settle(core: Core, app: App, left: Unfinished) -> None:
     runs): one begun by a worker that died is explained to its sender; one nobody began is
     handled now, before anything newer of theirs."""
     update = Update.de_json(json.loads(left.payload), app.bot)
+    log.info("telegram: settling update %d (begun elsewhere: %s)", left.update_id, left.taken)
     if not left.taken:
         # Its own delivery (queued at another worker, waiting for this turn) will find it
         # taken and drop it.
@@ -68,11 +68,16 @@ async def settle(core: Core, app: App, left: Unfinished) -> None:
     message, chat = update.effective_message, update.effective_chat
     if chat is not None and message is not None:
         said = (message.text or message.caption or "your voice message")[:80]
-        with contextlib.suppress(TelegramError):
+        try:
             await app.bot.send_message(
                 chat.id, f"⚠️ I was restarted while answering “{said}”. Please send it again."
             )
+        except TelegramError as exc:
+            # Left unfinished: the sender's next turn, or the next start, tells them then.
+            log.warning("telegram: could not tell about update %d: %s", left.update_id, exc)
+            return
     await core.inbox.done(PLATFORM, left.update_id)
+    log.info("telegram: update %d: its sender was told to send it again", left.update_id)
 
 
 async def recover(core: Core, app: App, shared: bool) -> None:
@@ -100,6 +105,23 @@ async def recover(core: Core, app: App, shared: bool) -> None:
     await asyncio.gather(*(in_turn(sender, lefts) for sender, lefts in begun.items()))
 
 
+async def _take_and_handle(
+    self: Handlers, update: Update, context: ContextTypes.DEFAULT_TYPE, handler: Handler
+) -> None:
+    # A restart won't replay it; a second delivery (or another worker's) is not handled.
+    if not await self.core.inbox.take(PLATFORM, update.update_id):
+        log.debug("telegram: update %d was taken elsewhere", update.update_id)
+        return
+    try:
+        await handler(self, update, context)
+    except Exception:
+        await self.core.inbox.done(PLATFORM, update.update_id)  # the error handler tells them
+        raise
+    # Finished before the turn is let go: the next holder, on any worker, must not take it
+    # for one a dead worker left. (Cancelled at shutdown, it stays begun: the sender is told.)
+    await self.core.inbox.done(PLATFORM, update.update_id)
+
+
 def in_arrival_order(handler: Handler) -> Handler:
     """Take the sender's place in line before anything else is awaited and keep it until the
     answer is delivered: a user's messages are handled, and answered, in the order they came.
@@ -112,10 +134,12 @@ def in_arrival_order(handler: Handler) -> Handler:
         if sender is None:
             await handler(self, update, context)
             return
+        # Its inbox row is this wrapper's alone: taken and finished here, or left to whoever
+        # took it (a worker that loses the claim must not mark it done: if the taker dies,
+        # the next one to hold the turn tells the sender).
+        self.ordered.add(update.update_id)
         if _HOLDING.get() == sender:  # an earlier update, settled inside the sender's turn
-            if await self.core.inbox.take(PLATFORM, update.update_id):
-                await handler(self, update, context)
-                await self.core.inbox.done(PLATFORM, update.update_id)
+            await _take_and_handle(self, update, context, handler)
             return
         async with self.core.in_order(PLATFORM, sender):
             token = _HOLDING.set(sender)
@@ -123,14 +147,7 @@ def in_arrival_order(handler: Handler) -> Handler:
                 if self.config.webhook_url:
                     for left in await self.core.inbox.earlier(PLATFORM, sender, update.update_id):
                         await settle(self.core, context.application, left)
-                # A restart won't replay it; a second delivery (or another worker's) is not
-                # handled.
-                if not await self.core.inbox.take(PLATFORM, update.update_id):
-                    return
-                await handler(self, update, context)
-                # Finished before the turn is let go: the next holder, on any worker, must not
-                # take it for one a dead worker left.
-                await self.core.inbox.done(PLATFORM, update.update_id)
+                await _take_and_handle(self, update, context, handler)
             finally:
                 _HOLDING.reset(token)
 

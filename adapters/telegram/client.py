@@ -155,6 +155,9 @@ class TelegramAdapter:
         self.app.add_error_handler(self.on_error)
 
     async def _done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id in self.handlers.ordered:  # its handler finished it, or another
+            self.handlers.ordered.discard(update.update_id)  # worker holds it
+            return
         await self.core.inbox.done(PLATFORM, update.update_id)
 
     async def _recover(self) -> None:

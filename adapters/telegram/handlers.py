@@ -47,6 +47,8 @@ class Handlers:
         # edited (an edit of an older message changes nothing; after a restart, none does).
         self._latest: dict[tuple[int, str], int] = {}
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
+        # Updates a turn-ordered handler saw: theirs to mark done, not the catch-all's.
+        self.ordered: set[int] = set()
 
     # -- identity ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from storage.lance_location import LanceLocation
 
@@ -33,13 +34,14 @@ class MotoServer:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls) -> MotoServer:
-        """Start the server and wait until it answers."""
+    def start(cls, log: Path | None = None) -> MotoServer:
+        """Start the server and wait until it answers; `log` gets a line per request."""
         port = free_port()
+        out = log.open("ab") if log is not None else subprocess.DEVNULL
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=out,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

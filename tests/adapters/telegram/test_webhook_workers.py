@@ -15,7 +15,6 @@ import asyncio
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -26,8 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.fake_telegram import TOKEN, Call, FakeBotAPI, message, user
-from tests.support.process import ROOT, bot_env
+from tests.support.fake_telegram import Call, FakeBotAPI, message, user
+from tests.support.process import start_bot, webhook_env
 from tests.support.s3 import free_port
 
 WORKERS = 3
@@ -42,34 +41,23 @@ class Worker:
     """One `python -m bot` in webhook mode on its own port; its log goes to a file."""
 
     def __init__(self, n: int, api: FakeBotAPI, llm: FakeOpenAI, db_url: str, data: Path):
-        self.n, self.port, self.log = n, free_port(), data / f"worker{n}.log"
-        self.env = bot_env(
+        self.n, self.port, self.log = n, free_port(), data.parent / f"worker{n}.log"
+        self.env = webhook_env(
             data,
             llm.base_url,
+            api.base,
+            self.port,
+            SECRET,
             database_url=db_url,
             memory__enabled="false",
             log_level="INFO",
             scheduler__jobs__health="'* * * * *'",
             scheduler__jobs__mood="'* * * * *'",
-            adapters__telegram__base_url=f"{api.base}/bot",
-            adapters__telegram__base_file_url=f"{api.base}/file/bot",
-            adapters__telegram__webhook_url=f"http://127.0.0.1:{self.port}",
-            adapters__telegram__listen="127.0.0.1",
-            adapters__telegram__port=str(self.port),
         )
-        self.env |= {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=out,
-            )
+        self.proc = start_bot(self.env, self.log)
 
     async def ready(self, timeout: float = 90) -> None:
         end = time.monotonic() + timeout
@@ -157,7 +145,16 @@ async def _settled(api: FakeBotAPI, texts: set[str], db_url: str, timeout: float
                 "SELECT update_id, sender, received_at, taken_at, done_at, payload FROM inbox "
                 "WHERE done_at IS NULL OR payload LIKE '%" + missing[0] + "%'",
             )
-            raise AssertionError(f"{len(missing)} never answered, e.g. {missing[:5]}; {rows}")
+            chat = 8000 + int(missing[0][1:4])
+            sent = [
+                (c.method, c.text[:60])
+                for c in api.calls
+                if c.method in ("sendMessage", "editMessageText")
+                and int(c.params.get("chat_id") or 0) == chat
+            ]
+            raise AssertionError(
+                f"{len(missing)} never answered, e.g. {missing[:5]}; {rows}; sent: {sent}"
+            )
         await asyncio.sleep(0.2)
 
 
