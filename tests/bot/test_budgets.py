@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.core import Core
 from storage.budgets import BudgetRepo
 from storage.db import Database
-from storage.models import Turn, UsageLog
+from storage.models import Turn, UsageLog, utcnow
 from tests.conftest import who
 from tests.support.fake_openai import FakeOpenAI
 
@@ -25,10 +25,11 @@ ALICE, BOB = who("alice"), who("bob")
 
 
 class Clock:
-    """The budgets' clocks, moved by the test."""
+    """The budgets' clocks, moved by the test. It starts at 22:00 of the real day: usage rows
+    are stamped with the real time, so the budget's "today" must be that day too."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 12, 6, 22, 0)
+        self.now = utcnow().replace(hour=22, minute=0, second=0, microsecond=0)
         self.s = 1_000_000.0
 
     def move(self, seconds: float) -> None:
@@ -72,7 +73,8 @@ async def test_tokens_per_day_refuse_until_midnight(core: Core, clock: Clock) ->
     assert refused.error and "of 40 model tokens today (budgets.tokens_per_day): 0 left until" in (
         refused.text
     )
-    assert "2026-12-07 00:00 UTC, in 2 h" in refused.text
+    midnight = clock.now.date() + timedelta(days=1)
+    assert f"{midnight:%Y-%m-%d} 00:00 UTC, in 2 h" in refused.text
     before = await _user_turns(core)
     await core.handle_text(ALICE, "still more")
     assert await _user_turns(core) == before
@@ -86,8 +88,9 @@ async def test_tokens_per_day_refuse_until_midnight(core: Core, clock: Clock) ->
 async def test_tokens_per_month_refuse_until_the_first(core: Core, clock: Clock) -> None:
     await core.handle_text(ALICE, "a long enough message to use up the month's tokens " * 3)
     refused = await core.handle_text(ALICE, "more please")
-    assert "(budgets.tokens_per_month): 0 left until 2027-01-01 00:00 UTC" in refused.text
-    clock.move(26 * 86400)
+    first = (clock.now.replace(day=28) + timedelta(days=4)).replace(day=1)
+    assert f"(budgets.tokens_per_month): 0 left until {first:%Y-%m-%d} 00:00 UTC" in refused.text
+    clock.move((first - clock.now).total_seconds() + 1)
     assert not (await core.handle_text(ALICE, "a new month")).error
 
 

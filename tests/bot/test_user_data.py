@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.core import Core
 from bot.messages import Attachment, Reply, Who
+from storage.inbox import Kept
 from storage.models import utcnow
 
 ALICE_REF, BOB_REF = "771234567890123", "882345678901234"
@@ -66,9 +67,8 @@ async def _alice_everywhere(core: Core) -> None:
     for name in ("oldie", "kit"):
         p = await core.personas.find(await core.context(ALICE), name)
         await core.retirement.archive(p, utcnow())
-    await core.inbox.repo.keep(
-        "discord", [(1, json.dumps({"message": {"from": {"id": int(ALICE_REF)}, "text": SECRET}}))]
-    )
+    payload = json.dumps({"message": {"from": {"id": int(ALICE_REF)}, "text": SECRET}})
+    await core.inbox.repo.keep("discord", [Kept(1, payload, ALICE_REF)])
     if core.memory is not None:
         await core.memory.settle()
 
