@@ -83,7 +83,7 @@ async def test_no_prompt_holds_another_users_secret(
     learned = [
         r for r in fake_llm.requests[:mark] if r.get("response_format")
     ]  # the passes did run, and the model did copy everything into its answers
-    assert len(learned) >= USERS * 2 * 5
+    assert len(learned) >= USERS * 2  # exchanges that arrive together share a pass
     prompts = [r for r in fake_llm.requests if not r.get("response_format")]
     assert len(prompts) == USERS * 2 * 5 + USERS
     checked = 0
